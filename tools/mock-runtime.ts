@@ -182,6 +182,16 @@ export function recordRegistrations(options: RecorderOptions = {}): Recorder {
             callback(err, resp);
         });
     };
+    // A component's (and the root Stack's) outputs in the engine's state are what it passes to registerOutputs,
+    // not what the mock answered at registration: record them the same way.
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+        const registration = registrations.find((r) => r.urn === req.getUrn());
+        if (registration && req.getOutputs()) {
+            registration.outputs = deserializeProperties(req.getOutputs());
+        }
+        registerOutputs(req, callback);
+    };
 
     return {
         registrations,
