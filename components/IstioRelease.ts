@@ -1,0 +1,108 @@
+/**
+ * Istio by Helm, set up to run beside Cilium: the `base`, `istiod`, `cni` and (ambient) `ztunnel` charts in
+ * istio-system, istio-cni chained into Cilium's CNI config, istiod on the host network when Cilium runs an overlay
+ * on EKS, and a mesh-wide PeerAuthentication. The values are decided in istio-values.ts.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    buildIstioValues, ISTIO_CHART_REPO, ISTIO_CHARTS, ISTIO_NAMESPACE, istiodHostNetworkPatch, IstioSettings,
+    meshPeerAuthentication, resolveIstioSettings,
+} from "./istio-values";
+import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
+import { HelmValues } from "./values-merge";
+
+/** Helm values merged over what IstioRelease sets, per chart; overrides that break the Cilium pairing are errors. */
+export interface IstioExtraValuesArgs {
+    /** Values for the `base` chart. Default none. */
+    base?: { [key: string]: any };
+    /** Values for the `istiod` chart. Default none. */
+    istiod?: { [key: string]: any };
+    /** Values for the `cni` chart; `chained` must stay true. Default none. */
+    cni?: { [key: string]: any };
+    /** Values for the `ztunnel` chart (ambient mode only). Default none. */
+    ztunnel?: { [key: string]: any };
+}
+
+export interface IstioReleaseArgs {
+    /** Istio release, one for every chart; 1.22.0 or later (1.26.0 or later for ambient on an overlay). Default "1.30.3". */
+    version?: string;
+    /** Data plane: sidecar or ambient (installs ztunnel, `profile: ambient`). Default "sidecar". */
+    mode?: IstioMode;
+    /** Cilium's datapath in this cluster; "overlay" puts istiod on the host network. Default "eni". */
+    ciliumDatapath?: CiliumDatapath;
+    /** Mode of the mesh-wide PeerAuthentication `istio-system/default`: STRICT or PERMISSIVE. Default "STRICT". */
+    meshMtlsMode?: MtlsMode;
+    /** Extra Helm values per chart, merged last. Default none. */
+    extraValues?: IstioExtraValuesArgs;
+}
+
+/**
+ * Installs Istio with the k8s provider given in `opts.provider`/`opts.providers`. `opts.dependsOn` (e.g. the
+ * CiliumRelease) holds back the first chart, and through the chain all the others.
+ */
+export class IstioRelease extends pulumi.ComponentResource {
+    /** CRDs and cluster roles; the namespace istio-system is created with it. */
+    public readonly base: k8s.helm.v3.Release;
+    /** The control plane, with its injection and validation webhooks. */
+    public readonly istiod: k8s.helm.v3.Release;
+    /** The istio-cni node agent, chained into Cilium's CNI config. */
+    public readonly cni: k8s.helm.v3.Release;
+    /** The ambient node proxy; only in ambient mode. */
+    public readonly ztunnel?: k8s.helm.v3.Release;
+    /** istiod moved to the host network; only when ciliumDatapath is overlay. */
+    public readonly istiodHostNetwork?: k8s.apps.v1.DeploymentPatch;
+    /** `istio-system/default`, the mesh-wide PeerAuthentication. */
+    public readonly meshPeerAuthentication: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: IstioReleaseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const settings = resolveIstioSettings(args);
+        const values = buildIstioValues(settings);
+        super("eks-cilium-istio:index:IstioRelease", name, args, opts);
+
+        // Install order of the Istio Helm docs: base, istiod, cni, ztunnel (cilium-istio-facts.md §4.1), each
+        // waiting for the one before; Release waits for its resources to be ready, like `helm install --wait`.
+        this.base = this.release(name, "base", settings, values.base, opts?.dependsOn);
+        this.istiod = this.release(name, "istiod", settings, values.istiod, [this.base]);
+        this.cni = this.release(name, "cni", settings, values.cni, [this.istiod]);
+        if (values.ztunnel) {
+            this.ztunnel = this.release(name, "ztunnel", settings, values.ztunnel, [this.cni]);
+        }
+
+        if (settings.istiodHostNetwork) {
+            const patch = istiodHostNetworkPatch();
+            this.istiodHostNetwork = new k8s.apps.v1.DeploymentPatch(`${name}-istiod-host-network`, patch,
+                { parent: this, dependsOn: [this.istiod] });
+        }
+
+        // The PeerAuthentication CRD comes with base and is admitted by istiod's validation webhook, which the API
+        // server can only reach on an overlay once istiod is on the host network.
+        this.meshPeerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mesh-peer-authentication`,
+            meshPeerAuthentication(settings.meshMtlsMode),
+            { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] });
+
+        this.registerOutputs({
+            base: this.base,
+            istiod: this.istiod,
+            cni: this.cni,
+            ztunnel: this.ztunnel,
+            istiodHostNetwork: this.istiodHostNetwork,
+            meshPeerAuthentication: this.meshPeerAuthentication,
+        });
+    }
+
+    private release(name: string, chart: keyof typeof ISTIO_CHARTS, settings: IstioSettings, values: HelmValues,
+        dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
+    ): k8s.helm.v3.Release {
+        return new k8s.helm.v3.Release(`${name}-${chart}`, {
+            name: ISTIO_CHARTS[chart].releaseName,
+            chart: ISTIO_CHARTS[chart].chart,
+            version: settings.chartVersion,
+            repositoryOpts: { repo: ISTIO_CHART_REPO },
+            namespace: ISTIO_NAMESPACE,
+            // `helm install istio-base ... --create-namespace`; the later charts go into the namespace it made.
+            createNamespace: chart === "base",
+            values,
+        }, { parent: this, dependsOn });
+    }
+}

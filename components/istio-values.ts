@@ -1,0 +1,223 @@
+/**
+ * What IstioRelease installs, decided without touching Pulumi: the validated settings, the Helm values of the
+ * `base`, `istiod`, `cni` and `ztunnel` charts, and the patch that puts istiod on the host network.
+ *
+ * Accepted Istio versions: 1.22.0 and later (one version for all charts).
+ * - 1.22 is where the security APIs went v1 (istio.io/latest/blog/2024/v1-apis/), and the mesh-wide
+ *   PeerAuthentication is written as `security.istio.io/v1`; it is also where ambient mode went Beta
+ *   (cilium-istio-facts.md §6, "Milestones").
+ * - The values layout is known from 1.22 on (cilium-istio-facts.md §4.2): 1.22 and 1.23 keep istiod's settings under
+ *   `pilot.*` and the cni chart's under `cni.*`; from 1.24 the charts read them at the top level (their defaults sit
+ *   under `_internal_defaults_do_not_set`). Later releases are assumed to keep the 1.24 layout, as 1.30.3 does
+ *   (reference charts/istio-1.30.3); a release that changed it again would need a new entry here.
+ */
+import type { IstioExtraValuesArgs, IstioReleaseArgs } from "./IstioRelease";
+import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
+import { InputError, oneOf } from "./validation";
+import { HelmValues, mergeValues, valueAt } from "./values-merge";
+import { atLeast, parseVersion, Version } from "./versions";
+
+/** The one place IstioRelease's defaults live (its Args doc comments repeat them). */
+export const ISTIO_RELEASE_DEFAULTS = {
+    version: "1.30.3",
+    mode: IstioMode.Sidecar,
+    ciliumDatapath: CiliumDatapath.Eni,
+    meshMtlsMode: MtlsMode.Strict,
+} as const;
+
+/** Helm repository of the Istio charts (cilium-istio-facts.md §4.1). */
+export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
+/** Where every chart goes; also the mesh's root namespace, so a PeerAuthentication here is mesh-wide. */
+export const ISTIO_NAMESPACE = "istio-system";
+/** Name of istiod's Deployment as the istiod chart renders it without a revision. */
+export const ISTIOD_DEPLOYMENT = "istiod";
+
+/** The charts in install order, with the Helm release names the Istio docs use (cilium-istio-facts.md §4.1). */
+export const ISTIO_CHARTS = {
+    base: { chart: "base", releaseName: "istio-base" },
+    istiod: { chart: "istiod", releaseName: "istiod" },
+    cni: { chart: "cni", releaseName: "istio-cni" },
+    ztunnel: { chart: "ztunnel", releaseName: "ztunnel" },
+} as const;
+
+/** IstioRelease's inputs, validated and with defaults applied. */
+export interface IstioSettings {
+    version: Version;
+    /** The version as the chart index spells it (no leading `v`). */
+    chartVersion: string;
+    mode: IstioMode;
+    ciliumDatapath: CiliumDatapath;
+    meshMtlsMode: MtlsMode;
+    /** True when the API server cannot reach pod IPs, so istiod's webhooks must listen on the node (F7). */
+    istiodHostNetwork: boolean;
+    extraValues: IstioExtraValuesArgs;
+}
+
+/** Helm values per chart; `ztunnel` only in ambient mode. */
+export interface IstioChartValues {
+    base: HelmValues;
+    istiod: HelmValues;
+    cni: HelmValues;
+    ztunnel?: HelmValues;
+}
+
+const MODES = Object.values(IstioMode);
+const DATAPATHS = Object.values(CiliumDatapath);
+const MTLS_MODES = Object.values(MtlsMode);
+const EXTRA_VALUE_CHARTS: readonly (keyof IstioExtraValuesArgs)[] = ["base", "istiod", "cni", "ztunnel"];
+
+/** Validates IstioRelease's args and applies the defaults; throws InputError before anything is registered. */
+export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
+    const mode = oneOf("IstioRelease.mode", args.mode ?? ISTIO_RELEASE_DEFAULTS.mode, MODES);
+    const ciliumDatapath = oneOf("IstioRelease.ciliumDatapath", args.ciliumDatapath ?? ISTIO_RELEASE_DEFAULTS.ciliumDatapath, DATAPATHS);
+    const meshMtlsMode = oneOf("IstioRelease.meshMtlsMode", args.meshMtlsMode ?? ISTIO_RELEASE_DEFAULTS.meshMtlsMode, MTLS_MODES);
+    const version = parseVersion("IstioRelease.version", args.version ?? ISTIO_RELEASE_DEFAULTS.version);
+
+    if (mode === IstioMode.Ambient && !atLeast(version, 1, 22)) {
+        throw new InputError("IstioRelease.version", version.text,
+            "1.22.0 or later in ambient mode (ambient is Beta from Istio 1.22; cilium-istio-facts.md §6)");
+    }
+    if (!atLeast(version, 1, 22)) {
+        throw new InputError("IstioRelease.version", version.text,
+            "1.22.0 or later (security.istio.io/v1 and the chart values layouts this component writes start there)");
+    }
+
+    // F7: on an overlay the EKS API server cannot route to pod IPs, so istiod must listen on the node
+    // (Cilium docs, Integration with Istio; cilium-istio-facts.md §2.3, §5).
+    const istiodHostNetwork = ciliumDatapath === CiliumDatapath.Overlay;
+    // On the node istiod binds its monitoring port 15014, which istio-cni's agent also binds (failure-modes.md F7,
+    // istio/istio#35917). Before Istio 1.26 the agent ran on the host network whenever ambient was on; 1.26.0 took
+    // it off ("the CNI agent no longer requires hostNetwork", Istio 1.26.0 release notes, istio/istio#54726).
+    if (istiodHostNetwork && mode === IstioMode.Ambient && !atLeast(version, 1, 26)) {
+        throw new InputError("IstioRelease.version", version.text,
+            "1.26.0 or later when mode is ambient and ciliumDatapath is overlay (istiod on the host network and "
+            + "an older istio-cni agent would both bind port 15014 on every node; istio/istio#35917)");
+    }
+    // ctrlz (9876) once clashed with cilium-agent's health port; Cilium moved that to 9879 in 1.12 (cilium/cilium#19830)
+    // and every Cilium chart this package supports (1.15+) defaults `healthPort: 9879` (reference charts' values.yaml).
+
+    const extraValues = args.extraValues ?? {};
+    for (const chart of Object.keys(extraValues)) {
+        oneOf("IstioRelease.extraValues", chart, EXTRA_VALUE_CHARTS);
+    }
+    if (extraValues.ztunnel !== undefined && mode !== IstioMode.Ambient) {
+        throw new InputError("IstioRelease.extraValues.ztunnel", extraValues.ztunnel, "only in ambient mode (sidecar mode installs no ztunnel)");
+    }
+    const chartVersion = version.text.replace(/^v/, "");
+    return { version, chartVersion, mode, ciliumDatapath, meshMtlsMode, istiodHostNetwork, extraValues };
+}
+
+/** True for charts that read istiod's and istio-cni's settings at the top level (Istio 1.24+, facts §4.2). */
+function flatLayout(version: Version): boolean {
+    return atLeast(version, 1, 24);
+}
+
+/**
+ * The Helm values of each chart. Only what the Cilium pairing needs is set; everything else stays at the chart's
+ * default (charts/istio-1.30.3/<chart>/values.yaml), then the user's extraValues are merged over it and checked.
+ */
+export function buildIstioValues(settings: IstioSettings): IstioChartValues {
+    const flat = flatLayout(settings.version);
+    const ambient = settings.mode === IstioMode.Ambient;
+    // `profile: ambient` on istiod and cni is how the Istio Helm docs install ambient (facts §4.1, §4.2).
+    const profile: HelmValues = ambient ? { profile: "ambient" } : {};
+
+    // istio-cni is installed in both modes, so injected sidecars use it instead of the privileged istio-init
+    // container; istiod's injector must know (istiod `cni.enabled`, default false; `pilot.cni.enabled` before 1.24).
+    const istiodCni = { cni: { enabled: true } };
+    // Chained: istio-cni appends itself to the node's existing CNI config (Cilium's) instead of writing its own,
+    // which only works because Cilium no longer owns the directory (`cni.exclusive: false`, F2). The chart default
+    // is already true (charts/istio-1.30.3/cni/values.yaml); it is set explicitly because the pairing depends on it.
+    const cniChained = { chained: true };
+
+    const built: IstioChartValues = {
+        base: {},
+        istiod: { ...profile, ...(flat ? istiodCni : { pilot: istiodCni }) },
+        cni: { ...profile, ...(flat ? cniChained : { cni: cniChained }) },
+        ...(ambient ? { ztunnel: {} } : {}),
+    };
+
+    const extra = settings.extraValues;
+    const merged: IstioChartValues = {
+        base: mergeValues(built.base, extra.base ?? {}),
+        istiod: mergeValues(built.istiod, extra.istiod ?? {}),
+        cni: mergeValues(built.cni, extra.cni ?? {}),
+        ...(built.ztunnel ? { ztunnel: mergeValues(built.ztunnel, extra.ztunnel ?? {}) } : {}),
+    };
+    checkIstioRequirements(settings, merged);
+    return merged;
+}
+
+/**
+ * Rejects an extraValues override that undoes what the Cilium pairing needs. Both spellings are checked on 1.24+,
+ * because those charts copy the legacy `pilot.*`/`cni.*` keys to the top level (facts §4.2, zzy_descope_legacy).
+ */
+function checkIstioRequirements(settings: IstioSettings, values: IstioChartValues): void {
+    const flat = flatLayout(settings.version);
+    const ambient = settings.mode === IstioMode.Ambient;
+
+    const chainedPaths = flat ? ["chained", "cni.chained"] : ["cni.chained"];
+    for (const path of chainedPaths) {
+        const chained = valueAt(values.cni, path);
+        if (chained !== undefined && chained !== true) {
+            throw new InputError(`IstioRelease.extraValues.cni.${path}`, chained,
+                "true (istio-cni must chain into Cilium's CNI config; failure-modes.md F2)");
+        }
+    }
+
+    for (const chart of ["istiod", "cni"] as const) {
+        const profile = valueAt(values[chart], "profile");
+        if (ambient && profile !== "ambient") {
+            throw new InputError(`IstioRelease.extraValues.${chart}.profile`, profile, "\"ambient\" in ambient mode");
+        }
+        if (!ambient && profile === "ambient") {
+            throw new InputError(`IstioRelease.extraValues.${chart}.profile`, profile,
+                "any profile but \"ambient\" in sidecar mode (set mode: ambient instead)");
+        }
+    }
+
+    const shareHostPaths = flat ? ["ambient.shareHostNetworkNamespace", "cni.ambient.shareHostNetworkNamespace"] : [];
+    for (const path of shareHostPaths) {
+        if (settings.istiodHostNetwork && valueAt(values.cni, path) === true) {
+            throw new InputError(`IstioRelease.extraValues.cni.${path}`, true,
+                "false or unset while istiod runs on the host network (both would bind port 15014; istio/istio#35917)");
+        }
+    }
+}
+
+/**
+ * The server-side patch of the istiod Deployment that puts it on the node's network (F7). The istiod chart has no
+ * value for it (facts §4.3: no hostNetwork in istio-discovery at any tag through 1.30.3), and a helm.v3.Release
+ * renders inside the provider, out of reach of Pulumi transforms.
+ */
+export function istiodHostNetworkPatch(): { metadata: HelmValues; spec: HelmValues } {
+    return {
+        metadata: {
+            name: ISTIOD_DEPLOYMENT,
+            namespace: ISTIO_NAMESPACE,
+            // Kubernetes defaulted dnsPolicy to ClusterFirst when Helm created the Deployment, so Helm's field
+            // manager owns that field; force lets this patch take it over (Pulumi Patch resources' annotation).
+            annotations: { "pulumi.com/patchForce": "true" },
+        },
+        spec: {
+            template: {
+                spec: {
+                    hostNetwork: true,
+                    // Without it a host-network pod resolves with the node's resolver and cannot find cluster
+                    // Services (kubernetes.io/docs/concepts/services-networking/dns-pod-service/#pod-s-dns-policy).
+                    dnsPolicy: "ClusterFirstWithHostNet",
+                },
+            },
+        },
+    };
+}
+
+/** The mesh-wide PeerAuthentication: `default` in the root namespace applies to every workload in the mesh. */
+export function meshPeerAuthentication(mode: MtlsMode): { apiVersion: string; kind: string; metadata: HelmValues; spec: HelmValues } {
+    return {
+        apiVersion: "security.istio.io/v1",
+        kind: "PeerAuthentication",
+        metadata: { name: "default", namespace: ISTIO_NAMESPACE },
+        spec: { mtls: { mode } },
+    };
+}
