@@ -44,3 +44,11 @@ export function ipv4Cidr(input: string, value: unknown): string {
     }
     return value as string;
 }
+
+/** A boolean, for inputs that arrive from untyped callers (JavaScript, YAML, stack config). */
+export function bool(input: string, value: unknown): boolean {
+    if (typeof value !== "boolean") {
+        throw new InputError(input, value, "true or false");
+    }
+    return value;
+}
