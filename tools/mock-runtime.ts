@@ -24,6 +24,8 @@ export interface Registration {
     propertyDependencies: Record<string, string[]>;
     /** Provider reference (`<provider urn>::<provider id>`), if one was set. */
     provider?: string;
+    /** Version of the provider package the SDK asked for; the engine names default providers after it. */
+    packageVersion?: string;
     id?: string;
     inputs: Record<string, any>;
     outputs: Record<string, any>;
@@ -173,6 +175,7 @@ export function recordRegistrations(options: RecorderOptions = {}): Recorder {
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
                     provider: req.getProvider() || undefined,
+                    packageVersion: req.getVersion() || undefined,
                     id: resp.getId() || undefined,
                     inputs: deserializeProperties(req.getObject()),
                     outputs: deserializeProperties(resp.getObject()),
