@@ -1,0 +1,328 @@
+/**
+ * The Helm values of the Cilium chart on EKS, per datapath, with what Istio needs from Cilium. A pure function, so
+ * every value can be checked (and tested) before any resource exists.
+ *
+ * Sources (../shared/reference, carried as citations): cilium-istio-facts.md §3.3 (the EKS install values per
+ * datapath), §2.3 (Cilium's Istio integration page), §3.2 (what each value does, chart validate rules);
+ * failure-modes.md F1, F2, F5, F9.
+ */
+import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
+import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
+import { bool, InputError, intInRange, oneOf } from "./validation";
+import { HelmValues, mergeValues, valueAt } from "./values-merge";
+import { atLeast, parseVersion } from "./versions";
+
+/** Where the chart comes from and where it goes (cilium-istio-facts §3.1). */
+export const CILIUM_CHART = {
+    chart: "cilium",
+    repo: "https://helm.cilium.io",
+    namespace: "kube-system",
+    /** The release name the Cilium docs install under. */
+    releaseName: "cilium",
+} as const;
+
+/** The defaults of every CiliumRelease input, in one place. */
+export const CILIUM_DEFAULTS = {
+    version: "1.19.6",
+    datapath: CiliumDatapath.Eni,
+    tunnelProtocol: TunnelProtocol.Vxlan,
+    k8sServicePort: 443,
+    istio: true,
+    istioMode: IstioMode.Sidecar,
+    // The chart's own defaults (values.yaml: hubble.enabled true, relay and UI off; operator.replicas 2).
+    hubble: { enabled: true, relay: false, ui: false },
+    prometheus: false,
+    gatewayApi: false,
+    operatorReplicas: 2,
+    /**
+     * ENI mode's masquerade interfaces: `eth+` as in Cilium's EKS install docs of 1.17 (quoted in cilium/cilium#39156)
+     * and the Cilium EKS ENI blog (cilium-istio-facts §3.3). Distributions that name interfaces differently (e.g.
+     * Ubuntu's ens5, cilium/cilium#10595) override it through extraValues.
+     */
+    egressMasqueradeInterfaces: "eth+",
+} as const;
+
+/**
+ * The chart versions the project carries data for, by minor (see chart-schemas/NOTICE.md). A version of one of
+ * these minors is accepted and checked with that minor's carried data: Helm checks the chart's own schema again at
+ * install, so a patch-level difference can make the early check miss something but never lets a bad value through.
+ * Other minors are rejected: their values layout (1.14 and older: `tunnel` instead of `routingMode`, KPR `strict`)
+ * or schema is unknown here.
+ */
+const CARRIED_CHARTS: { [minor: string]: string } = {
+    "1.15": "1.15.19",
+    "1.16": "1.16.19",
+    "1.17": "1.17.18",
+    "1.18": "1.18.12",
+    "1.19": "1.19.6",
+};
+
+/** A requested chart version and the carried chart data that applies to it. */
+export interface CiliumChartVersion {
+    /** The version to install, as given. */
+    version: string;
+    /** The carried chart version whose data checks it. */
+    carried: string;
+    /** Charts 1.16+ accept only true/false for kubeProxyReplacement; 1.15 also the deprecated strings. */
+    booleanKubeProxyReplacement: boolean;
+    /** Whether a values.schema.json is carried for it (none exists for 1.15.x charts, cilium-istio-facts §3.1). */
+    hasSchema: boolean;
+}
+
+/** Resolves a chart version; an InputError for a malformed, pre-release, or not carried one. */
+export function resolveCiliumChartVersion(value: unknown): CiliumChartVersion {
+    const parsed = parseVersion("CiliumRelease.version", value);
+    const carried = CARRIED_CHARTS[`${parsed.major}.${parsed.minor}`];
+    if (carried === undefined || !/^\d+\.\d+\.\d+$/.test(parsed.text)) {
+        throw new InputError("CiliumRelease.version", value,
+            `a released chart version of a minor this project carries chart data for: ${Object.keys(CARRIED_CHARTS)
+                .map((minor) => `${minor}.x`).join(", ")} (data from ${Object.values(CARRIED_CHARTS).join(", ")})`);
+    }
+    return {
+        version: parsed.text,
+        carried,
+        booleanKubeProxyReplacement: atLeast(parsed, 1, 16),
+        hasSchema: carriedSchemaVersions().includes(carried),
+    };
+}
+
+/** The builder's input: CiliumReleaseArgs with the API host already resolved to a string. */
+export interface CiliumValuesInput {
+    version?: string;
+    datapath?: string;
+    tunnelProtocol?: string;
+    k8sServiceHost?: string;
+    k8sServicePort?: number;
+    istio?: boolean;
+    istioMode?: string;
+    hubble?: { enabled?: boolean; relay?: boolean; ui?: boolean };
+    prometheus?: boolean;
+    gatewayApi?: boolean;
+    operatorReplicas?: number;
+    kubeProxyReplacement?: string;
+    extraValues?: HelmValues;
+}
+
+/** kubeProxyReplacement strings each chart accepts (cilium-istio-facts §3.2; values.yaml comments of 1.15.19, 1.16.19). */
+const KPR_ACCEPTED_1_15 = ["true", "false", "disabled", "partial", "strict"];
+const KPR_ACCEPTED_1_16 = ["true", "false"];
+/** Strings that mean "Cilium replaces kube-proxy entirely" ("strict" is 1.15's deprecated spelling of "true"). */
+const KPR_FULL = ["true", "strict"];
+const KPR_OFF = ["false", "disabled"];
+
+/** A value the builder sets because the datapath or Istio cannot work without it, and why. */
+interface Essential {
+    value: unknown;
+    reasons: string[];
+}
+
+const BECAUSE = {
+    eni: "the eni datapath (Cilium's EKS ENI install, cilium-istio-facts §3.3)",
+    chaining: "the chaining datapath (Cilium's aws-cni chaining install, cilium-istio-facts §3.3)",
+    overlay: "the overlay datapath (Cilium's EKS overlay install, cilium-istio-facts §3.3)",
+    noKubeProxy: "this datapath runs without kube-proxy, so Cilium must replace it and reach the API server directly " +
+        "(cilium-istio-facts §2.4; failure-modes F9)",
+    keepsKubeProxy: "the chaining datapath keeps the kube-proxy add-on, and kube-proxy replacement must not run beside " +
+        "it (failure-modes F9)",
+    socketLb: "Istio: socket load balancing in pod namespaces bypasses sidecar/ztunnel redirection (failure-modes F1)",
+    cniExclusive: "Istio: istio-cni chains its plugin into Cilium's CNI config, which an exclusive Cilium removes " +
+        "(failure-modes F2)",
+    ambientMasquerade: "Istio ambient: BPF masquerading breaks ambient health probes (failure-modes F5)",
+    ambientHostRouting: "Istio ambient: BPF host routing drops the replies to ambient's probe SNAT address; legacy " +
+        "host routing is the fix with most evidence (failure-modes F5)",
+    gatewayApi: "Cilium's Gateway API needs the L7 proxy (docs.cilium.io, Gateway API Support, prerequisites)",
+};
+
+/** The hostname form Cilium's k8sServiceHost needs: no scheme, port or path (cilium-istio-facts §3.3). */
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+function isMap(value: unknown): value is HelmValues {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `values` with `value` written at the dotted `path`, creating maps on the way (mutates `values`). */
+function setAt(values: HelmValues, path: string, value: unknown): void {
+    const steps = path.split(".");
+    let node = values;
+    for (const step of steps.slice(0, -1)) {
+        if (!isMap(node[step])) {
+            node[step] = {};
+        }
+        node = node[step];
+    }
+    node[steps[steps.length - 1]] = value;
+}
+
+/** kubeProxyReplacement as the chart version wants it, or an InputError naming what it accepts. */
+function resolveKubeProxyReplacement(chart: CiliumChartVersion, datapath: CiliumDatapath, value: unknown,
+    gatewayApi: boolean): boolean | string {
+    const input = "CiliumRelease.kubeProxyReplacement";
+    const replaces = datapath !== CiliumDatapath.Chaining;
+    const given = value ?? (replaces ? "true" : "false");
+    const accepted = chart.booleanKubeProxyReplacement ? KPR_ACCEPTED_1_16 : KPR_ACCEPTED_1_15;
+    if (typeof given !== "string" || !accepted.includes(given)) {
+        throw new InputError(input, given, `one of ${accepted.join(", ")} (what cilium chart ${chart.version} accepts)`);
+    }
+    if (replaces && !KPR_FULL.includes(given)) {
+        throw new InputError(input, given, `${KPR_FULL.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
+            `${datapath} datapath: ${BECAUSE.noKubeProxy}`);
+    }
+    if (!replaces && !KPR_OFF.includes(given)) {
+        throw new InputError(input, given, `${KPR_OFF.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
+            `chaining datapath: ${BECAUSE.keepsKubeProxy}`);
+    }
+    if (gatewayApi && !KPR_ACCEPTED_1_16.includes(given)) {
+        // The chart's validate rule for Gateway API wants an explicit "true"/"false" (cilium-istio-facts §3.2).
+        throw new InputError(input, given, "true when gatewayApi is on (the chart's Gateway API validate rule)");
+    }
+    return chart.booleanKubeProxyReplacement ? given === "true" : given;
+}
+
+/**
+ * The validated Cilium values for `input`, with `extraValues` merged last. Throws an InputError, naming the input,
+ * the value and what is allowed, for any input out of range, for extraValues that undo what the datapath or Istio
+ * needs, and for values the chart's own values.schema.json rejects.
+ */
+export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
+    const chart = resolveCiliumChartVersion(input.version ?? CILIUM_DEFAULTS.version);
+    const datapath = oneOf("CiliumRelease.datapath", input.datapath ?? CILIUM_DEFAULTS.datapath,
+        Object.values(CiliumDatapath));
+    // Checked in every mode, used by overlay only (a stack may carry one tunnelProtocol setting for all datapaths).
+    const tunnelProtocol = oneOf("CiliumRelease.tunnelProtocol", input.tunnelProtocol ?? CILIUM_DEFAULTS.tunnelProtocol,
+        Object.values(TunnelProtocol));
+    const istio = bool("CiliumRelease.istio", input.istio ?? CILIUM_DEFAULTS.istio);
+    const istioMode = oneOf("CiliumRelease.istioMode", input.istioMode ?? CILIUM_DEFAULTS.istioMode,
+        Object.values(IstioMode));
+    const port = intInRange("CiliumRelease.k8sServicePort", input.k8sServicePort ?? CILIUM_DEFAULTS.k8sServicePort, 1, 65535);
+    const host = input.k8sServiceHost;
+    if (host === undefined && datapath !== CiliumDatapath.Chaining) {
+        throw new InputError("CiliumRelease.k8sServiceHost", host,
+            `the API server host (e.g. Cluster.endpointHost), required by the ${datapath} datapath: ${BECAUSE.noKubeProxy}`);
+    }
+    if (host !== undefined && (typeof host !== "string" || !HOSTNAME.test(host))) {
+        throw new InputError("CiliumRelease.k8sServiceHost", host,
+            "a host name without scheme, port or path (Cilium's agent crashes on https://..., cilium-istio-facts §3.3)");
+    }
+    const hubble = {
+        enabled: bool("CiliumRelease.hubble.enabled", input.hubble?.enabled ?? CILIUM_DEFAULTS.hubble.enabled),
+        relay: bool("CiliumRelease.hubble.relay", input.hubble?.relay ?? CILIUM_DEFAULTS.hubble.relay),
+        ui: bool("CiliumRelease.hubble.ui", input.hubble?.ui ?? CILIUM_DEFAULTS.hubble.ui),
+    };
+    // The chart's validate rules: the UI needs the relay, the relay needs Hubble (cilium-istio-facts §3.2).
+    if (hubble.ui && !hubble.relay) {
+        throw new InputError("CiliumRelease.hubble.ui", true, "false unless hubble.relay is true (the chart requires the relay for the UI)");
+    }
+    if (hubble.relay && !hubble.enabled) {
+        throw new InputError("CiliumRelease.hubble.relay", true, "false unless hubble.enabled is true (the chart requires Hubble for the relay)");
+    }
+    const prometheus = bool("CiliumRelease.prometheus", input.prometheus ?? CILIUM_DEFAULTS.prometheus);
+    const gatewayApi = bool("CiliumRelease.gatewayApi", input.gatewayApi ?? CILIUM_DEFAULTS.gatewayApi);
+    if (gatewayApi && datapath === CiliumDatapath.Chaining) {
+        // Gateway API needs kube-proxy replacement (or NodePort, a value 1.19.6's chart no longer has), and chaining
+        // keeps kube-proxy (docs.cilium.io/en/latest/network/servicemesh/gateway-api/gateway-api/, prerequisites).
+        throw new InputError("CiliumRelease.gatewayApi", true,
+            "false with the chaining datapath: Cilium's Gateway API needs kube-proxy replacement, which chaining does not run");
+    }
+    const kubeProxyReplacement = resolveKubeProxyReplacement(chart, datapath, input.kubeProxyReplacement, gatewayApi);
+    // The operator is leader-elected and its pods are kept on separate nodes (required anti-affinity in values.yaml):
+    // more than a few replicas only adds pods that never schedule.
+    const operatorReplicas = intInRange("CiliumRelease.operatorReplicas",
+        input.operatorReplicas ?? CILIUM_DEFAULTS.operatorReplicas, 1, 10);
+    if (input.extraValues !== undefined && !isMap(input.extraValues)) {
+        throw new InputError("CiliumRelease.extraValues", input.extraValues, "a map of Helm values");
+    }
+
+    const essentials = new Map<string, Essential>();
+    const require = (path: string, value: unknown, reason: string): void => {
+        const known = essentials.get(path);
+        if (known) {
+            known.reasons.push(reason);
+        } else {
+            essentials.set(path, { value, reasons: [reason] });
+        }
+    };
+    require("kubeProxyReplacement", kubeProxyReplacement,
+        datapath === CiliumDatapath.Chaining ? BECAUSE.keepsKubeProxy : BECAUSE.noKubeProxy);
+    switch (datapath) {
+        case CiliumDatapath.Eni:
+            require("eni.enabled", true, BECAUSE.eni);
+            require("ipam.mode", "eni", BECAUSE.eni);
+            require("routingMode", "native", BECAUSE.eni);
+            break;
+        case CiliumDatapath.Chaining:
+            require("cni.chainingMode", "aws-cni", BECAUSE.chaining);
+            require("cni.exclusive", false, BECAUSE.chaining);
+            require("enableIPv4Masquerade", false, BECAUSE.chaining);
+            require("routingMode", "native", BECAUSE.chaining);
+            require("endpointRoutes.enabled", true, BECAUSE.chaining);
+            break;
+        case CiliumDatapath.Overlay:
+            require("routingMode", "tunnel", BECAUSE.overlay);
+            require("tunnelProtocol", tunnelProtocol, BECAUSE.overlay);
+            break;
+    }
+    if (datapath !== CiliumDatapath.Chaining) {
+        require("k8sServiceHost", host, BECAUSE.noKubeProxy);
+        require("k8sServicePort", port, BECAUSE.noKubeProxy);
+    }
+    if (istio) {
+        require("socketLB.hostNamespaceOnly", true, BECAUSE.socketLb);
+        require("cni.exclusive", false, BECAUSE.cniExclusive);
+        if (istioMode === IstioMode.Ambient) {
+            require("bpf.masquerade", false, BECAUSE.ambientMasquerade);
+            require("bpf.hostLegacyRouting", true, BECAUSE.ambientHostRouting);
+        }
+    }
+    if (gatewayApi) {
+        require("gatewayAPI.enabled", true, BECAUSE.gatewayApi);
+        require("l7Proxy", true, BECAUSE.gatewayApi);
+    }
+
+    const values: HelmValues = {};
+    for (const [path, essential] of essentials) {
+        setAt(values, path, essential.value);
+    }
+    if (host !== undefined && datapath === CiliumDatapath.Chaining) {
+        // Not required with kube-proxy, but lets the agent reach the API server without the kubernetes Service.
+        values.k8sServiceHost = host;
+        values.k8sServicePort = port;
+    }
+    if (datapath === CiliumDatapath.Eni) {
+        values.egressMasqueradeInterfaces = CILIUM_DEFAULTS.egressMasqueradeInterfaces;
+    }
+    setAt(values, "operator.replicas", operatorReplicas);
+    setAt(values, "hubble.enabled", hubble.enabled);
+    setAt(values, "hubble.relay.enabled", hubble.relay);
+    setAt(values, "hubble.ui.enabled", hubble.ui);
+    if (prometheus) {
+        setAt(values, "prometheus.enabled", true);
+        setAt(values, "operator.prometheus.enabled", true);
+    }
+
+    const merged = mergeValues(values, input.extraValues ?? {});
+    for (const [path, essential] of essentials) {
+        const actual = valueAt(merged, path);
+        if (actual !== essential.value) {
+            throw new InputError(`CiliumRelease.extraValues.${path}`, actual,
+                `${JSON.stringify(essential.value)}, as required by ${essential.reasons.join("; and by ")}`);
+        }
+    }
+    if (valueAt(merged, "hubble.ui.enabled") === true && valueAt(merged, "hubble.relay.enabled") !== true) {
+        throw new InputError("CiliumRelease.extraValues.hubble.relay.enabled", valueAt(merged, "hubble.relay.enabled"),
+            "true while hubble.ui.enabled is true (the chart requires the relay for the UI)");
+    }
+    if (valueAt(merged, "hubble.relay.enabled") === true && valueAt(merged, "hubble.enabled") !== true) {
+        throw new InputError("CiliumRelease.extraValues.hubble.enabled", valueAt(merged, "hubble.enabled"),
+            "true while hubble.relay.enabled is true (the chart requires Hubble for the relay)");
+    }
+    if (chart.hasSchema) {
+        const errors = ciliumSchemaErrors(chart.carried, merged);
+        if (errors.length > 0) {
+            throw new InputError("CiliumRelease.values",
+                Object.fromEntries(errors.map((e) => [e.path, valueAt(merged, e.path)])),
+                `values that cilium chart ${chart.carried}'s values.schema.json accepts; it reports: ` +
+                errors.map((e) => `${e.path} ${e.message}`).join("; "));
+        }
+    }
+    return merged;
+}
