@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { NamespaceDemoArgs } from "./NamespaceDemo";
 import { DemoStage, IstioMode } from "./types";
-import { InputError, oneOf } from "./validation";
+import { bool, oneOf } from "./validation";
 
 /** The one place NamespaceDemo's defaults live (its Args doc comments repeat them). */
 export const NAMESPACE_DEMO_DEFAULTS = {
@@ -64,10 +64,7 @@ export interface DemoCustomObject extends DemoObject<{ [key: string]: any }> {
 export function resolveDemoSettings(args: NamespaceDemoArgs): DemoSettings {
     const istioMode = oneOf("NamespaceDemo.istioMode", args.istioMode ?? NAMESPACE_DEMO_DEFAULTS.istioMode, Object.values(IstioMode));
     const stage = oneOf("NamespaceDemo.stage", args.stage ?? NAMESPACE_DEMO_DEFAULTS.stage, Object.values(DemoStage));
-    const mtlsFix = args.mtlsFix ?? NAMESPACE_DEMO_DEFAULTS.mtlsFix;
-    if (typeof mtlsFix !== "boolean") {
-        throw new InputError("NamespaceDemo.mtlsFix", mtlsFix, "true or false");
-    }
+    const mtlsFix = bool("NamespaceDemo.mtlsFix", args.mtlsFix ?? NAMESPACE_DEMO_DEFAULTS.mtlsFix);
     return { istioMode, stage, mtlsFix };
 }
 
