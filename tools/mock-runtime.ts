@@ -35,6 +35,8 @@ export interface Registration {
 export const MOCK_ENDPOINT_HOST = "0123456789ABCDEF0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
 const MOCK_ACCOUNT = "123456789012";
 const MOCK_REGION = "us-west-2";
+const MOCK_DEFAULT_VPC = "vpc-0defa017defa01700";
+const MOCK_DEFAULT_SUBNETS = ["subnet-0defa017a0000000a", "subnet-0defa017b0000000b"];
 
 function mockKubeconfig(clusterName: string): Record<string, unknown> {
     return {
@@ -66,7 +68,11 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
                     kubeconfigJson: JSON.stringify(kubeconfig),
                     eksCluster: { name: clusterName, endpoint: `https://${MOCK_ENDPOINT_HOST}`,
                         arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:cluster/${clusterName}` },
-                    core: { endpoint: `https://${MOCK_ENDPOINT_HOST}`, cluster: { name: clusterName } },
+                    core: { endpoint: `https://${MOCK_ENDPOINT_HOST}`, cluster: { name: clusterName },
+                        // As @pulumi/eks: the VPC given (else the default VPC) and all its subnets, public and private.
+                        vpcId: inputs.vpcId ?? MOCK_DEFAULT_VPC,
+                        subnetIds: inputs.vpcId === undefined ? MOCK_DEFAULT_SUBNETS
+                            : [...(inputs.publicSubnetIds ?? []), ...(inputs.privateSubnetIds ?? [])] },
                     clusterSecurityGroupId: "sg-0c1u5terc1u5ter00",
                     nodeSecurityGroupId: "sg-0n0de0n0de0n0de00",
                     oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/oidc.eks.${MOCK_REGION}.amazonaws.com/id/0123456789ABCDEF`,
@@ -82,6 +88,14 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
                 state: { ...inputs, status: { name: inputs.name ?? name, namespace: inputs.namespace ?? "default",
                     chart: inputs.chart, version: inputs.version, status: "deployed", revision: 1 } },
             };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            // A new launch template is at version 1.
+            return { id, state: { ...inputs, arn: `arn:aws:ec2:${MOCK_REGION}:${MOCK_ACCOUNT}:launch-template/${id}`,
+                latestVersion: 1, defaultVersion: 1 } };
+        case "aws:iam/role:Role":
+            // Auto-named like the engine would (name plus a suffix); the id of a role is its name.
+            return { id: inputs.name ?? `${name}-mock`, state: { ...inputs, name: inputs.name ?? `${name}-mock`,
+                arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${inputs.name ?? `${name}-mock`}` } };
         default:
             return {
                 id,
