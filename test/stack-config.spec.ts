@@ -1,0 +1,88 @@
+import * as assert from "assert";
+import { InputError } from "../components/validation";
+import { checkStackConfigKeys, readStackConfig, STACK_CONFIG_KEYS } from "../stack-config";
+
+/** A `get` over a plain map, as `new pulumi.Config("eks-cilium-istio").get` would answer it. */
+function from(values: { [key: string]: string }): (key: string) => string | undefined {
+    return (key) => values[key];
+}
+
+function expectConfigError(values: { [key: string]: string }, key: string, allowedFragment: string): void {
+    assert.throws(() => readStackConfig(from(values)), (err: unknown) => {
+        assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+        assert.strictEqual(err.input, `eks-cilium-istio:${key}`);
+        assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
+        return true;
+    });
+}
+
+describe("stack config", () => {
+    it("knows the keys the issue names", () => {
+        for (const key of ["ciliumDatapath", "tunnelProtocol", "istioMode", "meshMtlsMode", "demoStage", "demoMtlsFix",
+            "ciliumVersion", "istioVersion", "kubernetesVersion", "nodeInstanceType", "nodeDesiredSize", "nodeMinSize", "nodeMaxSize"]) {
+            assert.ok((STACK_CONFIG_KEYS as readonly string[]).includes(key), key);
+        }
+    });
+
+    it("leaves unset keys to the components' defaults, and deploys the demo unless told not to", () => {
+        const config = readStackConfig(from({}));
+        assert.strictEqual(config.demoEnabled, true);
+        for (const [key, value] of Object.entries(config)) {
+            if (key !== "demoEnabled") {
+                assert.strictEqual(value, undefined, key);
+            }
+        }
+    });
+
+    it("reads every key into its type", () => {
+        assert.deepStrictEqual(readStackConfig(from({
+            ciliumDatapath: "overlay", tunnelProtocol: "geneve", istioMode: "ambient", meshMtlsMode: "PERMISSIVE",
+            ciliumVersion: "1.18.12", istioVersion: "1.29.6", kubernetesVersion: "1.33", nodeInstanceType: "m7i-flex.xlarge",
+            nodeDesiredSize: "3", nodeMinSize: "2", nodeMaxSize: "5", demoEnabled: "false", demoStage: "l4", demoMtlsFix: "false",
+        })), {
+            ciliumDatapath: "overlay", tunnelProtocol: "geneve", istioMode: "ambient", meshMtlsMode: "PERMISSIVE",
+            ciliumVersion: "1.18.12", istioVersion: "1.29.6", kubernetesVersion: "1.33", nodeInstanceType: "m7i-flex.xlarge",
+            nodeDesiredSize: 3, nodeMinSize: 2, nodeMaxSize: 5, demoEnabled: false, demoStage: "l4", demoMtlsFix: false,
+        });
+    });
+
+    it("rejects a value outside each mode's enum", () => {
+        expectConfigError({ ciliumDatapath: "calico" }, "ciliumDatapath", "eni, chaining, overlay");
+        expectConfigError({ ciliumDatapath: "overlay", tunnelProtocol: "ipip" }, "tunnelProtocol", "vxlan, geneve");
+        expectConfigError({ istioMode: "Sidecar" }, "istioMode", "sidecar, ambient");
+        expectConfigError({ meshMtlsMode: "DISABLE" }, "meshMtlsMode", "STRICT, PERMISSIVE");
+        expectConfigError({ demoStage: "l3" }, "demoStage", "open, l4, l7");
+    });
+
+    it("rejects a tunnel protocol on a datapath without a tunnel", () => {
+        expectConfigError({ tunnelProtocol: "vxlan" }, "tunnelProtocol", "overlay");
+        expectConfigError({ ciliumDatapath: "eni", tunnelProtocol: "geneve" }, "tunnelProtocol", "overlay");
+    });
+
+    it("rejects malformed versions", () => {
+        expectConfigError({ ciliumVersion: "1.19" }, "ciliumVersion", "MAJOR.MINOR.PATCH");
+        expectConfigError({ istioVersion: "stable" }, "istioVersion", "MAJOR.MINOR.PATCH");
+        expectConfigError({ kubernetesVersion: "1.34.2" }, "kubernetesVersion", "MAJOR.MINOR");
+    });
+
+    it("rejects booleans other than true and false", () => {
+        expectConfigError({ demoMtlsFix: "yes" }, "demoMtlsFix", "true or false");
+        expectConfigError({ demoEnabled: "TRUE" }, "demoEnabled", "true or false");
+    });
+
+    it("rejects malformed node settings and sizes out of order", () => {
+        expectConfigError({ nodeInstanceType: "large" }, "nodeInstanceType", "t3.large");
+        expectConfigError({ nodeDesiredSize: "two" }, "nodeDesiredSize", "whole number");
+        expectConfigError({ nodeMinSize: "-1" }, "nodeMinSize", "whole number");
+        expectConfigError({ nodeMaxSize: "2.5" }, "nodeMaxSize", "whole number");
+        expectConfigError({ nodeMinSize: "3", nodeDesiredSize: "2" }, "nodeDesiredSize", "at least");
+        expectConfigError({ nodeMaxSize: "3", nodeDesiredSize: "4" }, "nodeDesiredSize", "at most");
+        expectConfigError({ nodeMinSize: "4", nodeMaxSize: "3" }, "nodeMinSize", "at most");
+    });
+
+    it("rejects an unknown key of its namespace and ignores other namespaces", () => {
+        assert.doesNotThrow(() => checkStackConfigKeys(["aws:region", "eks-cilium-istio:demoStage", "kubernetes:context"]));
+        assert.throws(() => checkStackConfigKeys(["eks-cilium-istio:demoStag"]),
+            (err: unknown) => err instanceof InputError && err.input === "eks-cilium-istio:demoStag" && err.allowed.includes("demoStage"));
+    });
+});
