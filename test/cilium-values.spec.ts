@@ -1,0 +1,320 @@
+import * as assert from "assert";
+import { CILIUM_SCHEMA_KEYS, CILIUM_SCHEMA_VERSIONS } from "../components/chart-schemas/cilium-keys";
+import { carriedSchemaVersions, ciliumSchemaErrors } from "../components/chart-schemas/cilium-schemas";
+import { buildCiliumValues, CiliumValuesInput, resolveCiliumChartVersion } from "../components/cilium-values";
+import { InputError } from "../components/validation";
+import { valueAt } from "../components/values-merge";
+
+const HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
+const ALL_VERSIONS = ["1.15.19", "1.16.19", "1.17.18", "1.18.12", "1.19.6"];
+const DATAPATHS = ["eni", "chaining", "overlay"];
+
+/** Every option switched on that the datapath allows (Gateway API needs kube-proxy replacement: not with chaining). */
+function withOptions(datapath: string): CiliumValuesInput {
+    return {
+        datapath, k8sServiceHost: HOST, k8sServicePort: 8443, tunnelProtocol: "geneve", istioMode: "ambient",
+        hubble: { enabled: true, relay: true, ui: true }, prometheus: true, gatewayApi: datapath !== "chaining",
+        operatorReplicas: 1, extraValues: { hubble: { metrics: { enabled: ["dns", "drop", "flow"] } } },
+    };
+}
+
+function expectInputError(input: CiliumValuesInput, name: string, allowedFragment: string): InputError {
+    let caught: unknown;
+    assert.throws(() => buildCiliumValues(input), (err: unknown) => { caught = err; return true; });
+    assert.ok(caught instanceof InputError, `expected an InputError, got ${String(caught)}`);
+    assert.strictEqual(caught.input, name);
+    assert.ok(caught.allowed.includes(allowedFragment), `"${caught.allowed}" should mention "${allowedFragment}"`);
+    return caught;
+}
+
+describe("Cilium values builder", () => {
+    describe("against the chart's own values.schema.json", () => {
+        it("carries a schema for exactly the chart versions the extractor is told about", () => {
+            assert.deepStrictEqual(carriedSchemaVersions().sort(), [...CILIUM_SCHEMA_VERSIONS].sort());
+        });
+
+        for (const version of CILIUM_SCHEMA_VERSIONS) {
+            for (const datapath of DATAPATHS) {
+                for (const [label, input] of [["defaults", { datapath, k8sServiceHost: HOST }],
+                    ["every option", withOptions(datapath)], ["without Istio", { datapath, k8sServiceHost: HOST, istio: false }]] as const) {
+                    it(`${datapath}, ${label}: validates against cilium ${version}'s schema`, () => {
+                        const values = buildCiliumValues({ ...input, version });
+                        assert.deepStrictEqual(ciliumSchemaErrors(version, values), []);
+                    });
+                }
+            }
+
+            it(`the ${version} schema is not vacuous: it rejects a wrongly typed value the builder writes`, () => {
+                const values = buildCiliumValues({ version, k8sServiceHost: HOST });
+                const broken = { ...values, operator: { replicas: "2" }, socketLB: { enabled: "yes" } };
+                assert.deepStrictEqual(ciliumSchemaErrors(version, broken).map((e) => e.path).sort(),
+                    ["operator.replicas", "socketLB.enabled"]);
+            });
+        }
+
+        it("writes only top-level keys whose schema is carried, so nothing it writes escapes the check", () => {
+            for (const version of ALL_VERSIONS) {
+                for (const datapath of DATAPATHS) {
+                    for (const key of Object.keys(buildCiliumValues({ ...withOptions(datapath), version }))) {
+                        assert.ok(CILIUM_SCHEMA_KEYS.includes(key), `${key} (${datapath}, ${version}) is not a carried schema key`);
+                    }
+                }
+            }
+        });
+
+        it("rejects values the schema rejects, listing each offending path, when they come through extraValues", () => {
+            const error = expectInputError({ k8sServiceHost: HOST, extraValues: { operator: { replicas: "two" }, hubble: { relay: { enabled: "yes" } } } },
+                "CiliumRelease.values", "cilium chart 1.19.6's values.schema.json");
+            assert.deepStrictEqual(error.value, { "hubble.relay.enabled": "yes", "operator.replicas": "two" });
+            assert.ok(error.allowed.includes("operator.replicas must be integer"), error.allowed);
+            assert.ok(error.allowed.includes("hubble.relay.enabled must be boolean"), error.allowed);
+        });
+
+        it("checks a patch release of a carried minor with that minor's carried schema", () => {
+            assert.deepStrictEqual(resolveCiliumChartVersion("1.18.3"),
+                { version: "1.18.3", carried: "1.18.12", booleanKubeProxyReplacement: true, hasSchema: true });
+            expectInputError({ version: "1.18.3", k8sServiceHost: HOST, extraValues: { operator: { replicas: 1.5 } } },
+                "CiliumRelease.values", "cilium chart 1.18.12's");
+        });
+
+        it("has no schema to check for 1.15 charts (none ships one) and says so", () => {
+            assert.deepStrictEqual(resolveCiliumChartVersion("1.15.19"),
+                { version: "1.15.19", carried: "1.15.19", booleanKubeProxyReplacement: false, hasSchema: false });
+        });
+    });
+
+    describe("per datapath (cilium-istio-facts §3.3)", () => {
+        it("eni: ENI IPAM, native routing, kube-proxy replacement with the API host, masquerade on eth+", () => {
+            const values = buildCiliumValues({ datapath: "eni", k8sServiceHost: HOST, istio: false });
+            assert.deepStrictEqual(values, {
+                kubeProxyReplacement: true, eni: { enabled: true }, ipam: { mode: "eni" }, routingMode: "native",
+                k8sServiceHost: HOST, k8sServicePort: 443, egressMasqueradeInterfaces: "eth+",
+                operator: { replicas: 2 }, hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
+            });
+        });
+
+        it("chaining: aws-cni chaining, no IPv4 masquerade, native routing, endpoint routes, kube-proxy kept", () => {
+            const values = buildCiliumValues({ datapath: "chaining", istio: false });
+            assert.deepStrictEqual(values, {
+                kubeProxyReplacement: false, cni: { chainingMode: "aws-cni", exclusive: false },
+                enableIPv4Masquerade: false, routingMode: "native", endpointRoutes: { enabled: true },
+                operator: { replicas: 2 }, hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
+            });
+        });
+
+        it("chaining passes an API host on when given, without requiring it", () => {
+            const values = buildCiliumValues({ datapath: "chaining", k8sServiceHost: HOST, k8sServicePort: 6443 });
+            assert.strictEqual(values.k8sServiceHost, HOST);
+            assert.strictEqual(values.k8sServicePort, 6443);
+        });
+
+        for (const tunnelProtocol of ["vxlan", "geneve"]) {
+            it(`overlay (${tunnelProtocol}): tunnel routing with that protocol, kube-proxy replacement, no ENI`, () => {
+                const values = buildCiliumValues({ datapath: "overlay", tunnelProtocol, k8sServiceHost: HOST });
+                assert.strictEqual(values.routingMode, "tunnel");
+                assert.strictEqual(values.tunnelProtocol, tunnelProtocol);
+                assert.strictEqual(values.kubeProxyReplacement, true);
+                assert.strictEqual(values.k8sServiceHost, HOST);
+                assert.strictEqual(values.eni, undefined);
+                assert.strictEqual(values.ipam, undefined);
+            });
+        }
+
+        it("uses tunnelProtocol only for overlay", () => {
+            assert.strictEqual(buildCiliumValues({ datapath: "eni", tunnelProtocol: "geneve", k8sServiceHost: HOST }).tunnelProtocol, undefined);
+        });
+    });
+
+    describe("with Istio", () => {
+        for (const datapath of DATAPATHS) {
+            it(`${datapath}: always socketLB.hostNamespaceOnly true and cni.exclusive false (F1, F2), by default`, () => {
+                const values = buildCiliumValues({ datapath, k8sServiceHost: HOST });
+                assert.deepStrictEqual(values.socketLB, { hostNamespaceOnly: true });
+                assert.strictEqual(valueAt(values, "cni.exclusive"), false);
+                assert.strictEqual(values.bpf, undefined, "sidecar mode sets no bpf values");
+            });
+        }
+
+        it("leaves both to the chart when the stack has no Istio", () => {
+            const values = buildCiliumValues({ datapath: "eni", k8sServiceHost: HOST, istio: false });
+            assert.strictEqual(values.socketLB, undefined);
+            assert.strictEqual(values.cni, undefined);
+        });
+
+        it("ambient: turns BPF masquerading off and legacy host routing on (F5)", () => {
+            const values = buildCiliumValues({ k8sServiceHost: HOST, istioMode: "ambient" });
+            assert.deepStrictEqual(values.bpf, { masquerade: false, hostLegacyRouting: true });
+        });
+
+        it("ignores istioMode when the stack has no Istio", () => {
+            assert.strictEqual(buildCiliumValues({ k8sServiceHost: HOST, istio: false, istioMode: "ambient" }).bpf, undefined);
+        });
+    });
+
+    describe("options", () => {
+        it("Hubble relay and UI, Prometheus on agent and operator, operator replicas", () => {
+            const values = buildCiliumValues({ k8sServiceHost: HOST, hubble: { relay: true, ui: true }, prometheus: true, operatorReplicas: 3 });
+            assert.deepStrictEqual(values.hubble, { enabled: true, relay: { enabled: true }, ui: { enabled: true } });
+            assert.deepStrictEqual(values.prometheus, { enabled: true });
+            assert.deepStrictEqual(values.operator, { replicas: 3, prometheus: { enabled: true } });
+        });
+
+        it("Gateway API with the L7 proxy and an explicit kube-proxy replacement", () => {
+            const values = buildCiliumValues({ k8sServiceHost: HOST, gatewayApi: true });
+            assert.deepStrictEqual(values.gatewayAPI, { enabled: true });
+            assert.strictEqual(values.l7Proxy, true);
+            assert.strictEqual(values.kubeProxyReplacement, true);
+        });
+
+        it("merges extraValues last: maps key by key, other values replace", () => {
+            const values = buildCiliumValues({
+                k8sServiceHost: HOST, hubble: { relay: true },
+                extraValues: { egressMasqueradeInterfaces: "ens+", hubble: { relay: { replicas: 2 } }, debug: { enabled: true } },
+            });
+            assert.strictEqual(values.egressMasqueradeInterfaces, "ens+");
+            assert.deepStrictEqual(values.hubble.relay, { enabled: true, replicas: 2 });
+            assert.deepStrictEqual(values.debug, { enabled: true });
+            assert.strictEqual(values.socketLB.hostNamespaceOnly, true);
+        });
+
+        it("takes an extraValues override that repeats a required value", () => {
+            const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { cni: { exclusive: false }, routingMode: "native" } });
+            assert.strictEqual(values.routingMode, "native");
+        });
+    });
+
+    describe("kubeProxyReplacement per chart version", () => {
+        for (const version of ["1.16.19", "1.17.18", "1.18.12", "1.19.6"]) {
+            it(`${version}: written as a boolean`, () => {
+                assert.strictEqual(buildCiliumValues({ version, k8sServiceHost: HOST }).kubeProxyReplacement, true);
+                assert.strictEqual(buildCiliumValues({ version, datapath: "chaining" }).kubeProxyReplacement, false);
+            });
+
+            for (const kpr of ["strict", "partial", "disabled", "TRUE"]) {
+                it(`${version}: rejects "${kpr}"`, () => {
+                    expectInputError({ version, k8sServiceHost: HOST, kubeProxyReplacement: kpr },
+                        "CiliumRelease.kubeProxyReplacement", `one of true, false (what cilium chart ${version} accepts)`);
+                });
+            }
+        }
+
+        it("1.15: written as the string the chart accepts, deprecated spellings included", () => {
+            assert.strictEqual(buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST }).kubeProxyReplacement, "true");
+            assert.strictEqual(buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" })
+                .kubeProxyReplacement, "strict");
+            assert.strictEqual(buildCiliumValues({ version: "1.15.19", datapath: "chaining", kubeProxyReplacement: "disabled" })
+                .kubeProxyReplacement, "disabled");
+        });
+
+        it("1.15: rejects what the chart rejects, and partial replacement where kube-proxy is gone", () => {
+            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "probe" },
+                "CiliumRelease.kubeProxyReplacement", "one of true, false, disabled, partial, strict");
+            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "partial" },
+                "CiliumRelease.kubeProxyReplacement", "true or strict with the eni datapath");
+        });
+
+        it("must be on where the datapath has no kube-proxy, and off where chaining keeps it", () => {
+            expectInputError({ datapath: "eni", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
+                "CiliumRelease.kubeProxyReplacement", "true with the eni datapath");
+            expectInputError({ datapath: "overlay", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
+                "CiliumRelease.kubeProxyReplacement", "true with the overlay datapath");
+            expectInputError({ datapath: "chaining", kubeProxyReplacement: "true" },
+                "CiliumRelease.kubeProxyReplacement", "false with the chaining datapath");
+        });
+
+        it("1.15 with Gateway API: the chart wants an explicit true, not strict", () => {
+            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict", gatewayApi: true },
+                "CiliumRelease.kubeProxyReplacement", "true when gatewayApi is on");
+        });
+    });
+
+    describe("rejects", () => {
+        it("a malformed chart version", () => {
+            for (const version of ["1.19", "latest", "1.19.6.1", ""]) {
+                expectInputError({ version, k8sServiceHost: HOST }, "CiliumRelease.version", "MAJOR.MINOR.PATCH");
+            }
+        });
+
+        it("a pre-release, or a version of a minor whose chart data is not carried", () => {
+            for (const version of ["v1.19.6", "1.19.0-pre.1", "1.20.0", "1.14.12", "2.0.0"]) {
+                expectInputError({ version, k8sServiceHost: HOST }, "CiliumRelease.version",
+                    "a released chart version of a minor this project carries chart data for: 1.15.x, 1.16.x, 1.17.x, 1.18.x, 1.19.x");
+            }
+        });
+
+        it("an unknown datapath, tunnel protocol or Istio mode", () => {
+            expectInputError({ datapath: "ipvlan", k8sServiceHost: HOST }, "CiliumRelease.datapath", "one of eni, chaining, overlay");
+            expectInputError({ datapath: "overlay", tunnelProtocol: "gre", k8sServiceHost: HOST }, "CiliumRelease.tunnelProtocol", "one of vxlan, geneve");
+            expectInputError({ k8sServiceHost: HOST, istioMode: "mesh" }, "CiliumRelease.istioMode", "one of sidecar, ambient");
+        });
+
+        it("eni and overlay without k8sServiceHost", () => {
+            expectInputError({ datapath: "eni" }, "CiliumRelease.k8sServiceHost", "required by the eni datapath");
+            expectInputError({ datapath: "overlay" }, "CiliumRelease.k8sServiceHost", "required by the overlay datapath");
+        });
+
+        it("a k8sServiceHost with scheme, port or path (Cilium's agent would crash)", () => {
+            for (const host of [`https://${HOST}`, `${HOST}:443`, `${HOST}/`, ""]) {
+                expectInputError({ k8sServiceHost: host }, "CiliumRelease.k8sServiceHost", "without scheme, port or path");
+            }
+        });
+
+        it("a port, operator replica count or flag out of range", () => {
+            expectInputError({ k8sServiceHost: HOST, k8sServicePort: 0 }, "CiliumRelease.k8sServicePort", "from 1 to 65535");
+            expectInputError({ k8sServiceHost: HOST, operatorReplicas: 0 }, "CiliumRelease.operatorReplicas", "from 1 to 10");
+            expectInputError({ k8sServiceHost: HOST, operatorReplicas: 1.5 }, "CiliumRelease.operatorReplicas", "from 1 to 10");
+            expectInputError({ k8sServiceHost: HOST, istio: "yes" as unknown as boolean }, "CiliumRelease.istio", "true or false");
+            expectInputError({ k8sServiceHost: HOST, extraValues: ["x"] as unknown as object }, "CiliumRelease.extraValues", "a map");
+        });
+
+        it("Hubble UI without relay, relay without Hubble (the chart's validate rules)", () => {
+            expectInputError({ k8sServiceHost: HOST, hubble: { ui: true } }, "CiliumRelease.hubble.ui", "unless hubble.relay is true");
+            expectInputError({ k8sServiceHost: HOST, hubble: { enabled: false, relay: true } }, "CiliumRelease.hubble.relay", "unless hubble.enabled is true");
+            expectInputError({ k8sServiceHost: HOST, hubble: { relay: true, ui: true }, extraValues: { hubble: { relay: { enabled: false } } } },
+                "CiliumRelease.extraValues.hubble.relay.enabled", "true while hubble.ui.enabled is true");
+        });
+
+        it("Gateway API with chaining, which keeps kube-proxy", () => {
+            expectInputError({ datapath: "chaining", gatewayApi: true }, "CiliumRelease.gatewayApi", "needs kube-proxy replacement");
+        });
+    });
+
+    describe("extraValues that undo a requirement are rejected, not kept", () => {
+        const cases: [string, CiliumValuesInput, string, string][] = [
+            ["Istio's socketLB.hostNamespaceOnly set false", { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
+                "socketLB.hostNamespaceOnly", "failure-modes F1"],
+            ["Istio's socketLB.hostNamespaceOnly removed with null", { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: null } } },
+                "socketLB.hostNamespaceOnly", "failure-modes F1"],
+            ["Istio's socketLB replaced as a whole", { k8sServiceHost: HOST, extraValues: { socketLB: null } },
+                "socketLB.hostNamespaceOnly", "failure-modes F1"],
+            ["Istio's cni.exclusive set true", { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
+                "cni.exclusive", "failure-modes F2"],
+            ["chaining's cni.exclusive, also without Istio", { datapath: "chaining", istio: false, extraValues: { cni: { exclusive: true } } },
+                "cni.exclusive", "aws-cni chaining install"],
+            ["eni's routing mode", { k8sServiceHost: HOST, extraValues: { routingMode: "tunnel" } }, "routingMode", "the eni datapath"],
+            ["eni's IPAM mode", { k8sServiceHost: HOST, extraValues: { ipam: { mode: "cluster-pool" } } }, "ipam.mode", "the eni datapath"],
+            ["eni's eni.enabled", { k8sServiceHost: HOST, extraValues: { eni: { enabled: false } } }, "eni.enabled", "the eni datapath"],
+            ["eni's kube-proxy replacement", { k8sServiceHost: HOST, extraValues: { kubeProxyReplacement: false } }, "kubeProxyReplacement", "F9"],
+            ["the API host, with a scheme", { k8sServiceHost: HOST, extraValues: { k8sServiceHost: `https://${HOST}` } }, "k8sServiceHost", "F9"],
+            ["chaining's chaining mode", { datapath: "chaining", extraValues: { cni: { chainingMode: "generic-veth" } } }, "cni.chainingMode", "chaining"],
+            ["chaining's IPv4 masquerade", { datapath: "chaining", extraValues: { enableIPv4Masquerade: true } }, "enableIPv4Masquerade", "chaining"],
+            ["chaining's endpoint routes", { datapath: "chaining", extraValues: { endpointRoutes: { enabled: false } } }, "endpointRoutes.enabled", "chaining"],
+            ["chaining's kube-proxy (replacement beside it)", { datapath: "chaining", extraValues: { kubeProxyReplacement: true } }, "kubeProxyReplacement", "keeps the kube-proxy add-on"],
+            ["overlay's tunnel protocol", { datapath: "overlay", k8sServiceHost: HOST, extraValues: { tunnelProtocol: "geneve" } }, "tunnelProtocol", "overlay"],
+            ["overlay's routing mode", { datapath: "overlay", k8sServiceHost: HOST, extraValues: { routingMode: "native" } }, "routingMode", "overlay"],
+            ["ambient's BPF masquerade", { k8sServiceHost: HOST, istioMode: "ambient", extraValues: { bpf: { masquerade: true } } }, "bpf.masquerade", "F5"],
+            ["Gateway API's L7 proxy", { k8sServiceHost: HOST, gatewayApi: true, extraValues: { l7Proxy: false } }, "l7Proxy", "Gateway API"],
+        ];
+        for (const [label, input, path, reason] of cases) {
+            it(label, () => {
+                const error = expectInputError(input, `CiliumRelease.extraValues.${path}`, reason);
+                assert.deepStrictEqual(error.value, valueAt(input.extraValues ?? {}, path));
+            });
+        }
+
+        it("names both reasons where two requirements meet (chaining and Istio on cni.exclusive)", () => {
+            expectInputError({ datapath: "chaining", extraValues: { cni: { exclusive: true } } }, "CiliumRelease.extraValues.cni.exclusive",
+                "aws-cni chaining install, cilium-istio-facts §3.3); and by Istio");
+        });
+    });
+});
