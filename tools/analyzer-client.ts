@@ -1,0 +1,355 @@
+/**
+ * Starts a CrossGuard policy pack the way the Pulumi CLI does and speaks its gRPC Analyzer service.
+ *
+ * How the CLI starts a Node pack (pulumi-facts.md §3.4; pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go
+ * `RunPlugin`, kind "analyzer"): `node <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address>
+ * <pack dir>` with the pack dir as working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and
+ * PULUMI_CONFIG in the environment. run-policy-pack registers ts-node (type-checking on, as under the CLI), requires
+ * the pack, and `new PolicyPack(...)` serves the Analyzer on 127.0.0.1 and prints the port on stdout
+ * (@pulumi/policy server.js `serve`).
+ *
+ * The engine address: run-policy-pack drops it (cmd/run-policy-pack/index.js `argv._.shift()`), and the language host
+ * does not set PULUMI_NODEJS_ENGINE for analyzers, so a pack's `pulumi.log` calls print to the console (log/index.js
+ * falls back to console.log without an engine). Nothing in the pack dials it: we pass a placeholder and relay the
+ * pack's console output instead of serving an Engine service.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as readline from "readline";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
+
+/** The levels of apitype.EnforcementLevel, in the CLI's spelling. */
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
+
+// pulumirpc.EnforcementLevel numbering (analyzer.proto).
+const LEVEL_TO_PROTO: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
+const PROTO_TO_LEVEL: Record<number, EnforcementLevel> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
+
+/** Placeholder for the engine address argument run-policy-pack discards (see the module comment). */
+const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
+/** The Node server accepts 400 MB messages (server.js maxRPCMessageSize); send and receive as much. */
+const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
+
+export interface PolicyConfigSchema {
+    properties: Record<string, any>;
+    required?: string[];
+}
+
+export interface PolicyInfo {
+    name: string;
+    description: string;
+    enforcementLevel: EnforcementLevel;
+    configSchema?: PolicyConfigSchema;
+}
+
+export interface PolicyConfig {
+    enforcementLevel: EnforcementLevel;
+    properties?: Record<string, any>;
+}
+
+export interface AnalyzerInfo {
+    name: string;
+    version: string;
+    supportsConfig: boolean;
+    policies: PolicyInfo[];
+    initialConfig: Record<string, PolicyConfig>;
+}
+
+/** One resource as the engine describes it to an analyzer; `properties` are wire-format values. */
+export interface AnalyzerResource {
+    urn: string;
+    type: string;
+    name: string;
+    properties: Record<string, any>;
+    parent?: string;
+    provider?: { urn: string; type: string; name: string; properties: Record<string, any> };
+}
+
+export interface AnalyzerStackResource extends AnalyzerResource {
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+}
+
+export interface AnalyzeDiagnostic {
+    policyName: string;
+    policyPackName: string;
+    policyPackVersion: string;
+    description: string;
+    message: string;
+    enforcementLevel: EnforcementLevel;
+    /** Empty when the policy did not name a resource. */
+    urn: string;
+}
+
+export interface Remediation {
+    policyName: string;
+    /** New properties, when the remediation changed the resource. */
+    properties?: Record<string, any>;
+    diagnostic: string;
+}
+
+/** What the language host puts in the pack's environment (main.go RunPlugin, after ConfigureStack). */
+export interface PackStackContext {
+    organization: string;
+    project: string;
+    stack: string;
+    dryRun: boolean;
+    config: Record<string, string>;
+    secretKeys: string[];
+    tags: Record<string, string>;
+}
+
+function toStruct(value: Record<string, any>): any {
+    // Struct.fromJavaScript rejects `undefined`; JSON drops it as the engine's marshalling does.
+    return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+}
+
+function makeOptions(resource: AnalyzerResource): any {
+    // The Node server refuses a request without options ("A more recent version of the Pulumi CLI is required").
+    const options = new analyzerProto.AnalyzerResourceOptions();
+    if (resource.parent) {
+        options.setParent(resource.parent);
+    }
+    return options;
+}
+
+function makeProvider(resource: AnalyzerResource): any {
+    if (!resource.provider) {
+        return undefined;
+    }
+    const provider = new analyzerProto.AnalyzerProviderResource();
+    provider.setUrn(resource.provider.urn);
+    provider.setType(resource.provider.type);
+    provider.setName(resource.provider.name);
+    provider.setProperties(toStruct(resource.provider.properties));
+    return provider;
+}
+
+function makeAnalyzeRequest(resource: AnalyzerResource): any {
+    const req = new analyzerProto.AnalyzeRequest();
+    req.setUrn(resource.urn);
+    req.setType(resource.type);
+    req.setName(resource.name);
+    req.setProperties(toStruct(resource.properties));
+    req.setOptions(makeOptions(resource));
+    const provider = makeProvider(resource);
+    if (provider) {
+        req.setProvider(provider);
+    }
+    return req;
+}
+
+function makeStackResource(resource: AnalyzerStackResource): any {
+    const r = new analyzerProto.AnalyzerResource();
+    r.setUrn(resource.urn);
+    r.setType(resource.type);
+    r.setName(resource.name);
+    r.setProperties(toStruct(resource.properties));
+    r.setOptions(makeOptions(resource));
+    const provider = makeProvider(resource);
+    if (provider) {
+        r.setProvider(provider);
+    }
+    r.setParent(resource.parent ?? "");
+    r.setDependenciesList(resource.dependencies);
+    for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
+        // The engine skips properties without dependencies (analyzer_plugin.go AnalyzeStack).
+        if (urns.length > 0) {
+            const deps = new analyzerProto.AnalyzerPropertyDependencies();
+            deps.setUrnsList(urns);
+            r.getPropertydependenciesMap().set(key, deps);
+        }
+    }
+    return r;
+}
+
+function readDiagnostics(resp: any): AnalyzeDiagnostic[] {
+    return resp.getDiagnosticsList().map((d: any) => ({
+        policyName: d.getPolicyname(),
+        policyPackName: d.getPolicypackname(),
+        policyPackVersion: d.getPolicypackversion(),
+        description: d.getDescription(),
+        message: d.getMessage(),
+        enforcementLevel: PROTO_TO_LEVEL[d.getEnforcementlevel()],
+        urn: d.getUrn(),
+    }));
+}
+
+function readPolicyConfig(config: any): PolicyConfig {
+    const properties = config.getProperties()?.toJavaScript();
+    return { enforcementLevel: PROTO_TO_LEVEL[config.getEnforcementlevel()], properties };
+}
+
+/** A running policy pack and a client connected to it. Always `close()` it. */
+export class PolicyPackProcess {
+    /** Everything the pack printed besides its port (its console and pulumi.log output, errors). */
+    readonly output: string[] = [];
+
+    private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+
+    /**
+     * Spawns the pack and connects. Rejects with the pack's own error output when it exits or stays silent for
+     * `startTimeoutMs` (ts-node type-checks the pack on the way in, which takes seconds).
+     */
+    static async start(packDir: string, context: PackStackContext, startTimeoutMs = 120_000): Promise<PolicyPackProcess> {
+        const dir = path.resolve(packDir);
+        let runPolicyPack: string;
+        try {
+            runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+        } catch {
+            throw new Error(`it looks like the policy pack's dependencies are not installed; run npm install in ${dir}`);
+        }
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            PULUMI_NODEJS_PROJECT: context.project,
+            PULUMI_NODEJS_STACK: context.stack,
+            PULUMI_NODEJS_DRY_RUN: String(context.dryRun),
+            PULUMI_CONFIG: JSON.stringify(context.config),
+        };
+        // main.go only sets the organization when the engine knows one.
+        if (context.organization) {
+            env.PULUMI_NODEJS_ORGANIZATION = context.organization;
+        }
+        const child = spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, dir], {
+            cwd: dir, env, stdio: ["ignore", "pipe", "pipe"],
+        });
+        const output: string[] = [];
+        child.stderr!.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk));
+
+        const port = await new Promise<number>((resolve, reject) => {
+            const lines = readline.createInterface({ input: child.stdout! });
+            const fail = (why: string) => {
+                clearTimeout(timer);
+                child.kill();
+                reject(new Error(`policy pack ${dir} failed to start: ${why}${output.length ? `\n${output.join("").trim()}` : ""}`));
+            };
+            const timer = setTimeout(() => fail(`no port printed within ${startTimeoutMs} ms`), startTimeoutMs);
+            let first = true;
+            lines.on("line", (line) => {
+                if (!first) {
+                    output.push(`${line}\n`);
+                    return;
+                }
+                first = false;
+                clearTimeout(timer);
+                const parsed = Number(line.trim());
+                if (Number.isInteger(parsed) && parsed > 0) {
+                    resolve(parsed);
+                } else {
+                    fail(`expected a port on the first line of its output, got "${line}"`);
+                }
+            });
+            child.once("exit", (code) => first && fail(`exited with code ${code}`));
+            child.once("error", (err) => first && fail(err.message));
+        });
+
+        const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+            "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+            "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+        });
+        const pack = new PolicyPackProcess(child, client);
+        pack.output.push(...output);
+        child.stderr!.removeAllListeners("data").on("data", (chunk: string) => pack.output.push(chunk));
+        await pack.configureStack(context);
+        return pack;
+    }
+
+    private call<T>(method: string, request: any): Promise<T> {
+        return new Promise((resolve, reject) => {
+            this.client[method](request, (err: grpc.ServiceError | null, resp: T) => {
+                if (err) {
+                    reject(new Error(`policy pack ${method} failed: ${err.details || err.message}`));
+                } else {
+                    resolve(resp);
+                }
+            });
+        });
+    }
+
+    /** The engine sends the stack's identity first; the Node server keeps the tags for `args.stackTags`. */
+    private async configureStack(context: PackStackContext): Promise<void> {
+        const req = new analyzerProto.AnalyzerStackConfigureRequest();
+        req.setStack(context.stack);
+        req.setProject(context.project);
+        req.setOrganization(context.organization);
+        req.setDryRun(context.dryRun);
+        req.setConfigSecretKeysList(context.secretKeys);
+        for (const [k, v] of Object.entries(context.config)) {
+            req.getConfigMap().set(k, v);
+        }
+        for (const [k, v] of Object.entries(context.tags)) {
+            req.getTagsMap().set(k, v);
+        }
+        await this.call("configureStack", req);
+    }
+
+    async getAnalyzerInfo(): Promise<AnalyzerInfo> {
+        const resp: any = await this.call("getAnalyzerInfo", new Empty());
+        const initialConfig: Record<string, PolicyConfig> = {};
+        resp.getInitialconfigMap().forEach((config: any, name: string) => {
+            initialConfig[name] = readPolicyConfig(config);
+        });
+        return {
+            name: resp.getName(),
+            version: resp.getVersion(),
+            supportsConfig: resp.getSupportsconfig(),
+            policies: resp.getPoliciesList().map((p: any) => {
+                const schema = p.getConfigschema();
+                return {
+                    name: p.getName(),
+                    description: p.getDescription(),
+                    enforcementLevel: PROTO_TO_LEVEL[p.getEnforcementlevel()],
+                    configSchema: schema
+                        ? { properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() }
+                        : undefined,
+                };
+            }),
+            initialConfig,
+        };
+    }
+
+    async configure(config: Record<string, PolicyConfig>): Promise<void> {
+        const req = new analyzerProto.ConfigureAnalyzerRequest();
+        for (const [name, c] of Object.entries(config)) {
+            const pc = new analyzerProto.PolicyConfig();
+            pc.setEnforcementlevel(LEVEL_TO_PROTO[c.enforcementLevel]);
+            pc.setProperties(toStruct(c.properties ?? {}));
+            req.getPolicyconfigMap().set(name, pc);
+        }
+        await this.call("configure", req);
+    }
+
+    async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
+        const resp: any = await this.call("remediate", makeAnalyzeRequest(resource));
+        return resp.getRemediationsList().map((r: any) => ({
+            policyName: r.getPolicyname(),
+            properties: r.getProperties()?.toJavaScript(),
+            diagnostic: r.getDiagnostic(),
+        }));
+    }
+
+    async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
+        return readDiagnostics(await this.call("analyze", makeAnalyzeRequest(resource)));
+    }
+
+    async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
+        const req = new analyzerProto.AnalyzeStackRequest();
+        req.setResourcesList(resources.map(makeStackResource));
+        return readDiagnostics(await this.call("analyzeStack", req));
+    }
+
+    /** Disconnects and stops the pack process this object started. */
+    close(): void {
+        this.client.close();
+        if (this.child.exitCode === null) {
+            this.child.kill();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--verbose]`
+ *
+ * The plan's evaluation and prediction on a file instead of our program (issue 4): a `pulumi stack export`
+ * (deployment version 3) or the JSON `pulumi preview --json` prints, from any stack. Policies see each resource's
+ * `inputs` in Analyze and its `outputs` in AnalyzeStack, each falling back to the other where a file lacks it.
+ * Same output and exit codes as plan; a file that is not JSON or not one of the two formats exits 2.
+ */
+import * as path from "path";
+import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
+import { PROJECT_LOCATIONS, readPolicyPackConfigFlag } from "./plan";
+import { rootStackUrn } from "./policy-evaluation";
+import { parseUrn } from "./stack-export";
+import { gateStack } from "./stack-gate";
+import { readStateFile } from "./state-files";
+
+const FLAGS = { valued: ["policy-pack-config"], boolean: ["json", "verbose"] } as const;
+
+export function check(argv: readonly string[], io: CommandIO = processIO, packDir: string = PROJECT_LOCATIONS.packDir): Promise<ExitCode> {
+    return runCommand(argv, io, async () => {
+        const flags = parseFlags(argv, FLAGS);
+        if (flags.positionals.length !== 1) {
+            throw new UsageError(`check takes exactly one FILE (a stack export or \`pulumi preview --json\` output), got ${flags.positionals.length}`);
+        }
+        const policyPackConfig = readPolicyPackConfigFlag(singleValue(flags, "policy-pack-config"));
+        const file = path.resolve(flags.positionals[0]);
+        const { stack, resources } = readStateFile(file);
+        const { project } = parseUrn(rootStackUrn(resources));
+        return gateStack(resources, {
+            title: `Check of ${flags.positionals[0]}`,
+            packDir,
+            context: {
+                organization: "",
+                project,
+                stack,
+                dryRun: true,
+                // A state file carries no stack config; the pack gets none, as it would for a stack without any.
+                config: {},
+                secretKeys: [],
+                tags: { "pulumi:project": project },
+            },
+            policyPackConfig,
+            json: flags.switches.has("json"),
+            verbose: flags.switches.has("verbose"),
+            io,
+        });
+    });
+}
+
+if (require.main === module) {
+    check(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
