@@ -1,0 +1,98 @@
+/**
+ * The root program: one EKS cluster with Cilium and Istio working together, and the red/blue/green demo on it,
+ * configured by the stack (Pulumi.<stack>.yaml, namespace `eks-cilium-istio`; see stack-config.ts and the README).
+ *
+ * An exported function rather than top-level code, so that Pulumi runs it and takes its result as the stack outputs,
+ * and the tests and the offline plan can run it again and again on the mock runtime.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { buildCiliumValues, CILIUM_DEFAULTS } from "./components/cilium-values";
+import { CiliumRelease, CiliumReleaseArgs } from "./components/CiliumRelease";
+import { Cluster, ClusterArgs } from "./components/Cluster";
+import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
+import { buildIstioValues, ISTIO_RELEASE_DEFAULTS, resolveIstioSettings } from "./components/istio-values";
+import { IstioRelease, IstioReleaseArgs } from "./components/IstioRelease";
+import { NamespaceDemo, NamespaceDemoArgs } from "./components/NamespaceDemo";
+import { checkStackConfigKeys, readStackConfig, STACK_CONFIG_NAMESPACE, StackConfig } from "./stack-config";
+
+/** What `pulumi stack output` shows. */
+interface StackOutputs {
+    clusterName: pulumi.Output<string>;
+    /** Secret: it names the cluster and its CA (access itself goes through `aws eks get-token`). */
+    kubeconfig: pulumi.Output<string>;
+    /** The demo's connectivity checks; empty when demoEnabled is false. */
+    checks: pulumi.Output<DemoCheck[]>;
+}
+
+/**
+ * Stands in for the API server host, which is an Output of the cluster, while Cilium's other values are checked
+ * up front; `.invalid` is reserved and never resolves (RFC 2606). CiliumRelease checks the real host on arrival.
+ */
+const HOST_KNOWN_LATER = "api-server.known-later.invalid";
+
+/** Each component's args, taken from the stack config. Cilium's host is filled in once the cluster exists. */
+function componentArgs(config: StackConfig) {
+    // One datapath and one mesh mode for every component that needs them, so they can never disagree.
+    const ciliumDatapath = config.ciliumDatapath ?? CILIUM_DEFAULTS.datapath;
+    const istioMode = config.istioMode ?? ISTIO_RELEASE_DEFAULTS.mode;
+
+    const cluster: ClusterArgs = {
+        kubernetesVersion: config.kubernetesVersion,
+        ciliumDatapath,
+        nodeGroup: {
+            instanceTypes: config.nodeInstanceType === undefined ? undefined : [config.nodeInstanceType],
+            desiredSize: config.nodeDesiredSize,
+            minSize: config.nodeMinSize,
+            maxSize: config.nodeMaxSize,
+        },
+    };
+    const cilium: CiliumReleaseArgs = {
+        version: config.ciliumVersion,
+        datapath: ciliumDatapath,
+        tunnelProtocol: config.tunnelProtocol,
+        istio: true,
+        istioMode,
+    };
+    const istio: IstioReleaseArgs = {
+        version: config.istioVersion,
+        mode: istioMode,
+        ciliumDatapath,
+        meshMtlsMode: config.meshMtlsMode,
+    };
+    const demo: NamespaceDemoArgs = { istioMode, stage: config.demoStage, mtlsFix: config.demoMtlsFix };
+    return { cluster, cilium, istio, demo };
+}
+
+export = async (): Promise<StackOutputs> => {
+    checkStackConfigKeys(Object.keys(pulumi.runtime.allConfig()));
+    const stackConfig = new pulumi.Config(STACK_CONFIG_NAMESPACE);
+    const config = readStackConfig((key) => stackConfig.get(key));
+    const args = componentArgs(config);
+
+    // Every component checks its own inputs before it registers anything, but the cluster registers before the
+    // others are built: check theirs now, so that a bad stack config stops the program before any resource exists.
+    buildCiliumValues({ ...args.cilium, k8sServiceHost: HOST_KNOWN_LATER });
+    buildIstioValues(resolveIstioSettings(args.istio));
+    if (config.demoEnabled) {
+        resolveDemoSettings(args.demo);
+    }
+
+    const cluster = new Cluster("cluster", args.cluster);
+    const provider = cluster.provider;
+
+    // Cilium needs the control plane only (provider and API host), not the node group: the nodes turn Ready only
+    // once Cilium runs on them (see Cluster's doc comment).
+    const cilium = new CiliumRelease("cilium", { ...args.cilium, k8sServiceHost: cluster.endpointHost }, { provider });
+    // istio-cni chains into the CNI config Cilium writes, with Cilium no longer exclusive (failure-modes F2), and
+    // Istio's pods need a working pod network: Istio waits for Cilium.
+    const istio = new IstioRelease("istio", args.istio, { provider, dependsOn: [cilium] });
+    // The demo's namespaces need istiod's injection webhook (sidecar) or istio-cni and ztunnel (ambient) before
+    // their pods start, and its CiliumNetworkPolicy needs Cilium's CRDs: it waits for Istio, which waited for Cilium.
+    const demo = config.demoEnabled ? new NamespaceDemo("demo", args.demo, { provider, dependsOn: [istio] }) : undefined;
+
+    return {
+        clusterName: cluster.clusterName,
+        kubeconfig: pulumi.secret(cluster.kubeconfig),
+        checks: demo?.checks ?? pulumi.output([]),
+    };
+};
