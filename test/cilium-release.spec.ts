@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CiliumRelease, CiliumReleaseArgs } from "../components/CiliumRelease";
-import { buildCiliumValues } from "../components/cilium-values";
+import { buildCiliumValues, CiliumValuesInput } from "../components/cilium-values";
 import { InputError } from "../components/validation";
 import { Recorder, recordRegistrations } from "../tools/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
@@ -87,7 +87,7 @@ describe("CiliumRelease", () => {
         ["eni", { datapath: "eni", k8sServiceHost: HOST, version: "1.16.19" }],
         ["chaining", { datapath: "chaining", version: "1.17.18", hubble: { relay: true } }],
         ["overlay", { datapath: "overlay", tunnelProtocol: "geneve", k8sServiceHost: HOST, version: "1.18.12", gatewayApi: true }],
-    ] as [string, CiliumReleaseArgs][]) {
+    ] as [string, CiliumReleaseArgs & CiliumValuesInput][]) {
         it(`${datapath}: the release carries the version asked for and the builder's values for the datapath`, async () => {
             const installed = await install(args);
             const { inputs } = one(installed.recorder.registrations, RELEASE, "cilium");
