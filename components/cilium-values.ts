@@ -233,7 +233,7 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     }
 
     const essentials = new Map<string, Essential>();
-    const require = (path: string, value: unknown, reason: string): void => {
+    const need = (path: string, value: unknown, reason: string): void => {
         const known = essentials.get(path);
         if (known) {
             known.reasons.push(reason);
@@ -241,41 +241,41 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             essentials.set(path, { value, reasons: [reason] });
         }
     };
-    require("kubeProxyReplacement", kubeProxyReplacement,
+    need("kubeProxyReplacement", kubeProxyReplacement,
         datapath === CiliumDatapath.Chaining ? BECAUSE.keepsKubeProxy : BECAUSE.noKubeProxy);
     switch (datapath) {
         case CiliumDatapath.Eni:
-            require("eni.enabled", true, BECAUSE.eni);
-            require("ipam.mode", "eni", BECAUSE.eni);
-            require("routingMode", "native", BECAUSE.eni);
+            need("eni.enabled", true, BECAUSE.eni);
+            need("ipam.mode", "eni", BECAUSE.eni);
+            need("routingMode", "native", BECAUSE.eni);
             break;
         case CiliumDatapath.Chaining:
-            require("cni.chainingMode", "aws-cni", BECAUSE.chaining);
-            require("cni.exclusive", false, BECAUSE.chaining);
-            require("enableIPv4Masquerade", false, BECAUSE.chaining);
-            require("routingMode", "native", BECAUSE.chaining);
-            require("endpointRoutes.enabled", true, BECAUSE.chaining);
+            need("cni.chainingMode", "aws-cni", BECAUSE.chaining);
+            need("cni.exclusive", false, BECAUSE.chaining);
+            need("enableIPv4Masquerade", false, BECAUSE.chaining);
+            need("routingMode", "native", BECAUSE.chaining);
+            need("endpointRoutes.enabled", true, BECAUSE.chaining);
             break;
         case CiliumDatapath.Overlay:
-            require("routingMode", "tunnel", BECAUSE.overlay);
-            require("tunnelProtocol", tunnelProtocol, BECAUSE.overlay);
+            need("routingMode", "tunnel", BECAUSE.overlay);
+            need("tunnelProtocol", tunnelProtocol, BECAUSE.overlay);
             break;
     }
     if (datapath !== CiliumDatapath.Chaining) {
-        require("k8sServiceHost", host, BECAUSE.noKubeProxy);
-        require("k8sServicePort", port, BECAUSE.noKubeProxy);
+        need("k8sServiceHost", host, BECAUSE.noKubeProxy);
+        need("k8sServicePort", port, BECAUSE.noKubeProxy);
     }
     if (istio) {
-        require("socketLB.hostNamespaceOnly", true, BECAUSE.socketLb);
-        require("cni.exclusive", false, BECAUSE.cniExclusive);
+        need("socketLB.hostNamespaceOnly", true, BECAUSE.socketLb);
+        need("cni.exclusive", false, BECAUSE.cniExclusive);
         if (istioMode === IstioMode.Ambient) {
-            require("bpf.masquerade", false, BECAUSE.ambientMasquerade);
-            require("bpf.hostLegacyRouting", true, BECAUSE.ambientHostRouting);
+            need("bpf.masquerade", false, BECAUSE.ambientMasquerade);
+            need("bpf.hostLegacyRouting", true, BECAUSE.ambientHostRouting);
         }
     }
     if (gatewayApi) {
-        require("gatewayAPI.enabled", true, BECAUSE.gatewayApi);
-        require("l7Proxy", true, BECAUSE.gatewayApi);
+        need("gatewayAPI.enabled", true, BECAUSE.gatewayApi);
+        need("l7Proxy", true, BECAUSE.gatewayApi);
     }
 
     const values: HelmValues = {};
