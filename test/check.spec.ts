@@ -1,0 +1,120 @@
+/**
+ * `npm run check FILE` (issue 4): a hand-written `pulumi stack export` and a hand-written `pulumi preview --json`
+ * (test/fixtures/check), evaluated by the test-double pack served like the real one; malformed files refused with
+ * exit 2 before any pack starts. The real pack on a stack export is covered by the served-vs-direct test.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { check } from "../tools/check";
+import { ExitCode } from "../tools/command-line";
+import { Report } from "../tools/report";
+import { parseStateDocument } from "../tools/state-files";
+
+const FIXTURES = path.join(__dirname, "fixtures");
+const TEST_PACK = path.join(FIXTURES, "policy-pack");
+const PACK_TIMEOUT = 120_000;
+
+async function runCheck(argv: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const code = await check(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, TEST_PACK);
+    return { code, stdout, stderr };
+}
+
+function file(content: string): string {
+    const name = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "check-spec-")), "input.json");
+    fs.writeFileSync(name, content);
+    return name;
+}
+
+const urn = (stack: string, rest: string) => `urn:pulumi:${stack}::tenants::${rest}`;
+
+describe("check on a hand-written stack export", function () {
+    this.timeout(PACK_TIMEOUT);
+    let run: Awaited<ReturnType<typeof runCheck>>;
+    let report: Report;
+
+    before(async () => {
+        run = await runCheck([path.join(FIXTURES, "check", "stack-export.json"), "--json"]);
+        report = JSON.parse(run.stdout);
+    });
+
+    it("exits 1 on the mandatory violation and names the stack from the URNs", () => {
+        assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
+        assert.strictEqual(report.stack, "prod");
+    });
+
+    it("leaves out the resource pending deletion and keeps the rest in file order", () => {
+        assert.deepStrictEqual(report.resources.map((r) => r.urn.split("::").pop()),
+            ["tenants-prod", "cluster", "blue", "green", "blue-mtls"]);
+    });
+
+    it("asks the resource policy on inputs and the stack policy on outputs, falling back where one is missing", () => {
+        assert.deepStrictEqual(report.violations.map((v) => [v.level, v.policy, v.urn]), [
+            ["mandatory", "fixture-no-disabled-mtls", urn("prod", "kubernetes:security.istio.io/v1:PeerAuthentication::blue-mtls")],
+            // green has outputs only: the stack policy reads them (no team label); blue's outputs carry it.
+            ["advisory", "fixture-namespace-label", urn("prod", "kubernetes:core/v1:Namespace::green")],
+        ]);
+    });
+
+    it("follows dependencies for the critical path", () => {
+        assert.deepStrictEqual(report.criticalPath.map((u) => u.split("::").pop()), ["blue", "blue-mtls"]);
+    });
+});
+
+describe("check on a hand-written `pulumi preview --json`", function () {
+    this.timeout(PACK_TIMEOUT);
+    let run: Awaited<ReturnType<typeof runCheck>>;
+
+    before(async () => {
+        run = await runCheck([path.join(FIXTURES, "check", "preview.json")]);
+    });
+
+    it("takes each step's newState, without the deleted resource", () => {
+        const { format, stack, resources } = parseStateDocument(fs.readFileSync(path.join(FIXTURES, "check", "preview.json"), "utf8"), "preview.json");
+        assert.strictEqual(format, "preview");
+        assert.strictEqual(stack, "staging");
+        assert.deepStrictEqual(resources.map((r) => r.urn.split("::").pop()), ["tenants-staging", "red", "red-mtls", "late-mtls"]);
+    });
+
+    it("exits 1 on the updated PeerAuthentication and reports the one with an unknown namespace as advisory", () => {
+        assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
+        assert.match(run.stdout, /mandatory:\n\s+\[fixture-no-disabled-mtls\] red-mtls .*\n.*\n\s+mtls\.mode DISABLE in namespace red/);
+        assert.match(run.stdout, /advisory:\n\s+\[fixture-no-disabled-mtls\] late-mtls .*\n\s+can't run policy 'fixture-no-disabled-mtls' .* during preview/);
+        assert.doesNotMatch(run.stdout, /old-mtls/);
+    });
+});
+
+describe("check refuses malformed files with exit 2 and a clear message", () => {
+    const resource = { urn: urn("dev", "kubernetes:core/v1:Namespace::a"), custom: true, type: "kubernetes:core/v1:Namespace" };
+    const cases: [string, string, RegExp][] = [
+        ["text that is not JSON", "version: 3\n", /is not JSON/],
+        ["a JSON array", "[]", /expected a `pulumi stack export` document .* or `pulumi preview --json` output .*; found an array/],
+        ["an object of neither format", '{"resources": []}', /found an object with keys resources/],
+        ["an older deployment version", JSON.stringify({ version: 2, deployment: { resources: [resource] } }), /deployment version 2 is not supported/],
+        ["a resource without a URN", JSON.stringify({ version: 3, deployment: { resources: [{ type: "x" }] } }), /deployment\.resources\[0\] has no "urn"/],
+        ["a URN that is not one", JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, urn: "blue" }] } }), /not a Pulumi URN: "blue"/],
+        ["inputs that are not an object", JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, inputs: [] }] } }), /"inputs" must be an object/],
+        ["a preview step without newState", JSON.stringify({ steps: [{ op: "create", urn: resource.urn }] }), /steps\[0\] \(create .*\) has no "newState"/],
+        ["an export without resources", JSON.stringify({ version: 3, deployment: { manifest: {} } }), /holds no resources/],
+    ];
+    for (const [what, content, message] of cases) {
+        it(`on ${what}`, async () => {
+            const run = await runCheck([file(content)]);
+            assert.strictEqual(run.code, ExitCode.Error);
+            assert.match(run.stderr, message);
+            assert.strictEqual(run.stdout, "", "nothing evaluated");
+        });
+    }
+
+    it("on a missing file, and on a call without exactly one FILE", async () => {
+        const missing = await runCheck([path.join(os.tmpdir(), "no-such-plan.json")]);
+        assert.strictEqual(missing.code, ExitCode.Error);
+        assert.match(missing.stderr, /cannot read .*no-such-plan\.json: ENOENT/);
+        const none = await runCheck(["--json"]);
+        assert.strictEqual(none.code, ExitCode.Error);
+        assert.match(none.stderr, /check takes exactly one FILE/);
+    });
+});

@@ -1,0 +1,247 @@
+/**
+ * `npm run plan` (issue 4). The machinery is tested in-process against a tiny fixture program and a test-double
+ * policy pack (test/fixtures/program, test/fixtures/policy-pack), served through run-policy-pack like the real one;
+ * the shipped stacks are planned against the real pack `cilium-istio-guard`, two of them as real child processes
+ * so that the exit codes are the CLI's own.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AnalyzerInfo } from "../tools/analyzer-client";
+import { ExitCode } from "../tools/command-line";
+import { plan, PlanLocations, PROJECT_LOCATIONS } from "../tools/plan";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../tools/policy-pack-config";
+import { Report } from "../tools/report";
+import { StackExport } from "../tools/stack-export";
+import { SIG_KEY, SECRET_SIG } from "../tools/property-values";
+
+const FIXTURES: PlanLocations = {
+    projectDir: path.join(__dirname, "fixtures", "program"),
+    packDir: path.join(__dirname, "fixtures", "policy-pack"),
+};
+const REPOSITORY = path.resolve(__dirname, "..");
+
+/** Starting a pack means ts-node type-checking it; allow for that on a 2-core machine. */
+const PACK_TIMEOUT = 120_000;
+
+interface Run {
+    code: ExitCode;
+    stdout: string;
+    stderr: string;
+}
+
+async function runPlan(argv: string[], locations: PlanLocations = FIXTURES): Promise<Run> {
+    let stdout = "";
+    let stderr = "";
+    const code = await plan(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, locations);
+    return { code, stdout, stderr };
+}
+
+function tempFile(name: string, content?: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-spec-"));
+    const file = path.join(dir, name);
+    if (content !== undefined) {
+        fs.writeFileSync(file, content);
+    }
+    return file;
+}
+
+describe("plan on the fixture program and test-double pack", function () {
+    this.timeout(PACK_TIMEOUT);
+
+    let out: string;
+    let run: Run;
+    let exported: StackExport;
+    let report: Report;
+
+    before(async () => {
+        out = tempFile("dev.json");
+        run = await runPlan(["--stack", "dev", "--out", out, "--json"]);
+        exported = JSON.parse(fs.readFileSync(out, "utf8"));
+        report = JSON.parse(run.stdout);
+    });
+
+    it("exits 0 and prints one JSON document with exactly the issue's fields", () => {
+        assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
+        assert.deepStrictEqual(Object.keys(report).sort(), ["connectivity", "criticalPath", "resources", "stack", "violations"]);
+        assert.strictEqual(report.stack, "dev");
+        for (const r of report.resources) {
+            assert.deepStrictEqual(Object.keys(r).sort(), ["dependencies", "parent", "type", "urn"]);
+        }
+    });
+
+    it("writes a deployment version 3 export with the root Stack first and URNs carrying the parent chain", () => {
+        assert.strictEqual(exported.version, 3);
+        const urns = exported.deployment.resources.map((r) => r.urn);
+        assert.deepStrictEqual(urns, [
+            "urn:pulumi:dev::fixture::pulumi:pulumi:Stack::fixture-dev",
+            "urn:pulumi:dev::fixture::pulumi:providers:kubernetes::cluster",
+            "urn:pulumi:dev::fixture::fixture:index:Tenant::blue",
+            "urn:pulumi:dev::fixture::fixture:index:Tenant$kubernetes:core/v1:Namespace::blue",
+            "urn:pulumi:dev::fixture::fixture:index:Tenant$kubernetes:security.istio.io/v1:PeerAuthentication::blue-peer-authentication",
+        ]);
+        assert.strictEqual(exported.deployment.resources[0].id, undefined, "components and the Stack have no ID");
+    });
+
+    it("records provider references, dependencies and secrets as the engine stores them", () => {
+        const [, provider, tenant, namespace, peerAuthentication] = exported.deployment.resources;
+        assert.strictEqual(namespace.provider, `${provider.urn}::${provider.id}`, "inherited from the component's providers");
+        assert.strictEqual(namespace.parent, tenant.urn);
+        assert.ok(peerAuthentication.dependencies!.includes(namespace.urn), "metadata.namespace comes from the Namespace");
+        assert.deepStrictEqual(peerAuthentication.propertyDependencies!.metadata, [namespace.urn]);
+        assert.deepStrictEqual(exported.deployment.resources[0].outputs!.token,
+            { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify("fixture-token") });
+    });
+
+    it("gives the program its config as the CLI would: Pulumi.yaml defaults under the stack file", () => {
+        const namespace = exported.deployment.resources[3];
+        assert.deepStrictEqual(namespace.inputs!.metadata.labels, { team: "platform" });
+        assert.strictEqual(exported.deployment.resources[4].inputs!.spec.mtls.mode, "STRICT");
+    });
+
+    it("finds no violation: the PeerAuthentication is STRICT and the namespace carries the label the stack policy wants", () => {
+        assert.deepStrictEqual(report.violations, []);
+    });
+
+    it("puts the resources that take time on the critical path, in creation order", () => {
+        assert.deepStrictEqual(report.criticalPath, [exported.deployment.resources[3].urn, exported.deployment.resources[4].urn]);
+    });
+});
+
+describe("plan's verdicts and exit codes on the fixture", function () {
+    this.timeout(PACK_TIMEOUT);
+
+    it("--config overrides the stack file and a mandatory violation exits 1, naming the policy", async () => {
+        const run = await runPlan(["--config", "fixture:mtlsMode=DISABLE", "--out", tempFile("dev.json"), "--json"]);
+        assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
+        const report: Report = JSON.parse(run.stdout);
+        assert.deepStrictEqual(report.violations.map((v) => [v.policy, v.level, v.urn.split("::").pop()]),
+            [["fixture-no-disabled-mtls", "mandatory", "blue-peer-authentication"]]);
+        assert.match(report.violations[0].message, /mtls\.mode DISABLE in namespace blue/);
+    });
+
+    it("--policy-pack-config sets properties and levels the pack then uses (defaults kept elsewhere)", async () => {
+        const config = tempFile("policy-config.json", JSON.stringify({
+            "fixture-no-disabled-mtls": { allowedNamespaces: ["blue"] },
+            "fixture-namespace-label": { enforcementLevel: "mandatory", label: "cost-centre" },
+        }));
+        const run = await runPlan(["--config", "mtlsMode=DISABLE", "--policy-pack-config", config, "--out", tempFile("dev.json")]);
+        assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
+        assert.match(run.stdout, /mandatory:\n\s+\[fixture-namespace-label\] blue /);
+        assert.match(run.stdout, /namespace blue has no label cost-centre/);
+        assert.doesNotMatch(run.stdout, /fixture-no-disabled-mtls/, "blue is allowed by the config");
+    });
+
+    it("`all` lowers every policy to advisory: the violation is still printed, the exit code is 0", async () => {
+        const config = tempFile("policy-config.json", JSON.stringify({ all: "advisory" }));
+        const run = await runPlan(["--config", "mtlsMode=DISABLE", "--policy-pack-config", config, "--out", tempFile("dev.json")]);
+        assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
+        assert.match(run.stdout, /advisory:\n\s+\[fixture-no-disabled-mtls\]/);
+    });
+
+    it("a config the pack's schema rejects exits 2 with the policy and the reason", async () => {
+        const config = tempFile("policy-config.json", JSON.stringify({ "fixture-no-disabled-mtls": { allowedNamespaces: "blue" } }));
+        const run = await runPlan(["--policy-pack-config", config, "--out", tempFile("dev.json")]);
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /fixture-no-disabled-mtls: \/allowedNamespaces must be array/);
+    });
+});
+
+describe("plan refuses bad input before running anything", () => {
+    const cases: [string, string[], RegExp][] = [
+        ["an unknown --config key", ["--config", "fixture:colour=red"], /unknown config key "fixture:colour"; known keys: fixture:mtlsMode, fixture:team/],
+        ["a --config without =", ["--config", "mtlsMode"], /--config expects KEY=VALUE/],
+        ["a stack without a file", ["--stack", "prod"], /no stack "prod": .*Pulumi\.prod\.yaml does not exist; stacks here: dev/],
+        ["an unknown flag", ["--dry-run"], /unknown flag "--dry-run"/],
+        ["a policy pack config that is not JSON", ["--policy-pack-config", "POLICY_CONFIG"], /is not JSON/],
+        ["an enforcement level that does not exist", ["--policy-pack-config", "BAD_LEVEL"], /all: "fatal" is not an enforcement level; allowed: advisory, mandatory, remediate, disabled/],
+    ];
+    for (const [what, argv, message] of cases) {
+        it(`exits 2 on ${what}, without a stack trace and without writing a plan`, async () => {
+            const out = tempFile("dev.json");
+            const files: Record<string, string> = { POLICY_CONFIG: tempFile("c.json", "{nope"), BAD_LEVEL: tempFile("c.json", '{"all": "fatal"}') };
+            const run = await runPlan([...argv.map((a) => files[a] ?? a), "--out", out]);
+            assert.strictEqual(run.code, ExitCode.Error);
+            assert.match(run.stderr, message);
+            assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+            assert.ok(!fs.existsSync(out), "nothing was planned");
+        });
+    }
+
+    it("exits 2 on a program error, with the stack trace only under --verbose", async () => {
+        const quiet = await runPlan(["--config", "mtlsMode=OFF", "--out", tempFile("dev.json")]);
+        assert.strictEqual(quiet.code, ExitCode.Error);
+        assert.strictEqual(quiet.stderr, 'error: the program failed: fixture:mtlsMode: got "OFF"; allowed: one of STRICT, PERMISSIVE, DISABLE\n');
+        const verbose = await runPlan(["--config", "mtlsMode=OFF", "--out", tempFile("dev.json"), "--verbose"]);
+        assert.strictEqual(verbose.code, ExitCode.Error);
+        assert.match(verbose.stderr, /InputError: fixture:mtlsMode[^\n]*\n\s+at oneOf/);
+    });
+});
+
+describe("policy pack config reconciliation (as the CLI's ReconcilePolicyPackConfig)", () => {
+    const info: AnalyzerInfo = {
+        name: "pack", version: "1.0.0", supportsConfig: true,
+        policies: [
+            { name: "a", description: "", enforcementLevel: "mandatory", configSchema: { properties: { max: { type: "integer", default: 3 } } } },
+            { name: "b", description: "", enforcementLevel: "advisory" },
+        ],
+        initialConfig: { b: { enforcementLevel: "disabled" } },
+    };
+    const noWarnings = (message: string) => assert.fail(`unexpected warning: ${message}`);
+
+    it("starts from schema defaults and the pack's initial config", () => {
+        assert.deepStrictEqual(reconcilePolicyPackConfig(info, {}, noWarnings), {
+            a: { enforcementLevel: "mandatory", properties: { max: 3 } },
+            b: { enforcementLevel: "disabled", properties: undefined },
+        });
+    });
+
+    it("applies `all` first and per-policy entries over it", () => {
+        const given = parsePolicyPackConfig(JSON.stringify({ all: "advisory", a: { max: 5 }, b: "mandatory" }), "c.json");
+        const config = reconcilePolicyPackConfig(info, given, noWarnings);
+        assert.deepStrictEqual(config.a, { enforcementLevel: "advisory", properties: { max: 5 } });
+        assert.deepStrictEqual(config.b, { enforcementLevel: "mandatory", properties: undefined });
+    });
+
+    it("refuses a property-only entry for a policy the pack lacks, and warns about a level-only one", () => {
+        assert.throws(() => reconcilePolicyPackConfig(info, { zz: { properties: { x: 1 } } }, () => undefined),
+            /"zz" is not a policy of pack and has no enforcement level/);
+        const warnings: string[] = [];
+        reconcilePolicyPackConfig(info, { zz: { enforcementLevel: "advisory" } }, (m) => warnings.push(m));
+        assert.deepStrictEqual(warnings, ['policy pack config names "zz", which pack pack does not have']);
+    });
+});
+
+describe("plan on the shipped stacks with the real pack cilium-istio-guard", function () {
+    this.timeout(PACK_TIMEOUT);
+
+    for (const stack of ["ambient", "overlay"]) {
+        it(`${stack}: exits 0 with no mandatory violation`, async () => {
+            const run = await runPlan(["--stack", stack, "--out", tempFile(`${stack}.json`), "--json"], PROJECT_LOCATIONS);
+            assert.strictEqual(run.code, ExitCode.Ok, `${run.stderr}\n${run.stdout}`);
+            const report: Report = JSON.parse(run.stdout);
+            assert.deepStrictEqual(report.violations.filter((v) => v.level === "mandatory"), []);
+        });
+    }
+
+    /** `npm run plan` itself, so the exit code is the process's. */
+    function npmRunPlan(args: string[]) {
+        return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/plan.ts", ...args],
+            { cwd: REPOSITORY, encoding: "utf8" });
+    }
+
+    it("dev, as a child process: exits 0 with no mandatory violation", () => {
+        const child = npmRunPlan(["--stack", "dev", "--out", tempFile("dev.json"), "--json"]);
+        assert.strictEqual(child.status, 0, child.stderr);
+        const report: Report = JSON.parse(child.stdout);
+        assert.deepStrictEqual(report.violations.filter((v) => v.level === "mandatory"), []);
+    });
+
+    it("dev with demoMtlsFix=false, as a child process: exits 1 and names cilium-l7-policy-vs-istio-mtls", () => {
+        const child = npmRunPlan(["--config", "eks-cilium-istio:demoMtlsFix=false", "--out", tempFile("dev.json")]);
+        assert.strictEqual(child.status, 1, child.stderr);
+        assert.match(child.stdout, /mandatory:\n(.*\n)*\s+\[cilium-l7-policy-vs-istio-mtls\]/);
+    });
+});
