@@ -52,8 +52,11 @@ export class IstioRelease extends pulumi.ComponentResource {
     public readonly ztunnel?: k8s.helm.v3.Release;
     /** istiod moved to the host network; only when ciliumDatapath is overlay. */
     public readonly istiodHostNetwork?: k8s.apps.v1.DeploymentPatch;
-    /** `istio-system/default`, the mesh-wide PeerAuthentication. */
-    public readonly meshPeerAuthentication: k8s.apiextensions.CustomResource;
+    /**
+     * `istio-system/default`, the mesh-wide PeerAuthentication, as namespace/name; resolves once it exists. (A
+     * string, not the CustomResource: schema inference cannot describe a CustomResource, which has no fixed type.)
+     */
+    public readonly meshPeerAuthentication: pulumi.Output<string>;
 
     constructor(name: string, args: IstioReleaseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const settings = resolveIstioSettings(args);
@@ -77,9 +80,10 @@ export class IstioRelease extends pulumi.ComponentResource {
 
         // The PeerAuthentication CRD comes with base and is admitted by istiod's validation webhook, which the API
         // server can only reach on an overlay once istiod is on the host network.
-        this.meshPeerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mesh-peer-authentication`,
+        const peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mesh-peer-authentication`,
             meshPeerAuthentication(settings.meshMtlsMode),
             { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] });
+        this.meshPeerAuthentication = pulumi.interpolate`${peerAuthentication.metadata.namespace}/${peerAuthentication.metadata.name}`;
 
         this.registerOutputs({
             base: this.base,

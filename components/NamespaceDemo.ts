@@ -31,10 +31,6 @@ export interface NamespaceDemoArgs {
 export class NamespaceDemo extends pulumi.ComponentResource {
     /** The demo namespaces by name. */
     public readonly namespaces: { [name: string]: k8s.core.v1.Namespace };
-    /** `blue/default` on httpbin; absent in stage open. */
-    public readonly ciliumNetworkPolicy?: k8s.apiextensions.CustomResource;
-    /** `blue/default` with mTLS DISABLE; only in sidecar mode with stage l7 and the fix. */
-    public readonly peerAuthentication?: k8s.apiextensions.CustomResource;
     /** The curl checks: every client namespace × server namespace × path /ip, /deny. */
     public readonly checks: pulumi.Output<DemoCheck[]>;
 
@@ -59,22 +55,17 @@ export class NamespaceDemo extends pulumi.ComponentResource {
 
         const policy = ciliumNetworkPolicy(settings);
         if (policy) {
-            this.ciliumNetworkPolicy = new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-cilium-policy`,
+            new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-cilium-policy`,
                 this.inNamespace(POLICY_NAMESPACE, policy), { parent: this });
         }
         const peerAuthentication = bluePeerAuthentication(settings);
         if (peerAuthentication) {
-            this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-peer-authentication`,
+            new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-peer-authentication`,
                 this.inNamespace(POLICY_NAMESPACE, peerAuthentication), { parent: this });
         }
 
         this.checks = pulumi.output(demoChecks());
-        this.registerOutputs({
-            namespaces: this.namespaces,
-            ciliumNetworkPolicy: this.ciliumNetworkPolicy,
-            peerAuthentication: this.peerAuthentication,
-            checks: this.checks,
-        });
+        this.registerOutputs({ namespaces: this.namespaces, checks: this.checks });
     }
 
     /** The object with its namespace taken from the Namespace resource, which makes the namespace its dependency. */

@@ -15,6 +15,7 @@ interface Installed {
     recorder: Recorder;
     provider: k8s.Provider;
     standIn: k8s.core.v1.ConfigMap;
+    istio: IstioRelease;
 }
 
 /** Installs IstioRelease "istio" with a k8s provider, held back by a stand-in for the Cilium release. */
@@ -22,9 +23,9 @@ async function install(args: IstioReleaseArgs): Promise<Installed> {
     const recorder = recordRegistrations();
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
     const standIn = new k8s.core.v1.ConfigMap("cilium-stand-in", { data: {} }, { provider });
-    new IstioRelease("istio", args, { provider, dependsOn: [standIn] });
+    const istio = new IstioRelease("istio", args, { provider, dependsOn: [standIn] });
     await recorder.settle();
-    return { recorder, provider, standIn };
+    return { recorder, provider, standIn, istio };
 }
 
 function expectInputError(args: IstioReleaseArgs, input: string, allowedFragment: string): void {
@@ -97,6 +98,11 @@ describe("IstioRelease", () => {
             assert.deepStrictEqual(pa.inputs.metadata, { name: "default", namespace: "istio-system" });
             assert.deepStrictEqual(pa.inputs.spec, { mtls: { mode: "STRICT" } });
             assert.deepStrictEqual(pa.dependencies, [one(registrations, RELEASE, "istio-istiod").urn]);
+        });
+
+        it("outputs the PeerAuthentication as namespace/name", async () => {
+            const meshPeerAuthentication = await new Promise<string>((resolve) => installed.istio.meshPeerAuthentication.apply(resolve));
+            assert.strictEqual(meshPeerAuthentication, "istio-system/default");
         });
     });
 
