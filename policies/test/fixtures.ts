@@ -1,0 +1,256 @@
+/**
+ * Small builders for the resources the rules read, shaped as the engine shows them (type tokens of
+ * @pulumi/kubernetes, @pulumi/eks and @pulumi/aws; props as the resources' inputs).
+ */
+import { FixtureResource } from "./harness";
+
+export const EKS_HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
+
+/** Values that satisfy every Cilium rule with Istio on EKS (ENI mode, as the Cilium EKS docs and facts §2.3 give). */
+export function goodCiliumValues(): Record<string, any> {
+    return {
+        eni: { enabled: true },
+        ipam: { mode: "eni" },
+        routingMode: "native",
+        kubeProxyReplacement: "true",
+        k8sServiceHost: EKS_HOST,
+        k8sServicePort: 443,
+        socketLB: { hostNamespaceOnly: true },
+        cni: { exclusive: false },
+        bpf: { hostLegacyRouting: true },
+    };
+}
+
+/** cilium-config as the chart renders goodCiliumValues(). */
+export function goodCiliumConfig(): Record<string, string> {
+    return {
+        "ipam": "eni",
+        "routing-mode": "native",
+        "kube-proxy-replacement": "true",
+        "bpf-lb-sock-hostns-only": "true",
+        "cni-exclusive": "false",
+        "enable-host-legacy-routing": "true",
+    };
+}
+
+interface HelmOptions {
+    name?: string;
+    version?: string;
+    chart?: string;
+    repo?: string;
+    namespace?: string;
+    valueYamlFiles?: unknown;
+}
+
+function helmProps(chart: string, repo: string, values: unknown, options: HelmOptions): Record<string, any> {
+    const props: Record<string, any> = {
+        chart: options.chart ?? chart,
+        repositoryOpts: { repo: options.repo ?? repo },
+        namespace: options.namespace ?? "kube-system",
+        values,
+    };
+    if (options.version !== undefined) {
+        props.version = options.version;
+    }
+    if (options.valueYamlFiles !== undefined) {
+        props.valueYamlFiles = options.valueYamlFiles;
+    }
+    return props;
+}
+
+export function ciliumRelease(values: unknown = goodCiliumValues(), options: HelmOptions = {}): FixtureResource {
+    return {
+        type: "kubernetes:helm.sh/v3:Release",
+        name: options.name ?? "cilium",
+        props: helmProps("cilium", "https://helm.cilium.io", values, { version: "1.19.6", ...options }),
+    };
+}
+
+export function ciliumChart(values: unknown = goodCiliumValues(), options: HelmOptions = {}): FixtureResource {
+    return {
+        type: "kubernetes:helm.sh/v4:Chart",
+        name: options.name ?? "cilium",
+        props: helmProps("cilium", "https://helm.cilium.io", values, { version: "1.19.6", ...options }),
+    };
+}
+
+/** cilium-config, written by hand, or rendered by the v4 Chart named `renderedBy` (its child, named `<chart>:<ns>/<name>`). */
+export function ciliumConfigMap(data: unknown, renderedBy?: string): FixtureResource {
+    return {
+        type: "kubernetes:core/v1:ConfigMap",
+        name: renderedBy ? `${renderedBy}:kube-system/cilium-config` : "cilium-config",
+        parentTypes: renderedBy ? ["kubernetes:helm.sh/v4:Chart"] : undefined,
+        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cilium-config", namespace: "kube-system" }, data },
+    };
+}
+
+export type IstioChartName = "base" | "istiod" | "cni" | "ztunnel" | "gateway";
+
+export function istioRelease(chart: IstioChartName, values: unknown = {}, options: HelmOptions = {}): FixtureResource {
+    return {
+        type: "kubernetes:helm.sh/v3:Release",
+        name: options.name ?? (chart === "base" ? "istio-base" : chart === "cni" ? "istio-cni" : chart),
+        props: helmProps(chart, "https://istio-release.storage.googleapis.com/charts", values,
+            { version: "1.30.3", namespace: "istio-system", ...options }),
+    };
+}
+
+/** Istio in sidecar mode as facts §4.1 installs it: base, istiod, cni. */
+export function istioSidecar(): FixtureResource[] {
+    return [istioRelease("base"), istioRelease("istiod"), istioRelease("cni")];
+}
+
+/** Istio in ambient mode: base, istiod and cni with `profile: ambient`, ztunnel. */
+export function istioAmbient(): FixtureResource[] {
+    return [istioRelease("base"), istioRelease("istiod", { profile: "ambient" }), istioRelease("cni", { profile: "ambient" }),
+        istioRelease("ztunnel")];
+}
+
+export function namespace(name: string, labels: Record<string, string> = {}): FixtureResource {
+    return { type: "kubernetes:core/v1:Namespace", name, props: { metadata: { name, labels } } };
+}
+
+interface PodOptions {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    hostNetwork?: unknown;
+}
+
+export function deployment(ns: string, name: string, options: PodOptions = {}): FixtureResource {
+    const spec: Record<string, any> = { containers: [{ name, image: "docker.io/kong/httpbin" }] };
+    if (options.hostNetwork !== undefined) {
+        spec.hostNetwork = options.hostNetwork;
+    }
+    return {
+        type: "kubernetes:apps/v1:Deployment",
+        name: `${ns}-${name}`,
+        props: {
+            metadata: { name, namespace: ns },
+            spec: {
+                selector: { matchLabels: options.labels ?? { app: name } },
+                template: { metadata: { labels: options.labels ?? { app: name }, annotations: options.annotations ?? {} }, spec },
+            },
+        },
+    };
+}
+
+export function cnp(ns: string, name: string, spec: unknown): FixtureResource {
+    return {
+        type: "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
+        name: `${ns}-${name}`,
+        props: { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name, namespace: ns }, spec },
+    };
+}
+
+/** The list form `specs:` of the upstream Istio demo. */
+export function cnpSpecs(ns: string, name: string, specs: unknown): FixtureResource {
+    return {
+        type: "kubernetes:cilium.io/v2:CiliumNetworkPolicy",
+        name: `${ns}-${name}`,
+        props: { apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy", metadata: { name, namespace: ns }, specs },
+    };
+}
+
+export function ccnp(name: string, spec: unknown): FixtureResource {
+    return {
+        type: "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy",
+        name,
+        props: { apiVersion: "cilium.io/v2", kind: "CiliumClusterwideNetworkPolicy", metadata: { name }, spec },
+    };
+}
+
+export function networkPolicy(ns: string, name: string, spec: unknown): FixtureResource {
+    return {
+        type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        name: `${ns}-${name}`,
+        props: { metadata: { name, namespace: ns }, spec },
+    };
+}
+
+/** The demo's L4 policy (facts §1): app=httpbin admits red and blue on the given TCP ports. */
+export function l4Spec(ports: string[] = ["80"]): Record<string, any> {
+    return {
+        endpointSelector: { matchLabels: { app: "httpbin" } },
+        ingress: [{
+            fromEndpoints: [
+                { matchLabels: { "io.kubernetes.pod.namespace": "red" } },
+                { matchLabels: { "io.kubernetes.pod.namespace": "blue" } },
+            ],
+            toPorts: [{ ports: ports.map((port) => ({ port, protocol: "TCP" })) }],
+        }],
+    };
+}
+
+/** The demo's L7 policy: the L4 one plus an HTTP rule GET /ip on port 80. */
+export function l7Spec(): Record<string, any> {
+    const spec = l4Spec(["80"]);
+    spec.ingress[0].toPorts[0].rules = { http: [{ method: "GET", path: "/ip" }] };
+    return spec;
+}
+
+/** The CiliumClusterwideNetworkPolicy of the Istio ambient prerequisites (F3). */
+export function probeAllowPolicy(enableDefaultDeny = true): FixtureResource {
+    const spec: Record<string, any> = {
+        description: "Allows SNAT-ed kubelet health check probes into ambient pods",
+        endpointSelector: {},
+        ingress: [{ fromCIDR: ["169.254.7.127/32"] }],
+    };
+    if (enableDefaultDeny) {
+        spec.enableDefaultDeny = { egress: false, ingress: false };
+    }
+    return ccnp("allow-ambient-hostprobes", spec);
+}
+
+interface PeerAuthenticationOptions {
+    selector?: Record<string, string>;
+    portLevelMtls?: Record<string, { mode: string }>;
+    apiVersion?: "v1" | "v1beta1";
+}
+
+export function peerAuthentication(ns: string, name: string, mode: unknown, options: PeerAuthenticationOptions = {}): FixtureResource {
+    const spec: Record<string, any> = { mtls: { mode } };
+    if (options.selector) {
+        spec.selector = { matchLabels: options.selector };
+    }
+    if (options.portLevelMtls) {
+        spec.portLevelMtls = options.portLevelMtls;
+    }
+    const version = options.apiVersion ?? "v1";
+    return {
+        type: `kubernetes:security.istio.io/${version}:PeerAuthentication`,
+        name: `${ns}-${name}`,
+        props: { apiVersion: `security.istio.io/${version}`, kind: "PeerAuthentication", metadata: { name, namespace: ns }, spec },
+    };
+}
+
+/** istiod on the host network the way a stack does it for F7: a DeploymentPatch of istio-system/istiod. */
+export function istiodHostNetworkPatch(hostNetwork: unknown = true): FixtureResource {
+    return {
+        type: "kubernetes:apps/v1:DeploymentPatch",
+        name: "istiod-host-network",
+        props: { metadata: { name: "istiod", namespace: "istio-system" }, spec: { template: { spec: { hostNetwork, dnsPolicy: "ClusterFirstWithHostNet" } } } },
+    };
+}
+
+/** An @pulumi/eks v4 cluster as CiliumRelease needs it (facts §5): no VPC CNI, no kube-proxy, no default node group. */
+export function eksCluster(props: Record<string, any> = {}): FixtureResource {
+    return {
+        type: "eks:index:Cluster",
+        name: "cluster",
+        props: {
+            bootstrapSelfManagedAddons: false,
+            useDefaultVpcCni: true,
+            kubeProxyAddonOptions: { enabled: false },
+            skipDefaultNodeGroup: true,
+            ...props,
+        },
+    };
+}
+
+export function managedNodeGroup(name: string, taints: unknown = [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" }]): FixtureResource {
+    return { type: "aws:eks/nodeGroup:NodeGroup", name, props: { clusterName: "cluster", taints } };
+}
+
+export function eksAddon(addonName: unknown): FixtureResource {
+    return { type: "aws:eks/addon:Addon", name: `addon-${String(addonName).slice(0, 12)}`, props: { clusterName: "cluster", addonName } };
+}

@@ -1,0 +1,162 @@
+/**
+ * Calls rules exactly as the policy server does (@pulumi/policy 1.21.0 server.js), so that what passes here passes in
+ * the pack: complete `ResourceValidationArgs` / `StackValidationArgs` (type, props, urn, name, opts, provider,
+ * stackTags, getConfig, notApplicable, isType, asType), props wrapped in `unknownCheckingProxy`, the level resolved
+ * as the server does (config level, else the policy's, else the pack's default "advisory"), and `reportViolation`
+ * accepting both the string and the object form.
+ *
+ * A rule that throws fails the test: the pack must never throw, so the harness does not soften that.
+ */
+import * as policy from "@pulumi/policy";
+import {
+    EnforcementLevel, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
+    StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+
+// Internal to @pulumi/policy (stripped from its .d.ts): the proxy the server wraps props in, and its unknown sentinels.
+const unknownCheckingProxy: <T>(props: T) => T = policy.unknownCheckingProxy;
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const sentinels = require("@pulumi/policy/proxy");
+
+/** Values a preview leaves unknown, as the engine sends them. */
+export const UNKNOWN = {
+    string: sentinels.unknownStringValue as string,
+    boolean: sentinels.unknownBooleanValue as string,
+    object: sentinels.unknownObjectValue as string,
+    array: sentinels.unknownArrayValue as string,
+};
+
+export interface FixtureResource {
+    type: string;
+    name: string;
+    props: Record<string, any>;
+    /** Parent chain of types for the URN (engine form `parent$child`), e.g. ["kubernetes:helm.sh/v4:Chart"]. */
+    parentTypes?: string[];
+}
+
+export interface Reported {
+    level: EnforcementLevel;
+    message: string;
+    urn?: string;
+}
+
+export interface RunOptions {
+    /** What `--policy-pack-config` gives this policy: its properties, and optionally its level. */
+    config?: Record<string, unknown>;
+    enforcementLevel?: EnforcementLevel;
+}
+
+export function urnOf(resource: FixtureResource): string {
+    const qualified = [...(resource.parentTypes ?? []), resource.type].join("$");
+    return `urn:pulumi:test::fixture::${qualified}::${resource.name}`;
+}
+
+const OPTIONS: PolicyResourceOptions = {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+};
+
+const STACK_TAGS: ReadonlyMap<string, string> = new Map([["pulumi:project", "fixture"]]);
+
+class NotApplicable extends Error {}
+
+function typeChecks(type: string, props: Record<string, any>) {
+    const isType = (resourceClass: { __pulumiType?: string }) => resourceClass.__pulumiType === type;
+    return {
+        isType: isType as any,
+        asType: ((resourceClass: { __pulumiType?: string }) => (isType(resourceClass) ? props : undefined)) as any,
+    };
+}
+
+/** server.js makeReportViolationFun, collecting into `reported`. */
+function reporter(description: string, level: EnforcementLevel, reported: Reported[]) {
+    return (message: unknown, urn?: string) => {
+        if (typeof message === "object" && message !== null) {
+            const info = message as { message?: string; description?: string; urn?: string; enforcementLevel?: EnforcementLevel };
+            reported.push({ level: info.enforcementLevel ?? level, message: info.message ?? info.description ?? description, urn: info.urn });
+        } else {
+            reported.push({ level, message: message ? `${description}\n${message}` : description, urn });
+        }
+    };
+}
+
+function effectiveLevel(p: { enforcementLevel?: EnforcementLevel }, options: RunOptions): EnforcementLevel {
+    const level = options.enforcementLevel ?? p.enforcementLevel ?? "advisory";
+    return level === "remediate" ? "mandatory" : level;
+}
+
+function notApplicable(reason?: string): never {
+    throw new NotApplicable(reason);
+}
+
+export async function runStackPolicy(p: StackValidationPolicy, resources: FixtureResource[], options: RunOptions = {}): Promise<Reported[]> {
+    const reported: Reported[] = [];
+    const level = effectiveLevel(p, options);
+    if (level === "disabled") {
+        return reported;
+    }
+    const policyResources: PolicyResource[] = resources.map((resource) => {
+        const props = unknownCheckingProxy(resource.props);
+        return {
+            type: resource.type,
+            props,
+            urn: urnOf(resource),
+            name: resource.name,
+            opts: OPTIONS,
+            dependencies: [],
+            propertyDependencies: {},
+            ...typeChecks(resource.type, props),
+        };
+    });
+    const args: StackValidationArgs = {
+        resources: policyResources,
+        getConfig: <T extends object>() => ({ ...(options.config ?? {}) }) as T,
+        stackTags: STACK_TAGS,
+        notApplicable,
+    };
+    try {
+        await p.validateStack(args, reporter(p.description, level, reported) as any);
+    } catch (error) {
+        if (!(error instanceof NotApplicable)) {
+            throw error;
+        }
+    }
+    return reported;
+}
+
+export async function runResourcePolicy(p: ResourceValidationPolicy, resource: FixtureResource, options: RunOptions = {}): Promise<Reported[]> {
+    const reported: Reported[] = [];
+    const level = effectiveLevel(p, options);
+    if (level === "disabled" || !p.validateResource) {
+        return reported;
+    }
+    const props = unknownCheckingProxy(resource.props);
+    const args: ResourceValidationArgs = {
+        type: resource.type,
+        props,
+        urn: urnOf(resource),
+        name: resource.name,
+        opts: OPTIONS,
+        stackTags: STACK_TAGS,
+        getConfig: <T extends object>() => ({ ...(options.config ?? {}) }) as T,
+        notApplicable,
+        ...typeChecks(resource.type, props),
+    };
+    const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+    for (const validation of validations) {
+        try {
+            await validation(args, reporter(p.description, level, reported) as any);
+        } catch (error) {
+            if (!(error instanceof NotApplicable)) {
+                throw error;
+            }
+        }
+    }
+    return reported;
+}
+
+export const mandatory = (reported: Reported[]) => reported.filter((r) => r.level === "mandatory");
+export const advisories = (reported: Reported[]) => reported.filter((r) => r.level === "advisory");
