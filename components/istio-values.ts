@@ -95,6 +95,9 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     }
     // ctrlz (9876) once clashed with cilium-agent's health port; Cilium moved that to 9879 in 1.12 (cilium/cilium#19830)
     // and every Cilium chart this package supports (1.15+) defaults `healthPort: 9879` (reference charts' values.yaml).
+    // istiod's readiness port 8080 would meet Cilium only if Cilium's Ingress ran on the host network
+    // (`ingressController.hostNetwork`, off by default, shared listener port 8080 in the 1.16+ charts); CiliumRelease
+    // does not turn it on.
 
     const extraValues = args.extraValues ?? {};
     for (const chart of Object.keys(extraValues)) {
