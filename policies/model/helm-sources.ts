@@ -77,7 +77,7 @@ function valueFilesReason(props: unknown): string | undefined {
  */
 export function helmValue(helm: HelmSource, path: string): Read<unknown> {
     if (helm.values.state !== "known") {
-        return helm.values.state === "unreadable" ? unreadable(`values (${helm.values.path})`, helm.values.reason) : ABSENT;
+        return helm.values.state === "unreadable" ? unreadable(helm.values.path, helm.values.reason) : ABSENT;
     }
     const read = readPath(helm.values.value, path.split("."));
     if (read.state === "unreadable") {
