@@ -1,0 +1,149 @@
+/**
+ * The connectivity model (tools/connectivity.ts): whole matrices for the demo's stages in both mesh modes, read from
+ * the root program run on the mock runtime exactly as plan runs it; then stacks that are not ours, built by hand.
+ *
+ * Where the expected matrices come from: the sidecar rows are the Cilium Istio demo's documented answers (facts §1:
+ * red and blue reach blue's /ip with 200 and /deny with 403 under the L7 rule with authn DISABLE, 503 without it,
+ * green is dropped); the ambient rows follow the same mechanisms with HBONE on 15008 (facts §2.3, F4, F6). Checks
+ * against red's httpbin answer 200 in every stage: the policy is on blue only, and the shipped mesh is PERMISSIVE.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { ConnectivityAnswer, HttpCode, predictConnectivity } from "../tools/connectivity";
+import { runProgramOnMocks } from "../tools/mock-deployment";
+import { loadStackConfig, readProject } from "../tools/stack-config-files";
+import { toStackExport } from "../tools/stack-export";
+import { modelResources } from "../tools/stack-gate";
+import { StackResource } from "../policies/model/resources";
+
+const REPOSITORY = path.resolve(__dirname, "..");
+
+/** The stack's resources as plan hands them to the model: program on mocks, stack export, plain props. */
+async function stackResources(stack: string, overrides: string[]): Promise<StackResource[]> {
+    const project = readProject(REPOSITORY);
+    const config = loadStackConfig(project, stack, overrides);
+    const { registrations } = await runProgramOnMocks({ project: project.name, stack, program: path.join(REPOSITORY, project.main!), config });
+    const exported = await toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date(0) });
+    return modelResources(exported.deployment.resources);
+}
+
+/** Rows: client namespace; cells: red/ip, red/deny, blue/ip, blue/deny. */
+type Matrix = Record<string, [HttpCode, HttpCode, HttpCode, HttpCode]>;
+
+function matrixOf(answers: readonly ConnectivityAnswer[]): Matrix {
+    const matrix: Matrix = {};
+    for (const from of [...new Set(answers.map((a) => a.from))]) {
+        const cell = (to: string, p: string) => answers.find((a) => a.from === from && a.to === to && a.path === p)?.code ?? "missing" as HttpCode;
+        matrix[from] = [cell("red", "/ip"), cell("red", "/deny"), cell("blue", "/ip"), cell("blue", "/deny")];
+    }
+    return matrix;
+}
+
+const ALL_200: Matrix = { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["200", "200", "200", "200"] };
+const GREEN_DROPPED_AT_BLUE: Matrix = { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["200", "200", "000", "000"] };
+const L7_ENFORCED: Matrix = { red: ["200", "200", "200", "403"], blue: ["200", "200", "200", "403"], green: ["200", "200", "000", "000"] };
+
+const CASES: { mode: string; stack: string; stage: string; fix: boolean; expected: Matrix; reasons: [string, string, string, RegExp][] }[] = [
+    { mode: "sidecar", stack: "dev", stage: "open", fix: true, expected: ALL_200,
+        reasons: [["red", "blue", "/deny", /client sidecar sends mTLS.*no policy restricts it/]] },
+    { mode: "sidecar", stack: "dev", stage: "l4", fix: true, expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [["green", "blue", "/ip", /dropped by an L4 rule: CiliumNetworkPolicy blue\/default admits no TCP 80 from green\/netshoot/]] },
+    { mode: "sidecar", stack: "dev", stage: "l7", fix: true, expected: L7_ENFORCED,
+        reasons: [["red", "blue", "/ip", /plain HTTP \(PeerAuthentication blue\/default sets DISABLE\).*HTTP rule allows GET \/ip/]] },
+    { mode: "sidecar", stack: "dev", stage: "l7", fix: false,
+        expected: { red: ["200", "200", "503", "503"], blue: ["200", "200", "503", "503"], green: ["200", "200", "000", "000"] },
+        reasons: [["red", "blue", "/ip", /HTTP proxy \(CiliumNetworkPolicy blue\/default\) cannot read the mTLS.*answers 503 \(F6\)/]] },
+    { mode: "ambient", stack: "ambient", stage: "open", fix: true, expected: ALL_200,
+        reasons: [["red", "blue", "/deny", /HBONE.*no policy restricts it/]] },
+    { mode: "ambient", stack: "ambient", stage: "l4", fix: true, expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [["red", "blue", "/ip", /HBONE.*admitted by CiliumNetworkPolicy blue\/default on TCP 15008/]] },
+    { mode: "ambient", stack: "ambient", stage: "l7", fix: true, expected: L7_ENFORCED,
+        reasons: [["blue", "blue", "/deny", /Cilium's HTTP proxy denies GET \/deny: no HTTP rule of CiliumNetworkPolicy blue\/default allows it/]] },
+    { mode: "ambient", stack: "ambient", stage: "l7", fix: false, expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [["red", "blue", "/deny", /on TCP 15008; the HTTP rules of CiliumNetworkPolicy blue\/default on other ports never see the tunnelled request/]] },
+];
+
+describe("connectivity matrix of the demo, per mesh mode and stage", function () {
+    this.timeout(60_000);
+
+    for (const c of CASES) {
+        it(`${c.mode}, ${c.stage}${c.stage === "l7" ? (c.fix ? " with the fix" : " without the fix") : ""}`, async () => {
+            const answers = predictConnectivity(await stackResources(c.stack,
+                [`eks-cilium-istio:demoStage=${c.stage}`, `eks-cilium-istio:demoMtlsFix=${c.fix}`]));
+            assert.strictEqual(answers.length, 12, "3 clients x 2 servers x 2 paths");
+            assert.deepStrictEqual(matrixOf(answers), c.expected);
+            for (const [from, to, urlPath, reason] of c.reasons) {
+                const answer = answers.find((a) => a.from === from && a.to === to && a.path === urlPath)!;
+                assert.match(answer.reason, reason, `${from} -> ${to}${urlPath}`);
+            }
+        });
+    }
+
+    it("sidecar, open, with a STRICT mesh: green's plain text is refused everywhere, mesh clients still get through", async () => {
+        const answers = predictConnectivity(await stackResources("dev", ["demoStage=open", "meshMtlsMode=STRICT"]));
+        assert.deepStrictEqual(matrixOf(answers), { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["000", "000", "000", "000"] });
+        assert.match(answers.find((a) => a.from === "green" && a.to === "red")!.reason,
+            /plain text refused by STRICT mTLS: the server sidecar resets the connection \(PeerAuthentication istio-system\/default sets STRICT\)/);
+    });
+});
+
+// ---- Stacks that are not ours -----------------------------------------------------------------------------------
+
+let serial = 0;
+function resource(type: string, props: any): StackResource {
+    const name = `r${serial++}`;
+    return { type, urn: `urn:pulumi:test::other::${type}::${name}`, name, props };
+}
+const namespace = (name: string, labels: Record<string, string> = {}) =>
+    resource("kubernetes:core/v1:Namespace", { metadata: { name, labels } });
+const deployment = (ns: string, name: string, labels: Record<string, string>, ports: { name: string; containerPort: number }[] = []) =>
+    resource("kubernetes:apps/v1:Deployment", { metadata: { name, namespace: ns }, spec: { selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name, image: "example", ports }] } } } });
+const service = (ns: string, selector: Record<string, string>, targetPort: number | string) =>
+    resource("kubernetes:core/v1:Service", { metadata: { name: "httpbin", namespace: ns }, spec: { selector, ports: [{ port: 80, targetPort }] } });
+
+describe("connectivity on stacks not built by our components", () => {
+    it("follows a Kubernetes NetworkPolicy's namespaceSelector and a named targetPort, without Istio", () => {
+        const answers = predictConnectivity([
+            namespace("shop", { team: "shop" }), namespace("tools"), namespace("api"),
+            deployment("shop", "netshoot", { app: "client" }), deployment("tools", "netshoot", { app: "client" }),
+            deployment("api", "backend", { app: "api" }, [{ name: "web", containerPort: 8080 }]),
+            service("api", { app: "api" }, "web"),
+            resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", { metadata: { name: "from-shop", namespace: "api" }, spec: {
+                podSelector: { matchLabels: { app: "api" } },
+                ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "shop" } } }], ports: [{ port: 8080 }] }],
+            } }),
+        ]);
+        assert.deepStrictEqual(answers.map((a) => [a.from, a.to, a.path, a.code]), [
+            ["shop", "api", "/ip", "200"], ["shop", "api", "/deny", "200"],
+            ["tools", "api", "/ip", "000"], ["tools", "api", "/deny", "000"],
+        ]);
+        assert.match(answers[2].reason, /NetworkPolicy api\/from-shop admits no TCP 8080 from tools\/netshoot/);
+    });
+
+    it("applies a clusterwide policy's HTTP rules with regular expressions, and its fromEndpoints across namespaces", () => {
+        const answers = predictConnectivity([
+            namespace("a"), namespace("b"),
+            deployment("a", "netshoot", { app: "netshoot" }), deployment("b", "httpbin", { app: "httpbin" }),
+            service("b", { app: "httpbin" }, 80),
+            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", { metadata: { name: "paths" }, spec: {
+                endpointSelector: { matchLabels: { app: "httpbin" } },
+                ingress: [{ fromEndpoints: [{ matchLabels: { app: "netshoot" } }],
+                    toPorts: [{ ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET", path: "/(ip|headers)" }] } }] }],
+            } }),
+        ]);
+        assert.deepStrictEqual(answers.map((a) => a.code), ["200", "403"]);
+        assert.match(answers[1].reason, /CiliumClusterwideNetworkPolicy paths/);
+    });
+
+    it("leaves out a pair it cannot decide (a label unknown during preview) and predicts nothing without the demo", () => {
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const answers = predictConnectivity([
+            namespace("a"), namespace("b", { "istio-injection": unknown }),
+            deployment("a", "netshoot", { app: "netshoot" }), deployment("b", "netshoot", { app: "netshoot" }),
+            deployment("a", "httpbin", { app: "httpbin" }), service("a", { app: "httpbin" }, 80),
+        ]);
+        assert.deepStrictEqual(answers.map((a) => [a.from, a.code]), [["a", "200"], ["a", "200"]], "b's mesh enrolment is unknown");
+        assert.deepStrictEqual(predictConnectivity([namespace("a"), deployment("a", "web", { app: "web" })]), []);
+    });
+});
