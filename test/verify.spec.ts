@@ -1,0 +1,117 @@
+/**
+ * `npm run verify` (issue 4) against a kubectl stand-in (test/fixtures/kubectl/kubectl) that answers each
+ * `kubectl exec ... curl` from a table, as kubectl does (curl's output on stdout, curl's exit code passed on). No
+ * cluster is reached here: these tests cover the command line, the parsing and the comparison only.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { demoChecks } from "../components/demo-objects";
+import { ExitCode } from "../tools/command-line";
+import { checkArguments, parseObservation, verify } from "../tools/verify";
+
+const REPOSITORY = path.resolve(__dirname, "..");
+const STAND_IN = path.join(__dirname, "fixtures", "kubectl");
+
+/** What a cluster running the dev stack (sidecar, l7 with the fix) answers, per the connectivity model. */
+const DEV_ANSWERS: Record<string, string> = {
+    "red http://httpbin.red/ip": "200", "red http://httpbin.red/deny": "200",
+    "red http://httpbin.blue/ip": "200", "red http://httpbin.blue/deny": "403",
+    "blue http://httpbin.red/ip": "200", "blue http://httpbin.red/deny": "200",
+    "blue http://httpbin.blue/ip": "200", "blue http://httpbin.blue/deny": "403",
+    "green http://httpbin.red/ip": "200", "green http://httpbin.red/deny": "200",
+    "green http://httpbin.blue/ip": "000", "green http://httpbin.blue/deny": "000",
+};
+
+interface Table {
+    [check: string]: { stdout: string; stderr?: string; exit?: number };
+}
+
+/** A table from codes: `000` comes with curl's timeout exit code 28, as kubectl exec passes it on. */
+function table(codes: Record<string, string>): Table {
+    return Object.fromEntries(Object.entries(codes).map(([k, code]) => [k, { stdout: code, exit: code === "000" ? 28 : 0 }]));
+}
+
+function standInEnv(answers: Table) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-spec-"));
+    const tableFile = path.join(dir, "table.json");
+    const log = path.join(dir, "calls.log");
+    fs.writeFileSync(tableFile, JSON.stringify(answers));
+    return {
+        env: { ...process.env, PATH: `${STAND_IN}${path.delimiter}${process.env.PATH}`, KUBECTL_STANDIN_TABLE: tableFile, KUBECTL_STANDIN_LOG: log },
+        calls: () => fs.readFileSync(log, "utf8").trim().split("\n").map((line) => JSON.parse(line) as string[]),
+    };
+}
+
+async function runVerify(argv: string[], answers: Table) {
+    const standIn = standInEnv(answers);
+    let stdout = "";
+    let stderr = "";
+    const code = await verify(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } },
+        { projectDir: REPOSITORY, env: standIn.env });
+    return { code, stdout, stderr, calls: standIn.calls };
+}
+
+describe("verify against a kubectl stand-in", function () {
+    this.timeout(60_000);
+
+    it("runs every check with the given kubeconfig and context and exits 0 when all agree", async () => {
+        const run = await runVerify(["--kubeconfig", "/tmp/kc.yaml", "--context", "demo"], table(DEV_ANSWERS));
+        assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
+        const calls = run.calls();
+        assert.strictEqual(calls.length, 12);
+        assert.deepStrictEqual(calls.find((c) => c.includes("http://httpbin.blue/deny") && c.includes("green")),
+            ["--kubeconfig", "/tmp/kc.yaml", "--context", "demo", "exec", "-n", "green", "deploy/netshoot", "--",
+                "curl", "-s", "-o", "/dev/null", "-m", "1", "-w", "%{http_code}", "http://httpbin.blue/deny"]);
+        assert.match(run.stdout, /^from\s+to\s+path\s+predicted\s+observed/m);
+        assert.match(run.stdout, /^red\s+blue\s+\/deny\s+403\s+403\s+ok$/m);
+        assert.match(run.stdout, /^green\s+blue\s+\/ip\s+000\s+000\s+ok$/m);
+    });
+
+    it("exits 1 and explains each difference", async () => {
+        const run = await runVerify([], table({ ...DEV_ANSWERS, "red http://httpbin.blue/ip": "503", "red http://httpbin.blue/deny": "503" }));
+        assert.strictEqual(run.code, ExitCode.Violation);
+        assert.match(run.stdout, /^red\s+blue\s+\/ip\s+200\s+503\s+DIFFERS$/m);
+        assert.match(run.stdout, /red -> httpbin\.blue\/deny: predicted 403 \(Cilium's HTTP proxy denies GET \/deny[^)]*\); observed 503/);
+        assert.deepStrictEqual(run.calls()[0].slice(0, 2), ["exec", "-n"], "no --kubeconfig or --context unless given");
+    });
+
+    it("exits 2 when kubectl cannot run a check, naming the first one and kubectl's error", async () => {
+        const answers = table(DEV_ANSWERS);
+        delete answers["blue http://httpbin.red/ip"];
+        const run = await runVerify([], answers);
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /kubectl could not run every check \(first: blue -> httpbin\.red\/ip: Error from server \(NotFound\): deployments\.apps "netshoot" not found in blue\)/);
+    });
+
+    it("as a child process, returns its exit code to the shell", () => {
+        const standIn = standInEnv(table({ ...DEV_ANSWERS, "green http://httpbin.blue/ip": "200" }));
+        const child = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/verify.ts"],
+            { cwd: REPOSITORY, env: standIn.env, encoding: "utf8" });
+        assert.strictEqual(child.status, 1, child.stderr);
+        assert.match(child.stdout, /^green\s+blue\s+\/ip\s+000\s+200\s+DIFFERS$/m);
+    });
+});
+
+describe("verify's parsing of one check", () => {
+    it("reads curl's code from stdout whatever kubectl's exit code", () => {
+        assert.deepStrictEqual(parseObservation("000", "command terminated with exit code 28\n", 28), { code: "000" });
+        assert.deepStrictEqual(parseObservation("403\n", "", 0), { code: "403" });
+    });
+
+    it("reports a check that never ran, with kubectl's first error line", () => {
+        assert.deepStrictEqual(parseObservation("", "error: You must be logged in to the server (Unauthorized)\nmore\n", 1),
+            { error: "error: You must be logged in to the server (Unauthorized)" });
+        assert.deepStrictEqual(parseObservation("", "", 127), { error: 'kubectl exited with 127 and printed ""' });
+    });
+
+    it("runs the same command NamespaceDemo's `checks` output prints", () => {
+        for (const check of demoChecks()) {
+            const shell = ["kubectl", ...checkArguments({}, check.from, check.to, check.path)]
+                .map((arg) => (arg.includes("%") ? `"${arg}"` : arg)).join(" ");
+            assert.strictEqual(shell, check.command);
+        }
+    });
+});
