@@ -85,7 +85,8 @@ type Parse<T> = (raw: unknown) => T | undefined;
 const asBoolean: Parse<boolean> = parseBoolean;
 const asString: Parse<string> = (raw) => (typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : undefined);
 
-function fromHelm<T>(helm: HelmSource, version: ChartVersion, helmPath: string, configKey: string, parse: Parse<T>): Setting<T> {
+/** A Helm value as set, else the chart version's default (`whenNull` stands for a default of `~`, e.g. chainingMode none). */
+function fromHelm<T>(helm: HelmSource, version: ChartVersion, helmPath: string, configKey: string, parse: Parse<T>, whenNull?: T): Setting<T> {
     const read = helmValue(helm, helmPath);
     if (read.state === "known") {
         const value = parse(read.value);
@@ -97,19 +98,22 @@ function fromHelm<T>(helm: HelmSource, version: ChartVersion, helmPath: string, 
         return { value: undefined, origin: "unchecked", helmPath, configKey, detail: `${read.path} ${read.reason}` };
     }
     const chartDefault = ciliumDefault(version, helmPath);
-    return defaultSetting(chartDefault.value === null ? undefined : parse(chartDefault.value), chartDefault.certain, version, helmPath, configKey);
+    return defaultSetting(chartDefault.value === null ? whenNull : parse(chartDefault.value), chartDefault.certain, version, helmPath, configKey);
 }
 
 function defaultSetting<T>(value: T | undefined, certain: boolean, version: ChartVersion, helmPath: string, configKey: string): Setting<T> {
     const chart = describeChartVersion("cilium", version);
-    return certain && value !== undefined
+    if (value === undefined) {
+        return { value, origin: "unchecked", helmPath, configKey, detail: `left unset, and the ${chart} documents no default` };
+    }
+    return certain
         ? { value, origin: "default", helmPath, configKey, detail: `left unset; default of ${chart}` }
-        : { value: undefined, origin: "unchecked", helmPath, configKey, detail: `left unset; its default differs between chart versions and the ${chart}` };
+        : { value: undefined, origin: "unchecked", helmPath, configKey, detail: `left unset; its default differs between the carried chart versions, and the ${chart}` };
 }
 
 function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettings {
-    const chainingMode = fromHelm(helm, version, "cni.chainingMode", "cni-chaining-mode", asString);
-    const chainingNone = chainingMode.value === undefined ? chainingMode : { ...chainingMode, value: chainingMode.value || "none" };
+    const chainingSetting = fromHelm(helm, version, "cni.chainingMode", "cni-chaining-mode", asString, "none");
+    const chainingNone = chainingSetting.value === "" ? { ...chainingSetting, value: "none" } : chainingSetting;
     const eniEnabled = fromHelm(helm, version, "eni.enabled", "ipam", asBoolean);
     return {
         socketLbHostNamespaceOnly: fromHelm(helm, version, "socketLB.hostNamespaceOnly", "bpf-lb-sock-hostns-only", asBoolean),
