@@ -14,8 +14,12 @@ import { ExitCode } from "../tools/command-line";
 import { plan, PlanLocations, PROJECT_LOCATIONS } from "../tools/plan";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../tools/policy-pack-config";
 import { Report } from "../tools/report";
-import { StackExport } from "../tools/stack-export";
-import { SIG_KEY, SECRET_SIG } from "../tools/property-values";
+import { ResourceV3, StackExport, parseUrn } from "../tools/stack-export";
+import { rootStackUrn } from "../tools/policy-evaluation";
+import { StackValidationPolicy } from "@pulumi/policy";
+import { policies } from "../policies/policies";
+import { FixtureResource, runResourcePolicy, runStackPolicy, urnOf } from "../policies/test/harness";
+import { SIG_KEY, SECRET_SIG, stateToPlain } from "../tools/property-values";
 
 const FIXTURES: PlanLocations = {
     projectDir: path.join(__dirname, "fixtures", "program"),
@@ -214,15 +218,58 @@ describe("policy pack config reconciliation (as the CLI's ReconcilePolicyPackCon
     });
 });
 
+/** One verdict, as the report prints it. */
+type Verdict = [policy: string, level: string, urn: string, message: string];
+
+/**
+ * The same verdicts, from calling the pack's rules directly (policies/policies.ts) through the pack's own test
+ * harness, which builds the server's arguments: resource policies on each resource's inputs, stack policies on all
+ * outputs, each policy's config at its schema defaults (what Configure sends when no config file is given).
+ */
+async function directVerdicts(exported: StackExport): Promise<Verdict[]> {
+    const resources = exported.deployment.resources;
+    const fixtureOf = (r: ResourceV3, props: Record<string, any> | undefined): FixtureResource => {
+        const { qualifiedType, name } = parseUrn(r.urn);
+        const types = qualifiedType.split("$");
+        return { type: r.type, name, props: stateToPlain(props ?? {}) as Record<string, any>, parentTypes: types.slice(0, -1) };
+    };
+    const realUrn = new Map(resources.map((r) => [urnOf(fixtureOf(r, {})), r.urn]));
+    const root = rootStackUrn(resources);
+    const verdicts: Verdict[] = [];
+    for (const policy of policies) {
+        const config = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
+            .filter(([, schema]) => "default" in (schema as object)).map(([key, schema]) => [key, (schema as { default: unknown }).default]));
+        if ("validateResource" in policy) {
+            for (const r of resources) {
+                for (const v of await runResourcePolicy(policy, fixtureOf(r, r.inputs ?? r.outputs), { config })) {
+                    verdicts.push([policy.name, v.level, r.urn, v.message]);
+                }
+            }
+        } else if ("validateStack" in policy) {
+            const all = resources.map((r) => fixtureOf(r, r.outputs ?? r.inputs));
+            for (const v of await runStackPolicy(policy as StackValidationPolicy, all, { config })) {
+                verdicts.push([policy.name, v.level, (v.urn && realUrn.get(v.urn)) ?? root, v.message]);
+            }
+        }
+    }
+    return verdicts.sort();
+}
+
+function servedVerdicts(report: Report): Verdict[] {
+    return report.violations.map((v): Verdict => [v.policy, v.level, v.urn, v.message]).sort();
+}
+
 describe("plan on the shipped stacks with the real pack cilium-istio-guard", function () {
     this.timeout(PACK_TIMEOUT);
 
     for (const stack of ["ambient", "overlay"]) {
-        it(`${stack}: exits 0 with no mandatory violation`, async () => {
-            const run = await runPlan(["--stack", stack, "--out", tempFile(`${stack}.json`), "--json"], PROJECT_LOCATIONS);
+        it(`${stack}: exits 0 with no mandatory violation; the served pack's verdicts equal the rules called directly`, async () => {
+            const out = tempFile(`${stack}.json`);
+            const run = await runPlan(["--stack", stack, "--out", out, "--json"], PROJECT_LOCATIONS);
             assert.strictEqual(run.code, ExitCode.Ok, `${run.stderr}\n${run.stdout}`);
             const report: Report = JSON.parse(run.stdout);
             assert.deepStrictEqual(report.violations.filter((v) => v.level === "mandatory"), []);
+            assert.deepStrictEqual(servedVerdicts(report), await directVerdicts(JSON.parse(fs.readFileSync(out, "utf8"))));
         });
     }
 
@@ -233,15 +280,18 @@ describe("plan on the shipped stacks with the real pack cilium-istio-guard", fun
     }
 
     it("dev, as a child process: exits 0 with no mandatory violation", () => {
-        const child = npmRunPlan(["--stack", "dev", "--out", tempFile("dev.json"), "--json"]);
+        const child = npmRunPlan(["--stack", "dev", "--out", tempFile("dev.json")]);
         assert.strictEqual(child.status, 0, child.stderr);
-        const report: Report = JSON.parse(child.stdout);
-        assert.deepStrictEqual(report.violations.filter((v) => v.level === "mandatory"), []);
+        assert.match(child.stdout, /Policy violations: \d+ \(0 mandatory\)/);
     });
 
-    it("dev with demoMtlsFix=false, as a child process: exits 1 and names cilium-l7-policy-vs-istio-mtls", () => {
-        const child = npmRunPlan(["--config", "eks-cilium-istio:demoMtlsFix=false", "--out", tempFile("dev.json")]);
+    it("dev with demoMtlsFix=false, as a child process: exits 1 naming cilium-l7-policy-vs-istio-mtls, as the rules called directly do", async () => {
+        const out = tempFile("dev.json");
+        const child = npmRunPlan(["--config", "eks-cilium-istio:demoMtlsFix=false", "--out", out, "--json"]);
         assert.strictEqual(child.status, 1, child.stderr);
-        assert.match(child.stdout, /mandatory:\n(.*\n)*\s+\[cilium-l7-policy-vs-istio-mtls\]/);
+        const report: Report = JSON.parse(child.stdout);
+        assert.ok(report.violations.some((v) => v.policy === "cilium-l7-policy-vs-istio-mtls" && v.level === "mandatory"),
+            JSON.stringify(report.violations, null, 2));
+        assert.deepStrictEqual(servedVerdicts(report), await directVerdicts(JSON.parse(fs.readFileSync(out, "utf8"))));
     });
 });
