@@ -1,0 +1,49 @@
+/**
+ * `eks-nodes-cilium-taint` (advisory) — F9.
+ *
+ * Evidence: failure-modes.md F9 and facts §3.3/§5: Cilium's EKS requirements taint node groups
+ * `node.cilium.io/agent-not-ready=true:NoExecute` "to ensure application pods will only be scheduled once Cilium is
+ * ready to manage them"; Cilium's operator removes the taint (`agentNotReadyTaintKey`, read per chart version). Pods
+ * scheduled earlier run without Cilium's networking until restarted, and — with Istio — may also miss istio-cni's
+ * redirection (F17).
+ */
+import { StackValidationPolicy } from "@pulumi/policy";
+import { describeTaintKeys } from "../model/eks";
+import { MeshModel } from "../model/mesh-model";
+import { describeSource } from "../model/resources";
+import { Finding, stackRule, unchecked, violation } from "./findings";
+
+export function evaluate(model: MeshModel): Finding[] {
+    if (model.cilium.length === 0) {
+        return [];
+    }
+    const keys = new Set(model.cilium.map((install) => install.settings.agentNotReadyTaintKey.value).filter((k): k is string => !!k));
+    if (keys.size === 0) {
+        return model.cilium.map((install) => unchecked(install.source, "`agentNotReadyTaintKey`", install.settings.agentNotReadyTaintKey.detail));
+    }
+    const findings: Finding[] = [];
+    for (const group of model.eks.nodeGroups) {
+        if (group.taintKeys.state === "unreadable") {
+            findings.push(unchecked(group.source, "the node group's taints", `${group.taintKeys.path} ${group.taintKeys.reason}`));
+            continue;
+        }
+        const taints = group.taintKeys.state === "known" ? group.taintKeys.value : [];
+        const missing = [...keys].filter((key) => !taints.includes(key));
+        if (missing.length === 0) {
+            continue;
+        }
+        findings.push(violation(group.source,
+            `${group.label} (${describeSource(group.source)}) has ${describeTaintKeys(taints)} but not ${missing.join(", ")}, the taint ` +
+            "Cilium's operator removes once the agent is ready on a node. Without it pods are scheduled before Cilium manages the " +
+            "node and run without Cilium's networking (and Istio's redirection) until restarted. " +
+            `Fix: taint the node group ${missing[0]}=true:NoExecute.`));
+    }
+    return findings;
+}
+
+export const eksNodesCiliumTaint: StackValidationPolicy = stackRule({
+    name: "eks-nodes-cilium-taint",
+    description: "Node groups of a cluster whose CNI is Cilium should carry the node.cilium.io/agent-not-ready taint.",
+    enforcementLevel: "advisory",
+    evaluate,
+});
