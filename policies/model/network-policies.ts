@@ -388,6 +388,20 @@ function kubernetesIngress(list: readonly unknown[], index: number): Read<Ingres
     });
 }
 
+/** `CiliumNetworkPolicy blue/default`, `CiliumClusterwideNetworkPolicy allow-ambient-hostprobes`. */
+export function describePolicy(policy: NetworkPolicyInfo): string {
+    return `${policy.kind} ${policy.namespace === undefined ? "" : `${policy.namespace}/`}${policy.name}`;
+}
+
+/** "80/TCP, 8080-8090/TCP" */
+export function describePorts(allows: readonly IngressAllow[]): string {
+    const ports = allows.flatMap((allow) => [
+        ...(allow.ports ?? []).map((p) => `${p.from === p.to ? p.from : `${p.from}-${p.to}`}/${p.protocol}`),
+        ...allow.namedPorts,
+    ]);
+    return [...new Set(ports)].join(", ");
+}
+
 /** Whether the rule's allowed ports include `port` for TCP. */
 export function admitsTcpPort(allow: IngressAllow, port: number): boolean {
     if (allow.admitsNothing) {
