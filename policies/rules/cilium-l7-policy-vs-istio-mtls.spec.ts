@@ -15,7 +15,7 @@ function sidecarDemo(meshMode = "PERMISSIVE"): FixtureResource[] {
 }
 
 function ambientDemo(enrolled = true): FixtureResource[] {
-    const labels = enrolled ? { "istio.io/dataplane-mode": "ambient" } : {};
+    const labels: Record<string, string> = enrolled ? { "istio.io/dataplane-mode": "ambient" } : {};
     return [ciliumRelease(), ...istioAmbient(), namespace("red", labels), namespace("blue", labels), deployment("blue", "httpbin")];
 }
 

@@ -1,0 +1,79 @@
+/**
+ * `ambient-hbone-port-allowed` (mandatory) — F4.
+ *
+ * Evidence: failure-modes.md F4; facts §1 and §4.4: in ambient mode pod-to-pod traffic is tunnelled (HBONE) to port
+ * 15008 of the destination pod, and NetworkPolicy is enforced on that tunnel, so an ingress policy that admits only
+ * the application's ports drops all mesh traffic (ztunnel: "maybe a NetworkPolicy is blocking HBONE port 15008",
+ * istio/istio#52742; istio/istio.io#15580). Cilium's Istio examples moved their ports to 15008 for ambient
+ * (cilium/cilium#40149). A policy is "limited to ports" when every rule that admits anything names its ports; a rule
+ * admitting every port (for some sources) leaves 15008 open to them.
+ */
+import { StackValidationPolicy } from "@pulumi/policy";
+import { MeshModel } from "../model/mesh-model";
+import { PolicyRule, admitsTcpPort, describePolicy, describePorts } from "../model/network-policies";
+import { describeWorkload } from "../model/workloads";
+import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+
+export const HBONE_PORT = 15008;
+
+function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
+    const policy = rule.policy;
+    const allows = rule.ingress.filter((allow) => !allow.admitsNothing);
+    if (allows.length === 0 || allows.some((allow) => allow.ports === undefined) || allows.some((allow) => admitsTcpPort(allow, HBONE_PORT))) {
+        return [];
+    }
+    const affected: string[] = [];
+    const unsure: string[] = [];
+    for (const selection of model.selectedBy(rule)) {
+        const { workload } = selection;
+        const enrolment = workload.enrolment;
+        if (selection.match === "unchecked" || enrolment.mode === "unchecked") {
+            unsure.push(`${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`);
+        } else if (enrolment.mode === "ambient" && !enrolment.redirectionDisabled) {
+            affected.push(`${describeWorkload(workload)} (${enrolment.detail})`);
+        }
+    }
+    if (affected.length > 0) {
+        return [violation(policy.source,
+            `${describePolicy(policy)} (${rule.path}) admits ingress only on ${describePorts(allows)}, which leaves out ` +
+            `${HBONE_PORT}/TCP, the HBONE port ambient tunnels all mesh traffic to, and it selects ambient pods: ${listShort(affected)}. ` +
+            "They receive no mesh traffic (ztunnel: \"maybe a NetworkPolicy is blocking HBONE port 15008\"). " +
+            `Fix: add port ${HBONE_PORT}/TCP to the rule's ports.`)];
+    }
+    if (unsure.length > 0) {
+        return [unchecked(policy.source, `whether its port list (without ${HBONE_PORT}) selects ambient pods`, listShort(unsure))];
+    }
+    const unseen = model.unseenPodsReason(rule);
+    const namespaceEnrolment = policy.namespace === undefined ? undefined
+        : model.workloadsByNamespace.get(policy.namespace)?.find((w) => w.standIn)?.enrolment.mode;
+    if (unseen && namespaceEnrolment !== "none" && namespaceEnrolment !== "sidecar") {
+        return [unchecked(policy.source, `whether its port list (without ${HBONE_PORT}) selects ambient pods`, unseen)];
+    }
+    return [];
+}
+
+export function evaluate(model: MeshModel): Finding[] {
+    if (model.ambientBecause.length === 0) {
+        return [];
+    }
+    const findings: Finding[] = [];
+    for (const policy of model.policies) {
+        if (policy.unreadable) {
+            findings.push(unchecked(policy.source, `whether the policy admits ${HBONE_PORT} to ambient pods`, policy.unreadable));
+        }
+        for (const rule of policy.rules) {
+            if (rule.unreadableIngress) {
+                findings.push(unchecked(policy.source, `the ingress rules of ${rule.path}`, rule.unreadableIngress));
+            }
+            findings.push(...judgeRule(model, rule));
+        }
+    }
+    return findings;
+}
+
+export const ambientHbonePortAllowed: StackValidationPolicy = stackRule({
+    name: "ambient-hbone-port-allowed",
+    description: "An ingress policy limited to specific ports must include 15008 (HBONE) when it selects ambient pods.",
+    enforcementLevel: "mandatory",
+    evaluate,
+});
