@@ -118,3 +118,27 @@ describe("check refuses malformed files with exit 2 and a clear message", () => 
         assert.match(none.stderr, /check takes exactly one FILE/);
     });
 });
+
+describe("check when the policy pack cannot serve", function () {
+    this.timeout(PACK_TIMEOUT);
+    const input = path.join(FIXTURES, "check", "stack-export.json");
+
+    async function checkWith(packDir: string) {
+        let stderr = "";
+        const code = await check([input], { stdout: () => undefined, stderr: (t) => { stderr += t; } }, packDir);
+        return { code, stderr };
+    }
+
+    it("exits 2 when the directory holds no pack", async () => {
+        const run = await checkWith(path.join(FIXTURES, "check"));
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /policy pack not found: .*check has no PulumiPolicy\.yaml/);
+    });
+
+    it("exits 2 with the pack's own error when it does not compile (run-policy-pack type-checks, as under the CLI)", async () => {
+        const run = await checkWith(path.join(FIXTURES, "broken-policy-pack"));
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /policy pack .*broken-policy-pack failed to start: exited with code \d+/);
+        assert.match(run.stderr, /TS2375: Type '\{ description: undefined; \}' is not assignable to type '\{ description\?: string; \}' with 'exactOptionalPropertyTypes: true'/);
+    });
+});

@@ -14,6 +14,7 @@
  * pack's console output instead of serving an Engine service.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import * as grpc from "@grpc/grpc-js";
@@ -189,10 +190,12 @@ function readPolicyConfig(config: any): PolicyConfig {
 
 /** A running policy pack and a client connected to it. Always `close()` it. */
 export class PolicyPackProcess {
-    /** Everything the pack printed besides its port (its console and pulumi.log output, errors). */
-    readonly output: string[] = [];
-
-    private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+    private constructor(
+        private readonly child: ChildProcess,
+        private readonly client: any,
+        /** Everything the pack printed besides its port (its console and pulumi.log output, errors), as it comes. */
+        readonly output: string[],
+    ) {}
 
     /**
      * Spawns the pack and connects. Rejects with the pack's own error output when it exits or stays silent for
@@ -200,6 +203,10 @@ export class PolicyPackProcess {
      */
     static async start(packDir: string, context: PackStackContext, startTimeoutMs = 120_000): Promise<PolicyPackProcess> {
         const dir = path.resolve(packDir);
+        // The CLI loads the pack's project file first (plugin.NewPolicyAnalyzer) and stops without it.
+        if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
+            throw new Error(`policy pack not found: ${dir} has no PulumiPolicy.yaml`);
+        }
         let runPolicyPack: string;
         try {
             runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
@@ -254,10 +261,13 @@ export class PolicyPackProcess {
             "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
             "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
         });
-        const pack = new PolicyPackProcess(child, client);
-        pack.output.push(...output);
-        child.stderr!.removeAllListeners("data").on("data", (chunk: string) => pack.output.push(chunk));
-        await pack.configureStack(context);
+        const pack = new PolicyPackProcess(child, client, output);
+        try {
+            await pack.configureStack(context);
+        } catch (err) {
+            pack.close();
+            throw err;
+        }
         return pack;
     }
 
