@@ -1,10 +1,37 @@
 /**
- * Every rule of `cilium-istio-guard`, one per file under ./rules (names, levels and evidence: ./README.md).
- * Importing this module starts no server.
+ * Every rule of `cilium-istio-guard`, one per file under ./rules (names, levels, triggers and evidence: ./README.md).
+ * Importing this module starts no server; ./index.ts constructs the pack.
  */
 import { Policies } from "@pulumi/policy";
+import { ambientCiliumBpfMasquerade } from "./rules/ambient-cilium-bpf-masquerade";
+import { ambientCiliumHostRouting } from "./rules/ambient-cilium-host-routing";
+import { ambientHbonePortAllowed } from "./rules/ambient-hbone-port-allowed";
+import { ambientHealthProbesAllowed } from "./rules/ambient-health-probes-allowed";
+import { ciliumCniNotExclusive } from "./rules/cilium-cni-not-exclusive";
+import { ciliumKprValueForChartVersion } from "./rules/cilium-kpr-value-for-chart-version";
+import { ciliumL7PolicyVsIstioMtls } from "./rules/cilium-l7-policy-vs-istio-mtls";
 import { ciliumSocketLbHostNamespaceOnly } from "./rules/cilium-socket-lb-host-namespace-only";
+import { eksCiliumReplacesVpcCni } from "./rules/eks-cilium-replaces-vpc-cni";
+import { eksNodesCiliumTaint } from "./rules/eks-nodes-cilium-taint";
+import { istioChartsSameVersion } from "./rules/istio-charts-same-version";
+import { istioMeshMtlsNotDisabled } from "./rules/istio-mesh-mtls-not-disabled";
+import { istioNamespaceEnrolmentConflict } from "./rules/istio-namespace-enrolment-conflict";
+import { istiodHostNetworkOnOverlay } from "./rules/istiod-host-network-on-overlay";
 
+/** In the order of the issue's table. */
 export const policies: Policies = [
     ciliumSocketLbHostNamespaceOnly,
+    ciliumCniNotExclusive,
+    ciliumL7PolicyVsIstioMtls,
+    istiodHostNetworkOnOverlay,
+    ambientCiliumBpfMasquerade,
+    ambientCiliumHostRouting,
+    ambientHealthProbesAllowed,
+    ambientHbonePortAllowed,
+    istioNamespaceEnrolmentConflict,
+    istioMeshMtlsNotDisabled,
+    ciliumKprValueForChartVersion,
+    istioChartsSameVersion,
+    eksCiliumReplacesVpcCni,
+    eksNodesCiliumTaint,
 ];

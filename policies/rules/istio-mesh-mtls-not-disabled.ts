@@ -1,0 +1,87 @@
+/**
+ * `istio-mesh-mtls-not-disabled` (mandatory; its namespace/workload findings advisory).
+ *
+ * Evidence: facts §2.3 — Cilium's Istio docs ask for `mtls.mode: DISABLE` only for the workloads a Cilium HTTP policy
+ * must read ("disable Istio mTLS for those workloads"), and say that with Istio's own L7 policy disabling mTLS is not
+ * required. A DISABLE in the root namespace without selector applies mesh-wide (istio.io reference
+ * "PeerAuthentication"), turning mTLS off everywhere: rejected. A namespace or workload DISABLE that no Cilium L7
+ * policy on the same pods justifies leaves traffic in plain text for no reason: reported as an advisory, as the issue
+ * rates it. The pods a PeerAuthentication covers are its namespace's workloads (and "any pod of the namespace"), or
+ * those its selector matches.
+ */
+import { StackValidationPolicy } from "@pulumi/policy";
+import { lookupIn, matches } from "../model/label-selectors";
+import { MeshModel } from "../model/mesh-model";
+import { PeerAuthenticationInfo, describePeerAuthentication } from "../model/peer-authentication";
+import { Workload } from "../model/workloads";
+import { Finding, advisory, stackRule, unchecked, violation } from "./findings";
+import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "./root-namespace";
+
+function covers(policy: PeerAuthenticationInfo, workload: Workload): boolean | "unchecked" {
+    if (workload.namespace !== policy.namespace) {
+        return false;
+    }
+    if (!policy.selector) {
+        return true;
+    }
+    if (workload.standIn) {
+        return false;
+    }
+    return policy.selector.state === "known" ? matches(policy.selector.value, lookupIn(workload.podLabels)) : "unchecked";
+}
+
+function justifiedByCiliumL7(model: MeshModel, workload: Workload): boolean {
+    return model.rulesSelecting(workload).some((selection) => selection.match === true
+        && selection.rule.policy.kind !== "NetworkPolicy"
+        && selection.rule.ingress.some((allow) => allow.l7.length > 0));
+}
+
+export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding[] {
+    const root = rootNamespaceOf(model, config);
+    const findings: Finding[] = [];
+    for (const policy of model.peerAuthentications.all) {
+        if (policy.mode.state === "unreadable" || policy.portModes.state === "unreadable") {
+            const read = policy.mode.state === "unreadable" ? policy.mode : policy.portModes;
+            findings.push(unchecked(policy.source, "whether it disables mTLS", read.state === "unreadable" ? `${read.path} ${read.reason}` : ""));
+            continue;
+        }
+        const modeDisable = policy.mode.state === "known" && policy.mode.value === "DISABLE";
+        const portDisable = policy.portModes.state === "known" && [...policy.portModes.value.values()].includes("DISABLE");
+        if (!modeDisable && !portDisable) {
+            continue;
+        }
+        if (policy.namespace === root.name) {
+            // In the root namespace only a policy without selector counts; one with a selector is ignored by Istio.
+            if (!policy.selector && modeDisable) {
+                findings.push(violation(policy.source,
+                    `${describePeerAuthentication(policy)} sets \`mtls.mode: DISABLE\` in Istio's root namespace ${root.name} (${root.detail}), ` +
+                    "which turns mTLS off for every workload in the mesh. Only the pods a Cilium HTTP policy must read need plain text. " +
+                    "Fix: keep the mesh-wide mode STRICT or PERMISSIVE, and disable mTLS in a namespace or workload PeerAuthentication " +
+                    "for those pods only."));
+            }
+            continue;
+        }
+        const covered = (model.workloadsByNamespace.get(policy.namespace) ?? []).filter((w) => covers(policy, w) !== false);
+        if (covered.some((w) => covers(policy, w) === true && justifiedByCiliumL7(model, w))) {
+            continue;
+        }
+        if (covered.some((w) => covers(policy, w) === "unchecked")) {
+            findings.push(unchecked(policy.source, "which pods its DISABLE covers", "its selector is unknown"));
+            continue;
+        }
+        const scope = policy.selector ? "the pods its selector matches" : `namespace ${policy.namespace}`;
+        findings.push(advisory(policy.source,
+            `${describePeerAuthentication(policy)} disables mTLS (${modeDisable ? "mtls.mode" : "portLevelMtls"}: DISABLE) for ${scope}, ` +
+            "but no Cilium L7 policy selects those pods, the one reason to do so with Cilium: their traffic is plain text for nothing. " +
+            "Fix: remove it, or narrow it with a selector to the pods a Cilium HTTP policy selects."));
+    }
+    return findings;
+}
+
+export const istioMeshMtlsNotDisabled: StackValidationPolicy = stackRule<RootNamespaceConfig>({
+    name: "istio-mesh-mtls-not-disabled",
+    description: "Istio mTLS must not be disabled mesh-wide; a namespace or workload DISABLE should serve a Cilium L7 policy.",
+    enforcementLevel: "mandatory",
+    configSchema: ROOT_NAMESPACE_SCHEMA,
+    evaluate,
+});
