@@ -15,7 +15,7 @@ describe("istio-namespace-enrolment-conflict", () => {
     });
 
     it("rejects a namespace labelled for sidecar injection and ambient at once, naming labels and fix", async () => {
-        for (const sidecar of [{ "istio-injection": "enabled" }, { "istio.io/rev": "1-30" }]) {
+        for (const sidecar of [{ "istio-injection": "enabled" }, { "istio.io/rev": "1-30" }] as Record<string, string>[]) {
             const reported = await runStackPolicy(rule, [...istioAmbient(), namespace("blue", { ...sidecar, "istio.io/dataplane-mode": "ambient" })]);
             assert.strictEqual(mandatory(reported).length, 1, JSON.stringify(sidecar));
             for (const part of ["Namespace blue", "istio.io/dataplane-mode=ambient", "IST0123", "Fix:"]) {
