@@ -15,6 +15,8 @@ import { loadStackConfig, readProject } from "../tools/stack-config-files";
 import { toStackExport } from "../tools/stack-export";
 import { modelResources } from "../tools/stack-gate";
 import { StackResource } from "../policies/model/resources";
+import { ciliumL7PolicyVsIstioMtls } from "../policies/rules/cilium-l7-policy-vs-istio-mtls";
+import { mandatory, runStackPolicy, urnOf } from "../policies/test/harness";
 
 const REPOSITORY = path.resolve(__dirname, "..");
 
@@ -145,5 +147,51 @@ describe("connectivity on stacks not built by our components", () => {
         ]);
         assert.deepStrictEqual(answers.map((a) => [a.from, a.code]), [["a", "200"], ["a", "200"]], "b's mesh enrolment is unknown");
         assert.deepStrictEqual(predictConnectivity([namespace("a"), deployment("a", "web", { app: "web" })]), []);
+    });
+});
+
+// ---- The model and the pack agree ------------------------------------------------------------------------------
+
+/** The mandatory findings of cilium-l7-policy-vs-istio-mtls, called as the policy server calls it, by real URN. */
+async function l7RuleViolations(resources: StackResource[]): Promise<string[]> {
+    const fixtures = resources.map((r) => {
+        const types = r.urn.split("::")[2].split("$");
+        return { type: r.type, name: r.name, props: r.props, parentTypes: types.slice(0, -1) };
+    });
+    const realUrn = new Map(fixtures.map((f, i) => [urnOf(f), resources[i].urn]));
+    const reported = await runStackPolicy(ciliumL7PolicyVsIstioMtls, fixtures, { config: {} });
+    return mandatory(reported).map((v) => realUrn.get(v.urn!)!);
+}
+
+describe("every 503 the model predicts because of mTLS is a cilium-l7-policy-vs-istio-mtls violation", function () {
+    this.timeout(60_000);
+
+    async function assertAgree(resources: StackResource[]) {
+        const failures = predictConnectivity(resources).filter((a) => a.code === "503");
+        assert.ok(failures.length > 0, "the stack must produce 503s for this test to mean anything");
+        const violations = await l7RuleViolations(resources);
+        for (const answer of failures) {
+            assert.match(answer.reason, /cannot read the mTLS/);
+            assert.ok(answer.decidedBy.some((urn) => violations.includes(urn)),
+                `${answer.from} -> httpbin.${answer.to}${answer.path}: decided by ${answer.decidedBy.join(", ")}; violations on ${violations.join(", ")}`);
+        }
+    }
+
+    it("on the demo in sidecar mode at stage l7 without the fix", async () => {
+        await assertAgree(await stackResources("dev", ["demoMtlsFix=false"]));
+    });
+
+    it("on a hand-built stack: a clusterwide HTTP policy over sidecar pods under Istio's default PERMISSIVE", async () => {
+        await assertAgree([
+            resource("kubernetes:helm.sh/v3:Release", { chart: "istiod", version: "1.30.3", namespace: "istio-system",
+                repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" }, values: {} }),
+            namespace("web", { "istio-injection": "enabled" }), namespace("api", { "istio-injection": "enabled" }),
+            deployment("web", "netshoot", { app: "netshoot" }), deployment("api", "httpbin", { app: "api" }),
+            service("api", { app: "api" }, 80),
+            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", { metadata: { name: "api-paths" }, spec: {
+                endpointSelector: { matchLabels: { app: "api" } },
+                ingress: [{ fromEndpoints: [{}], toPorts: [{ ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET" }] } }] }],
+            } }),
+        ]);
     });
 });

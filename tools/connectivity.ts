@@ -28,7 +28,8 @@ import { MeshModel, buildMeshModel } from "../policies/model/mesh-model";
 import { labelValue, guarded, readArray, readObject, readPath, readString } from "../policies/model/property-reader";
 import { StackResource, isKubernetes } from "../policies/model/resources";
 import { Workload, namespaceOf } from "../policies/model/workloads";
-import { admission, httpAllows } from "./ingress-admission";
+import { PolicyRule } from "../policies/model/network-policies";
+import { admission, describeRule, httpAllows } from "./ingress-admission";
 
 export type HttpCode = "200" | "403" | "503" | "000";
 
@@ -42,6 +43,8 @@ export interface ConnectivityAnswer {
     /** What curl prints: the HTTP status, or 000 when no HTTP answer came back. */
     code: HttpCode;
     reason: string;
+    /** URNs of the policies and PeerAuthentications that decided the answer (not part of the printed report). */
+    decidedBy: string[];
 }
 
 export const CHECK_PATHS = ["/ip", "/deny"] as const;
@@ -62,7 +65,13 @@ interface Server {
 }
 
 /** Decided answer, or why it cannot be decided. */
-type Prediction = { code: HttpCode; reason: string } | { unknown: string };
+type Prediction = { code: HttpCode; reason: string; decidedBy: string[] } | { unknown: string };
+
+/** "CiliumNetworkPolicy blue/default and NetworkPolicy blue/x", and their URNs. */
+function named(rules: readonly PolicyRule[]): { text: string; urns: string[] } {
+    const texts = [...new Set(rules.map(describeRule))];
+    return { text: texts.join(" and "), urns: [...new Set(rules.map((r) => r.policy.source.urn))] };
+}
 
 function dataPlane(model: MeshModel, workload: Workload): DataPlane | { unknown: string } {
     const { mode, redirectionDisabled, detail } = workload.enrolment;
@@ -179,11 +188,13 @@ function predictOne(model: MeshModel, rawProps: ReadonlyMap<string, unknown>, cl
     // 1. Transport.
     let transport: "mtls" | "hbone" | "plain";
     let how: string;
+    const decidedBy: string[] = [];
     if (clientPlane === "sidecar" && serverPlane === "sidecar") {
         const mtls = model.effectiveMtls(server, appPort, root);
         if (mtls.mode === undefined) {
             return { unknown: mtls.detail };
         }
+        decidedBy.push(...(mtls.decidedBy ? [mtls.decidedBy.source.urn] : []));
         transport = mtls.mode === "DISABLE" ? "plain" : "mtls";
         how = transport === "plain" ? `the client sidecar sends plain HTTP (${mtls.detail})` : "the client sidecar sends mTLS to the server sidecar";
     } else if (clientPlane === "ambient" && serverPlane === "ambient") {
@@ -203,28 +214,31 @@ function predictOne(model: MeshModel, rawProps: ReadonlyMap<string, unknown>, cl
         return { unknown: admitted.why };
     }
     if (admitted.verdict === "dropped") {
-        const policies = `${admitted.by.join(" and ")} ${admitted.by.length > 1 ? "admit" : "admits"}`;
+        const { text, urns } = named(admitted.by);
+        const policies = `${text} ${urns.length > 1 ? "admit" : "admits"}`;
         const what = transport === "hbone"
             ? `HBONE tunnel blocked: ${policies} no TCP ${HBONE_PORT}`
             : `dropped by an L4 rule: ${policies} no TCP ${port}`;
-        return { code: "000", reason: `${what} from ${describePod(client)} to ${describePod(server)}` };
+        return { code: "000", reason: `${what} from ${describePod(client)} to ${describePod(server)}`, decidedBy: [...decidedBy, ...urns] };
     }
-    let policyNote = admitted.verdict === "open" ? "no policy restricts it" : `admitted by ${admitted.by.join(", ")} on TCP ${port}`;
+    const admitting = admitted.verdict === "admitted" ? named(admitted.by) : undefined;
+    decidedBy.push(...(admitting?.urns ?? []));
+    let policyNote = admitting ? `admitted by ${admitting.text} on TCP ${port}` : "no policy restricts it";
 
     // 3. Cilium's HTTP proxy.
     if (admitted.verdict === "admitted" && admitted.http !== undefined) {
         if (transport === "mtls") {
-            return { code: "503", reason: `Cilium's HTTP proxy (${admitted.by.join(", ")}) cannot read the mTLS between the sidecars; the client sidecar gets a failed upstream and answers 503 (F6)` };
+            return { code: "503", decidedBy, reason: `Cilium's HTTP proxy (${admitting!.text}) cannot read the mTLS between the sidecars; the client sidecar gets a failed upstream and answers 503 (F6)` };
         }
         if (transport === "hbone") {
-            return { code: "000", reason: `Cilium's HTTP proxy (${admitted.by.join(", ")}) on port ${HBONE_PORT} cannot read HBONE's mTLS; the tunnel fails and ztunnel drops the connection (F6)` };
+            return { code: "000", decidedBy, reason: `Cilium's HTTP proxy (${admitting!.text}) on port ${HBONE_PORT} cannot read HBONE's mTLS; the tunnel fails and ztunnel drops the connection (F6)` };
         }
         if (!httpAllows(admitted.http, { method: "GET", path, host: `httpbin.${server.namespace}` })) {
-            return { code: "403", reason: `Cilium's HTTP proxy denies GET ${path}: no HTTP rule of ${admitted.by.join(", ")} allows it` };
+            return { code: "403", decidedBy, reason: `Cilium's HTTP proxy denies GET ${path}: no HTTP rule of ${admitting!.text} allows it` };
         }
         policyNote = `${policyNote}, where an HTTP rule allows GET ${path}`;
     } else if (transport === "hbone" && admitted.verdict === "admitted" && admitted.httpOnOtherPorts.length > 0) {
-        policyNote = `${policyNote}; the HTTP rules of ${admitted.httpOnOtherPorts.join(", ")} on other ports never see the tunnelled request, so they are not applied (F6)`;
+        policyNote = `${policyNote}; the HTTP rules of ${named(admitted.httpOnOtherPorts).text} on other ports never see the tunnelled request, so they are not applied (F6)`;
     }
 
     // 5. The server's data plane.
@@ -235,10 +249,11 @@ function predictOne(model: MeshModel, rawProps: ReadonlyMap<string, unknown>, cl
         }
         if (mtls.mode === "STRICT") {
             const who = serverPlane === "sidecar" ? "the server sidecar" : "ztunnel";
-            return { code: "000", reason: `plain text refused by STRICT mTLS: ${who} resets the connection (${mtls.detail})` };
+            return { code: "000", reason: `plain text refused by STRICT mTLS: ${who} resets the connection (${mtls.detail})`,
+                decidedBy: [...decidedBy, ...(mtls.decidedBy ? [mtls.decidedBy.source.urn] : [])] };
         }
     }
-    return { code: "200", reason: `${how}; ${policyNote}` };
+    return { code: "200", reason: `${how}; ${policyNote}`, decidedBy };
 }
 
 function clientOrder(servers: readonly Server[]) {
@@ -263,14 +278,14 @@ export function predictConnectivity(resources: readonly StackResource[]): Connec
             for (const path of CHECK_PATHS) {
                 const base = { from: client.namespace, to: server.namespace, path };
                 if (server.unserved) {
-                    answers.push({ ...base, code: "000", reason: `no HTTP answer: ${server.unserved}` });
+                    answers.push({ ...base, code: "000", reason: `no HTTP answer: ${server.unserved}`, decidedBy: [] });
                     continue;
                 }
                 const predictions = server.backends.map((b) => predictOne(model, rawProps, client, b.workload, b.port, path));
                 const decided = predictions[0];
                 // Every backend must give the same answer, or the one a request gets depends on load balancing.
                 if (decided && !("unknown" in decided) && predictions.every((p) => !("unknown" in p) && p.code === decided.code)) {
-                    answers.push({ ...base, code: decided.code, reason: decided.reason });
+                    answers.push({ ...base, code: decided.code, reason: decided.reason, decidedBy: decided.decidedBy });
                 }
             }
         }

@@ -38,8 +38,8 @@ export type Admission =
      * An allow rule matches. `http` lists the HTTP rules the proxy applies, or is undefined when the connection does
      * not go through Cilium's HTTP proxy; `httpOnOtherPorts` names policies with HTTP rules on other ports of the pod.
      */
-    | { verdict: "admitted"; by: string[]; http?: HttpRule[]; httpOnOtherPorts: string[] }
-    | { verdict: "dropped"; by: string[] }
+    | { verdict: "admitted"; by: PolicyRule[]; http?: HttpRule[]; httpOnOtherPorts: PolicyRule[] }
+    | { verdict: "dropped"; by: PolicyRule[] }
     /** A value the decision needs is unknown (preview) or not read by this module. */
     | { verdict: "unknown"; why: string };
 
@@ -206,8 +206,8 @@ export function admission(model: MeshModel, rawProps: ReadonlyMap<string, unknow
         return { verdict: "open" };
     }
 
-    const by: string[] = [];
-    const httpOnOtherPorts = new Set<string>();
+    const by: PolicyRule[] = [];
+    const httpOnOtherPorts = new Set<PolicyRule>();
     let http: HttpRule[] | undefined;
     let anyWithoutHttp = false;
     for (const rule of rules) {
@@ -240,15 +240,15 @@ export function admission(model: MeshModel, rawProps: ReadonlyMap<string, unknow
                     return { verdict: "unknown", why: `${describeRule(rule)} names ports (${allow.namedPorts.join(", ")}), which this prediction does not resolve` };
                 }
                 if (allow.l7.includes("http")) {
-                    httpOnOtherPorts.add(describeRule(rule));
+                    httpOnOtherPorts.add(rule);
                 }
                 continue;
             }
             if (allow.l7.includes("http") && httpHere.state === "known" && httpHere.value === undefined) {
-                httpOnOtherPorts.add(describeRule(rule));
+                httpOnOtherPorts.add(rule);
             }
-            if (!by.includes(describeRule(rule))) {
-                by.push(describeRule(rule));
+            if (!by.includes(rule)) {
+                by.push(rule);
             }
             if (httpHere.state === "known" && httpHere.value !== undefined) {
                 http = [...(http ?? []), ...httpHere.value];
@@ -258,7 +258,7 @@ export function admission(model: MeshModel, rawProps: ReadonlyMap<string, unknow
         }
     }
     if (by.length === 0) {
-        return { verdict: "dropped", by: rules.filter((r) => r.defaultDenyIngress.state === "known" && r.defaultDenyIngress.value).map(describeRule) };
+        return { verdict: "dropped", by: rules.filter((r) => r.defaultDenyIngress.state === "known" && r.defaultDenyIngress.value) };
     }
     // A matching entry without HTTP rules admits every request, but the port still goes through the proxy.
     return { verdict: "admitted", by, http: http && anyWithoutHttp ? [{ headers: [] }, ...http] : http, httpOnOtherPorts: [...httpOnOtherPorts] };

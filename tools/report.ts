@@ -14,7 +14,7 @@ export interface Report {
     stack: string;
     resources: { urn: string; type: string; parent: string | null; dependencies: string[] }[];
     violations: Violation[];
-    connectivity: ConnectivityAnswer[];
+    connectivity: Pick<ConnectivityAnswer, "from" | "to" | "path" | "code" | "reason">[];
     criticalPath: string[];
 }
 
@@ -34,7 +34,7 @@ export function buildReport(
         stack,
         resources: resources.map((r) => ({ urn: r.urn, type: r.type, parent: r.parent ?? null, dependencies: r.dependencies ?? [] })),
         violations: sorted,
-        connectivity: [...connectivity],
+        connectivity: connectivity.map(({ from, to, path, code, reason }) => ({ from, to, path, code, reason })),
         criticalPath: criticalPath(resources),
     };
 }
@@ -71,7 +71,7 @@ function renderTree(report: Report): string[] {
     return lines;
 }
 
-function renderMatrix(answers: readonly ConnectivityAnswer[]): string[] {
+function renderMatrix(answers: Report["connectivity"]): string[] {
     const clients = [...new Set(answers.map((a) => a.from))];
     const columns = [...new Set(answers.map((a) => `${a.to}${a.path}`))];
     const width = Math.max(6, ...clients.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
