@@ -34,7 +34,9 @@ export function unreadable(path: string, reason: string): Read<never> {
  * export, where unknowns are the SDK's sentinel strings) and the server's props behave alike.
  */
 export function guarded<T>(props: T): T {
-    return unknownCheckingProxy(props);
+    // The server's proxy answers true for this key (pulumi-policy proxy.js `isSpecialProxy`); wrapping it again would
+    // only double the cost of every read.
+    return (props as { __isSpecialProxy?: unknown } | undefined)?.__isSpecialProxy === true ? props : unknownCheckingProxy(props);
 }
 
 function pathText(path: readonly (string | number)[]): string {

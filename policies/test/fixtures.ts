@@ -254,3 +254,26 @@ export function managedNodeGroup(name: string, taints: unknown = [{ key: "node.c
 export function eksAddon(addonName: unknown): FixtureResource {
     return { type: "aws:eks/addon:Addon", name: `addon-${String(addonName).slice(0, 12)}`, props: { clusterName: "cluster", addonName } };
 }
+
+export function service(ns: string, name: string): FixtureResource {
+    return {
+        type: "kubernetes:core/v1:Service",
+        name: `${ns}-${name}-svc`,
+        props: { metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] } },
+    };
+}
+
+/**
+ * A stack with one Cilium and one Istio install and `tenants` namespaces each like the demo's blue with the fix
+ * (Namespace, httpbin and netshoot Deployments, Service, L7 CiliumNetworkPolicy, PeerAuthentication DISABLE): the
+ * shape issue 5's benchmark grows.
+ */
+export function tenantStack(tenants: number): FixtureResource[] {
+    const resources: FixtureResource[] = [ciliumRelease(), ...istioSidecar(), peerAuthentication("istio-system", "default", "STRICT")];
+    for (let i = 0; i < tenants; i++) {
+        const ns = `tenant-${i}`;
+        resources.push(namespace(ns, { "istio-injection": "enabled" }), deployment(ns, "httpbin"), deployment(ns, "netshoot"), service(ns, "httpbin"),
+            cnp(ns, "default", l7Spec()), peerAuthentication(ns, "default", "DISABLE"));
+    }
+    return resources;
+}
