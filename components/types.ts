@@ -1,7 +1,6 @@
-/**
- * The modes the components take, as enums (an `as const` object plus its value type), so that Pulumi's schema
- * inference turns them into schema enums for Python, Go, .NET and YAML consumers.
- */
+// The modes the components take, as enums (an `as const` object plus its value type), so that Pulumi's schema
+// inference turns them into schema enums for Python, Go, .NET and YAML consumers. (A line comment, not a doc
+// comment: a doc comment here would be read as part of CiliumDatapath's description in the schema.)
 
 /** How Cilium provides pod networking on EKS. */
 export const CiliumDatapath = {
