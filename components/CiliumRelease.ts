@@ -66,6 +66,7 @@ export interface CiliumReleaseArgs {
  * registered.
  */
 export class CiliumRelease extends pulumi.ComponentResource {
+    /** The Helm release of the `cilium` chart in kube-system. */
     public readonly release: k8s.helm.v3.Release;
     /** The Helm values given to the chart. */
     public readonly values: pulumi.Output<{ [key: string]: any }>;

@@ -47,7 +47,7 @@ export interface ClusterArgs {
 }
 
 /**
- * An EKS cluster (through @pulumi/eks v4) prepared for Cilium and Istio: the networking add-ons the Cilium datapath
+ * An EKS cluster (through `@pulumi/eks` v4) prepared for Cilium and Istio: the networking add-ons the Cilium datapath
  * calls for, a managed node group tainted until Cilium runs on each node, IMDSv2-only nodes, and a Kubernetes
  * provider built from the cluster's kubeconfig.
  *
@@ -60,18 +60,23 @@ export interface ClusterArgs {
  * schedulable nodes, i.e. Cilium running and the agent-not-ready taint removed).
  */
 export class Cluster extends pulumi.ComponentResource {
+    /** The `@pulumi/eks` cluster component underneath. */
     public readonly eksCluster: eks.Cluster;
+    /** The EKS cluster's name. */
     public readonly clusterName: pulumi.Output<string>;
     /** The API server's host name, no scheme: what Cilium's k8sServiceHost needs. */
     public readonly endpointHost: pulumi.Output<string>;
     /** Kubeconfig as JSON (secret); it runs `aws eks get-token`, so the aws CLI must be on the PATH. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** ARN of the cluster's IAM OIDC provider (for IAM roles for service accounts). */
     public readonly oidcProviderArn: pulumi.Output<string>;
+    /** The cluster's OIDC issuer, without scheme. */
     public readonly oidcIssuer: pulumi.Output<string>;
     /** The EKS-created cluster security group (control plane and nodes). */
     public readonly clusterSecurityGroupId: pulumi.Output<string>;
     /** The security group of the nodes: the EKS-created cluster security group, which managed nodes carry. */
     public readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** The managed node group (tainted until Cilium runs on each node). */
     public readonly nodeGroup: aws.eks.NodeGroup;
     /** Kubernetes provider for this cluster (built from kubeconfigJson, not the lazy eks cluster.provider). */
     public readonly provider: k8s.Provider;
