@@ -17,8 +17,8 @@
  * selects all pods of an enrolled namespace is judged even when the stack declares no workload there.
  */
 import {
-    EMPTY_LABELS, LabelSet, Read, guarded, known, labelValue, mergeLabels, readBoolean, readLabels, readObject, readString,
-    unreadableLabels,
+    EMPTY_LABELS, LabelSet, Read, guarded, known, labelValue, mergeLabels, readArray, readBoolean, readLabels, readObject,
+    readPath, readString, unreadable, unreadableLabels,
 } from "./property-reader";
 import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
 
@@ -53,6 +53,11 @@ export interface Workload {
     readonly podAnnotations: LabelSet;
     readonly serviceAccount: string;
     readonly hostNetwork: Read<boolean>;
+    /**
+     * Whether a container declares a probe the kubelet sends over the network (httpGet, tcpSocket, grpc; exec probes
+     * run inside the container). Unreadable for a stand-in: pods deployed elsewhere are not known.
+     */
+    readonly networkProbes: Read<boolean>;
     readonly enrolment: MeshEnrolment;
 }
 
@@ -134,6 +139,7 @@ export function readWorkloads(resources: readonly StackResource[], namespaces: M
             podAnnotations: readLabels(props, [...pod, "metadata", "annotations"]),
             serviceAccount: readString(props, [...pod, "spec", "serviceAccountName"]),
             hostNetwork: spec.state === "known" ? readBoolean(spec.value, ["hostNetwork"]) : known(false),
+            networkProbes: spec.state === "known" ? readNetworkProbes(spec.value) : known(false),
         }));
     }
     for (const namespace of namespaces.values()) {
@@ -145,9 +151,33 @@ export function readWorkloads(resources: readonly StackResource[], namespaces: M
             podAnnotations: EMPTY_LABELS,
             serviceAccount: { state: "absent" },
             hostNetwork: known(false),
+            networkProbes: unreadable("pods", `of namespace ${namespace.name} deployed outside this stack are not known`),
         }));
     }
     return workloads;
+}
+
+const NETWORK_PROBE_HANDLERS = ["httpGet", "tcpSocket", "grpc"];
+
+function readNetworkProbes(spec: object): Read<boolean> {
+    for (const list of ["initContainers", "containers"]) {
+        const containers = readArray(spec, [list]);
+        if (containers.state === "unreadable") {
+            return containers;
+        }
+        const items = containers.state === "known" ? containers.value : [];
+        for (let c = 0; c < items.length; c++) {
+            for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+                for (const handler of NETWORK_PROBE_HANDLERS) {
+                    const read = readPath(items, [c, probe, handler]);
+                    if (read.state !== "absent") {
+                        return read.state === "known" ? known(true) : read;
+                    }
+                }
+            }
+        }
+    }
+    return known(false);
 }
 
 interface WorkloadInput {
@@ -159,6 +189,7 @@ interface WorkloadInput {
     podAnnotations: LabelSet;
     serviceAccount: Read<string>;
     hostNetwork: Read<boolean>;
+    networkProbes: Read<boolean>;
 }
 
 function workload(input: WorkloadInput): Workload {
@@ -172,6 +203,7 @@ function workload(input: WorkloadInput): Workload {
         podAnnotations: input.podAnnotations,
         serviceAccount: input.serviceAccount.state === "known" ? input.serviceAccount.value : "default",
         hostNetwork: input.hostNetwork,
+        networkProbes: input.networkProbes,
         enrolment: enrolmentOf(input.namespace.labels, input.podLabels, input.podAnnotations, input.hostNetwork),
     };
 }

@@ -6,7 +6,7 @@ import {
 } from "../test/fixtures";
 
 function ambientApps(): FixtureResource[] {
-    return [ciliumRelease(), ...istioAmbient(), namespace("blue", { "istio.io/dataplane-mode": "ambient" }), deployment("blue", "httpbin")];
+    return [ciliumRelease(), ...istioAmbient(), namespace("blue", { "istio.io/dataplane-mode": "ambient" }), deployment("blue", "httpbin", { probe: "http" })];
 }
 
 const denyAllIngress = () => networkPolicy("blue", "deny-all", { podSelector: {}, policyTypes: ["Ingress"] });
@@ -15,6 +15,7 @@ describe("ambient-health-probes-allowed", () => {
     it("rejects ambient pods under a default-deny NetworkPolicy with nothing admitting 169.254.7.127", async () => {
         const reported = await runStackPolicy(rule, [...ambientApps(), denyAllIngress()]);
         assert.strictEqual(mandatory(reported).length, 1);
+        assert.ok(!mandatory(reported)[0].message.includes("any pod of namespace blue"), "pods deployed elsewhere are only advisory");
         for (const part of ["NetworkPolicy blue/deny-all", "169.254.7.127/32", "Deployment blue/httpbin", "allow-ambient-hostprobes", "Fix:"]) {
             assert.ok(reported[0].message.includes(part), `${part} missing from ${reported[0].message}`);
         }
@@ -43,27 +44,34 @@ describe("ambient-health-probes-allowed", () => {
 
     it("passes pods that are not redirected by ambient, and sidecar-mode stacks", async () => {
         const annotated = [...ambientApps().filter((r) => r.name !== "blue-httpbin"),
-            deployment("blue", "httpbin", { annotations: { "ambient.istio.io/redirection": "disabled" } }), denyAllIngress()];
-        const stillReported = await runStackPolicy(rule, annotated);
-        assert.ok(stillReported.every((r) => !r.message.includes("Deployment blue/httpbin")), "the annotated pod is not ambient-redirected");
+            deployment("blue", "httpbin", { probe: "http", annotations: { "ambient.istio.io/redirection": "disabled" } }), denyAllIngress()];
+        assert.strictEqual(mandatory(await runStackPolicy(rule, annotated)).length, 0, "the annotated pod is not ambient-redirected");
         const sidecar = [ciliumRelease(), ...istioSidecar(), namespace("blue", { "istio-injection": "enabled" }), deployment("blue", "httpbin"), denyAllIngress()];
         assert.deepStrictEqual(await runStackPolicy(rule, sidecar), []);
     });
 
+    it("passes pods without network probes: none, or exec probes only (the kubelet runs those inside the container)", async () => {
+        for (const probe of [undefined, "exec"]) {
+            const stack = [...ambientApps().filter((r) => r.name !== "blue-httpbin"), deployment("blue", "httpbin", { probe }), denyAllIngress()];
+            assert.strictEqual(mandatory(await runStackPolicy(rule, stack)).length, 0, String(probe));
+        }
+    });
+
     it("finds ambient mode from a pod label, from v4 Chart inputs and from a rendered ztunnel DaemonSet", async () => {
-        const podLabel = [ciliumRelease(), namespace("blue"), deployment("blue", "httpbin", { labels: { app: "httpbin", "istio.io/dataplane-mode": "ambient" } }), denyAllIngress()];
+        const podLabel = [ciliumRelease(), namespace("blue"), deployment("blue", "httpbin", { probe: "http", labels: { app: "httpbin", "istio.io/dataplane-mode": "ambient" } }), denyAllIngress()];
         assert.strictEqual(mandatory(await runStackPolicy(rule, podLabel)).length, 1);
         const asCharts = ambientApps().map((r) => (r.props.chart ? { ...r, type: "kubernetes:helm.sh/v4:Chart" } : r));
         assert.strictEqual(mandatory(await runStackPolicy(rule, [...asCharts, denyAllIngress()])).length, 1);
         const ztunnel: FixtureResource = { type: "kubernetes:apps/v1:DaemonSet", name: "istio:istio-system/ztunnel", props: { metadata: { name: "ztunnel", namespace: "istio-system" } } };
-        const rendered = [ciliumRelease(), ztunnel, namespace("blue", { "istio.io/dataplane-mode": "ambient" }), deployment("blue", "httpbin"), denyAllIngress()];
+        const rendered = [ciliumRelease(), ztunnel, namespace("blue", { "istio.io/dataplane-mode": "ambient" }), deployment("blue", "httpbin", { probe: "http" }), denyAllIngress()];
         assert.strictEqual(mandatory(await runStackPolicy(rule, rendered)).length, 1);
     });
 
-    it("judges the pods of an ambient namespace the stack does not deploy itself", async () => {
+    it("reports pods of an ambient namespace the stack does not deploy itself as could-not-check", async () => {
         const reported = await runStackPolicy(rule, [ciliumRelease(), ...istioAmbient(), namespace("tenant", { "istio.io/dataplane-mode": "ambient" }),
             networkPolicy("tenant", "deny-all", { podSelector: {} })]);
-        assert.ok(mandatory(reported)[0].message.includes("any pod of namespace tenant"));
+        assert.deepStrictEqual(reported.map((r) => r.level), ["advisory"]);
+        assert.ok(reported[0].message.includes("any pod of namespace tenant"), reported[0].message);
     });
 
     it("reports unknown selectors, ingress rules and labels as advisories, without throwing", async () => {
@@ -74,11 +82,13 @@ describe("ambient-health-probes-allowed", () => {
         assert.strictEqual(mandatory(reported).length, 0);
         assert.ok(advisories(reported).length >= 1);
         const unknownNamespaceLabels = [ciliumRelease(), ...istioAmbient(), { ...namespace("blue"), props: { metadata: { name: "blue", labels: UNKNOWN.object } } },
-            deployment("blue", "httpbin"), denyAllIngress()];
+            deployment("blue", "httpbin", { probe: "http" }), denyAllIngress()];
         const labels = await runStackPolicy(rule, unknownNamespaceLabels);
         assert.strictEqual(mandatory(labels).length, 0);
         assert.ok(advisories(labels).length >= 1);
         assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps(), ccnp("odd", "not a spec")]), [],
             "an unreadable policy gives no default-deny of its own to judge");
+        const unknownProbe = [...ambientApps().filter((r) => r.name !== "blue-httpbin"), deployment("blue", "httpbin", { probe: UNKNOWN.object }), denyAllIngress()];
+        assert.strictEqual(mandatory(await runStackPolicy(rule, unknownProbe)).length, 0);
     });
 });

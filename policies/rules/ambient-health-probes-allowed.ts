@@ -8,6 +8,8 @@
  * `endpointSelector: {}`, `ingress.fromCIDR: ["169.254.7.127/32"]` and `enableDefaultDeny: {ingress: false, egress:
  * false}` — without that flag such a catch-all policy itself puts every endpoint in default-deny (Cilium CRD reference:
  * enableDefaultDeny defaults to true for each direction that has rules), which this rule also rejects.
+ * Only probes the kubelet sends over the network (httpGet, tcpSocket, grpc) are SNATed; a workload whose containers
+ * declare none is not affected, and the probes of pods deployed outside the stack are not known (advisory).
  * Default-deny and admission semantics: network-policies.ts.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
@@ -72,19 +74,26 @@ export function evaluate(model: MeshModel): Finding[] {
         if (selections.some((s) => s.match === true && admits(s))) {
             continue;
         }
+        const probes = workload.networkProbes;
+        if (probes.state === "known" && !probes.value) {
+            continue;
+        }
         const mayAdmit = selections.some((s) => (s.match === "unchecked" && admits(s)) || s.rule.unreadableIngress !== undefined);
         const first = (denying[0] ?? maybeDenying[0]).rule.policy;
-        if (denying.length > 0 && !mayAdmit && enrolment.mode === "ambient") {
+        if (denying.length > 0 && !mayAdmit && enrolment.mode === "ambient" && probes.state === "known") {
             add(blocked, first, `${describeWorkload(workload)} (${enrolment.detail})`);
         } else {
-            add(unsure, first, `${describeWorkload(workload)}: ${enrolment.mode === "unchecked" ? enrolment.detail : "a selector or ingress rule is unknown"}`);
+            const why = enrolment.mode === "unchecked" ? enrolment.detail
+                : probes.state === "unreadable" ? `${probes.path} ${probes.reason}, so whether they have probes is not known`
+                    : "a selector or ingress rule is unknown";
+            add(unsure, first, `${describeWorkload(workload)}: ${why}`);
         }
     }
     for (const [policy, workloads] of blocked) {
         findings.push(violation(policy.source,
             `${describePolicy(policy)} puts ambient pods in default-deny for ingress and no policy admits ${AMBIENT_PROBE_SOURCE}/32, ` +
-            `the address ambient sends kubelet health probes from: ${listShort(workloads)}. Their readiness and liveness probes ` +
-            `fail, so they never become ready or are restarted. ${FIX}`));
+            `the address ambient sends kubelet health probes from, to pods with network probes: ${listShort(workloads)}. Their ` +
+            `readiness and liveness probes fail, so they never become ready or are restarted. ${FIX}`));
     }
     for (const [policy, workloads] of unsure) {
         findings.push(unchecked(policy.source, `whether ambient pods' health probes (from ${AMBIENT_PROBE_SOURCE}) are admitted`, listShort(workloads)));

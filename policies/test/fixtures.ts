@@ -114,10 +114,20 @@ interface PodOptions {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     hostNetwork?: unknown;
+    /** A readiness probe the kubelet sends over HTTP, or one it runs inside the container. */
+    probe?: "http" | "exec" | unknown;
 }
 
 export function deployment(ns: string, name: string, options: PodOptions = {}): FixtureResource {
-    const spec: Record<string, any> = { containers: [{ name, image: "docker.io/kong/httpbin" }] };
+    const container: Record<string, any> = { name, image: "docker.io/kong/httpbin" };
+    if (options.probe === "http") {
+        container.readinessProbe = { httpGet: { path: "/status/200", port: 80 } };
+    } else if (options.probe === "exec") {
+        container.readinessProbe = { exec: { command: ["true"] } };
+    } else if (options.probe !== undefined) {
+        container.readinessProbe = options.probe;
+    }
+    const spec: Record<string, any> = { containers: [container] };
     if (options.hostNetwork !== undefined) {
         spec.hostNetwork = options.hostNetwork;
     }

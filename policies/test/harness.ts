@@ -32,6 +32,8 @@ export interface FixtureResource {
     props: Record<string, any>;
     /** Parent chain of types for the URN (engine form `parent$child`), e.g. ["kubernetes:helm.sh/v4:Chart"]. */
     parentTypes?: string[];
+    /** The URN as recorded, for resources that come from a program run rather than a builder. */
+    urn?: string;
 }
 
 export interface Reported {
@@ -47,6 +49,9 @@ export interface RunOptions {
 }
 
 export function urnOf(resource: FixtureResource): string {
+    if (resource.urn) {
+        return resource.urn;
+    }
     const qualified = [...(resource.parentTypes ?? []), resource.type].join("$");
     return `urn:pulumi:test::fixture::${qualified}::${resource.name}`;
 }
