@@ -47,6 +47,15 @@ export interface ClusterArgs {
 }
 
 /**
+ * Where each Cluster keeps its Kubernetes provider. Not a class property: Pulumi's schema inference makes every
+ * property of a component a schema output, and it would describe a Provider as the resource
+ * `/kubernetes/v4.x/schema.json#/resources/kubernetes`, which the kubernetes schema does not have (provider references
+ * are `#/provider`), so generating an SDK for another language would fail. A getter is not a property to it
+ * (`isPropertyDeclaration` in @pulumi/pulumi provider/experimental/analyzer.js); test/schema.spec.ts checks the refs.
+ */
+const clusterProviders = new WeakMap<Cluster, k8s.Provider>();
+
+/**
  * An EKS cluster (through `@pulumi/eks` v4) prepared for Cilium and Istio: the networking add-ons the Cilium datapath
  * calls for, a managed node group tainted until Cilium runs on each node, IMDSv2-only nodes, and a Kubernetes
  * provider built from the cluster's kubeconfig.
@@ -78,8 +87,14 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly nodeSecurityGroupId: pulumi.Output<string>;
     /** The managed node group (tainted until Cilium runs on each node). */
     public readonly nodeGroup: aws.eks.NodeGroup;
-    /** Kubernetes provider for this cluster (built from kubeconfigJson, not the lazy eks cluster.provider). */
-    public readonly provider: k8s.Provider;
+    /**
+     * Kubernetes provider for this cluster (built from kubeconfigJson, not the lazy eks cluster.provider). A getter, so
+     * TypeScript only: Python, Go, .NET and YAML programs build a `kubernetes` provider from `kubeconfig` instead
+     * (see `clusterProviders`).
+     */
+    public get provider(): k8s.Provider {
+        return clusterProviders.get(this)!;
+    }
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = resolveClusterSettings(args);
@@ -187,7 +202,7 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [this.nodeGroup] });
 
         // Not the eks component's lazy `provider` mixin (pulumi/pulumi-eks#1466, #1826; pulumi-facts §1.4).
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.eksCluster.kubeconfigJson }, { parent: this });
+        clusterProviders.set(this, new k8s.Provider(`${name}-k8s`, { kubeconfig: this.eksCluster.kubeconfigJson }, { parent: this }));
 
         this.registerOutputs({
             eksCluster: this.eksCluster,
