@@ -19,7 +19,7 @@ import { rootStackUrn } from "../tools/policy-evaluation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policies/policies";
 import { FixtureResource, runResourcePolicy, runStackPolicy, urnOf } from "../policies/test/harness";
-import { SIG_KEY, SECRET_SIG, stateToPlain } from "../tools/property-values";
+import { RESOURCE_SIG, SIG_KEY, SECRET_SIG, stateToPlain } from "../tools/property-values";
 
 const FIXTURES: PlanLocations = {
     projectDir: path.join(__dirname, "fixtures", "program"),
@@ -97,6 +97,8 @@ describe("plan on the fixture program and test-double pack", function () {
         assert.deepStrictEqual(peerAuthentication.propertyDependencies!.metadata, [namespace.urn]);
         assert.deepStrictEqual(exported.deployment.resources[0].outputs!.token,
             { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify("fixture-token") });
+        assert.deepStrictEqual(tenant.inputs!.cluster, { [SIG_KEY]: RESOURCE_SIG, urn: provider.urn, id: provider.id },
+            "a resource passed as an input is stored as a resource reference");
     });
 
     it("gives the program its config as the CLI would: Pulumi.yaml defaults under the stack file", () => {

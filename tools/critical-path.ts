@@ -17,7 +17,7 @@
  */
 import { ResourceV3, parseProviderReference } from "./stack-export";
 
-export function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {
+function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {
     if (resource.type.startsWith("pulumi:providers:") || resource.type === "pulumi:pulumi:Stack") {
         return false;
     }

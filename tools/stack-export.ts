@@ -39,10 +39,10 @@ export interface StackExport {
 }
 
 /** Identifies the writer in the manifest: not a Pulumi engine, so it says what it is. */
-export const MANIFEST_VERSION = "eks-cilium-istio offline plan (Pulumi SDK mock runtime)";
+const MANIFEST_VERSION = "eks-cilium-istio offline plan (Pulumi SDK mock runtime)";
 
 /** The manifest's magic: the SHA-256 of its version string, as the engine computes it (ManifestV1). */
-export function manifestMagic(version: string): string {
+function manifestMagic(version: string): string {
     return crypto.createHash("sha256").update(version).digest("hex");
 }
 
