@@ -172,6 +172,12 @@ describe("plan refuses bad input before running anything", () => {
         });
     }
 
+    it("exits 2 on a key the root program does not know, listing the keys of eks-cilium-istio", async () => {
+        const run = await runPlan(["--config", "eks-cilium-istio:demoStages=l4", "--out", tempFile("dev.json")], PROJECT_LOCATIONS);
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /^error: unknown config key "eks-cilium-istio:demoStages"; known keys: .*eks-cilium-istio:demoStage, /);
+    });
+
     it("exits 2 on a program error, with the stack trace only under --verbose", async () => {
         const quiet = await runPlan(["--config", "mtlsMode=OFF", "--out", tempFile("dev.json")]);
         assert.strictEqual(quiet.code, ExitCode.Error);
