@@ -23,14 +23,12 @@ import * as YAML from "yaml";
 
 /** The Cilium Helm values the pack reads (see policies/model/cilium-settings.ts for what each one decides). */
 const CILIUM_KEYS = [
-    "socketLB.enabled",
     "socketLB.hostNamespaceOnly",
     "cni.install",
     "cni.customConf",
     "cni.exclusive",
     "cni.chainingMode",
     "routingMode",
-    "tunnelProtocol",
     "kubeProxyReplacement",
     "bpf.masquerade",
     "bpf.hostLegacyRouting",
@@ -57,8 +55,8 @@ const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string 
 
 /** Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block (facts §4.2). */
 const ISTIO_KEYS: Record<string, readonly string[]> = {
-    cni: ["excludeNamespaces", "ambient.enabled"],
-    istiod: ["global.istioNamespace", "meshConfig.rootNamespace"],
+    cni: ["excludeNamespaces"],
+    istiod: ["global.istioNamespace"],
 };
 
 type Basis = "values.yaml" | "@default annotation" | "commented-out default" | "unset";

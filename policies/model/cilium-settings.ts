@@ -34,7 +34,6 @@ export interface Setting<T> {
 
 export interface CiliumSettings {
     readonly socketLbHostNamespaceOnly: Setting<boolean>;
-    readonly socketLbEnabled: Setting<boolean>;
     /** Effective ownership of the CNI config directory: false when Cilium does not install its CNI config at all. */
     readonly cniExclusive: Setting<boolean>;
     /** "none" when Cilium is not chained behind another CNI. */
@@ -117,7 +116,6 @@ function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettin
     const eniEnabled = fromHelm(helm, version, "eni.enabled", "ipam", asBoolean);
     return {
         socketLbHostNamespaceOnly: fromHelm(helm, version, "socketLB.hostNamespaceOnly", "bpf-lb-sock-hostns-only", asBoolean),
-        socketLbEnabled: fromHelm(helm, version, "socketLB.enabled", "bpf-lb-sock", asBoolean),
         cniExclusive: helmCniExclusive(helm, version),
         chainingMode: chainingNone,
         kubeProxyReplacement: fromHelm(helm, version, "kubeProxyReplacement", "kube-proxy-replacement", asString),
@@ -218,7 +216,6 @@ function settingsFromConfigMap(configMap: StackResource, agent: StackResource | 
     return {
         socketLbHostNamespaceOnly: fromConfigMap(data, "bpf-lb-sock-hostns-only", "socketLB.hostNamespaceOnly", asBoolean,
             agentDefault("socketLB.hostNamespaceOnly", asBoolean), "the agent default (false) applies"),
-        socketLbEnabled: fromConfigMap(data, "bpf-lb-sock", "socketLB.enabled", asBoolean, agentDefault("socketLB.enabled", asBoolean), agentDefaultApplies),
         // The chart writes cni-exclusive whenever Cilium installs its CNI config, so a missing key means Cilium does not own it.
         cniExclusive: fromConfigMap(data, "cni-exclusive", "cni.exclusive", asBoolean, false,
             "the chart writes it whenever Cilium installs its CNI config, so Cilium does not own the CNI config directory"),
