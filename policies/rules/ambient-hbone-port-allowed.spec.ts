@@ -45,6 +45,14 @@ describe("ambient-hbone-port-allowed", () => {
         assert.deepStrictEqual(await runStackPolicy(rule, green), []);
     });
 
+    it("finds ambient mode from helm.v4.Chart inputs as well", async () => {
+        const asCharts = ambientApps().map((r) => (r.props.chart && r.props.chart !== "cilium" ? { ...r, type: "kubernetes:helm.sh/v4:Chart" } : r));
+        const withoutLabel = asCharts.filter((r) => r.name !== "blue").concat(namespace("blue"));
+        assert.strictEqual(mandatory(await runStackPolicy(rule, [...withoutLabel, deployment("blue", "web", { labels: { app: "httpbin", "istio.io/dataplane-mode": "ambient" } }),
+            cnp("blue", "default", l4Spec(["80"]))])).length, 1);
+        assert.deepStrictEqual(await runStackPolicy(rule, [...asCharts, cnp("blue", "default", l4Spec(["80", "15008"]))]), []);
+    });
+
     it("judges pods of an ambient namespace the stack does not deploy itself", async () => {
         const reported = await runStackPolicy(rule, [ciliumRelease(), ...istioAmbient(), namespace("tenant", { "istio.io/dataplane-mode": "ambient" }),
             networkPolicy("tenant", "web", { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] })]);

@@ -91,6 +91,12 @@ describe("cilium-l7-policy-vs-istio-mtls", () => {
         assert.strictEqual(mandatory(await runStackPolicy(rule, noWorkloads)).length, 1);
     });
 
+    it("finds Istio installed by helm.v4.Chart inputs as well", async () => {
+        const asCharts = sidecarDemo().map((r) => (r.props.chart && r.props.chart !== "cilium" ? { ...r, type: "kubernetes:helm.sh/v4:Chart" } : r));
+        assert.strictEqual(mandatory(await runStackPolicy(rule, [...asCharts, cnp("blue", "default", l7Spec())])).length, 1);
+        assert.deepStrictEqual(await runStackPolicy(rule, [...asCharts, cnp("blue", "default", l7Spec()), peerAuthentication("blue", "default", "DISABLE")]), []);
+    });
+
     it("does not apply without Istio", async () => {
         assert.deepStrictEqual(await runStackPolicy(rule, [ciliumRelease(), namespace("blue"), deployment("blue", "httpbin"), cnp("blue", "default", l7Spec())]), []);
     });

@@ -28,6 +28,10 @@ describe("istio-mesh-mtls-not-disabled", () => {
         assert.ok(mandatory(rooted)[0].message.includes("meshConfig.rootNamespace"));
         const inOther = istioRelease("istiod", {}, { namespace: "istio-control" });
         assert.strictEqual(mandatory(await runStackPolicy(rule, [inOther, peerAuthentication("istio-control", "default", "DISABLE")])).length, 1);
+        const asChart = { ...istiod, type: "kubernetes:helm.sh/v4:Chart" };
+        assert.strictEqual(mandatory(await runStackPolicy(rule, [asChart, peerAuthentication("mesh-root", "default", "DISABLE")])).length, 1);
+        assert.deepStrictEqual((await runStackPolicy(rule, [asChart, peerAuthentication("istio-system", "default", "DISABLE")])).map((r) => r.level),
+            ["advisory"], "istio-system is not the root namespace of this mesh: a namespace DISABLE");
         const optioned = await runStackPolicy(rule, [peerAuthentication("mesh-root", "default", "DISABLE")], { config: { rootNamespace: "mesh-root" } });
         assert.ok(mandatory(optioned)[0].message.includes("the rule's rootNamespace option"));
     });
