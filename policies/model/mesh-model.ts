@@ -13,7 +13,8 @@
  *    one namespace holds;
  *  - `peerAuthentications` (peer-authentication.ts) with `effectiveMtls`;
  *  - `eks` (eks.ts) and `onEksBecause`;
- *  - `unplaced`: resources the model could not place (e.g. a namespace unknown during preview).
+ *  - `unplaced`: workloads and PeerAuthentications whose namespace is unknown (e.g. during preview); a policy whose
+ *    namespace is unknown stays in `policies`, marked `unreadable`.
  */
 import { CiliumInstall, readCiliumInstalls } from "./cilium-settings";
 import { EksInfo, readEks } from "./eks";
@@ -76,11 +77,6 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
     const workloads = readWorkloads(resources, namespaces, unplaced);
     const workloadsByNamespace = groupBy(workloads, (w) => w.namespace);
     const policies = readNetworkPolicies(resources);
-    for (const policy of policies) {
-        if (policy.unreadable && policy.rules.length === 0) {
-            unplaced.push({ source: policy.source, detail: policy.unreadable });
-        }
-    }
     const rulesByNamespace = new Map<string, PolicyRule[]>();
     const clusterwideRules: PolicyRule[] = [];
     for (const policy of policies) {

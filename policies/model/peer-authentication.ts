@@ -10,7 +10,7 @@
 import { LabelLookup, Match, Selector, matches, readSelector } from "./label-selectors";
 import { Read, guarded, keysOf, known, readObject, readString } from "./property-reader";
 import { SourceRef, StackResource, isKubernetes, sourceOf } from "./resources";
-import { namespaceOf } from "./workloads";
+import { Unplaced, namespaceOf } from "./workloads";
 
 export type MtlsMode = "STRICT" | "PERMISSIVE" | "DISABLE";
 
@@ -38,7 +38,7 @@ export function isPeerAuthentication(type: string): boolean {
     return isKubernetes(type, "security.istio.io", "PeerAuthentication");
 }
 
-export function readPeerAuthentications(resources: readonly StackResource[], unplaced: { source: SourceRef; detail: string }[]): PeerAuthenticationInfo[] {
+export function readPeerAuthentications(resources: readonly StackResource[], unplaced: Unplaced[]): PeerAuthenticationInfo[] {
     const result: PeerAuthenticationInfo[] = [];
     for (const resource of resources) {
         if (!isPeerAuthentication(resource.type)) {
@@ -46,8 +46,8 @@ export function readPeerAuthentications(resources: readonly StackResource[], unp
         }
         const props = guarded(resource.props);
         const namespace = namespaceOf(props);
-        if (namespace.state !== "known") {
-            unplaced.push({ source: sourceOf(resource), detail: namespace.state === "unreadable" ? `${namespace.path} ${namespace.reason}` : "no namespace" });
+        if (namespace.state === "unreadable") {
+            unplaced.push({ source: sourceOf(resource), kind: "peer-authentication", detail: `${namespace.path} ${namespace.reason}` });
             continue;
         }
         const name = readString(props, ["metadata", "name"]);

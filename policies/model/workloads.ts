@@ -68,9 +68,10 @@ export function describeWorkload(workload: Workload): string {
 
 const POD_TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 
-/** A resource that could not be placed (e.g. its namespace is unknown during preview), for advisories. */
+/** A workload or PeerAuthentication whose namespace is unknown (e.g. during preview), for advisories. */
 export interface Unplaced {
     readonly source: SourceRef;
+    readonly kind: "workload" | "peer-authentication";
     readonly detail: string;
 }
 
@@ -78,9 +79,9 @@ export interface Unplaced {
  * The namespace a namespaced object lands in: metadata.namespace, else "default" (the Kubernetes provider's default
  * namespace when neither the object nor its provider names one).
  */
-export function namespaceOf(props: unknown): Read<string> {
+export function namespaceOf(props: unknown): Exclude<Read<string>, { state: "absent" }> {
     const namespace = readString(props, ["metadata", "namespace"]);
-    return namespace.state === "absent" ? known("default") : namespace;
+    return namespace.state === "absent" ? { state: "known", value: "default" } : namespace;
 }
 
 export function readNamespaces(resources: readonly StackResource[]): Map<string, NamespaceInfo> {
@@ -124,8 +125,8 @@ export function readWorkloads(resources: readonly StackResource[], namespaces: M
         const props = guarded(resource.props);
         const namespace = namespaceOf(props);
         const name = readString(props, ["metadata", "name"]);
-        if (namespace.state !== "known") {
-            unplaced.push({ source: sourceOf(resource), detail: namespace.state === "unreadable" ? `${namespace.path} ${namespace.reason}` : "no namespace" });
+        if (namespace.state === "unreadable") {
+            unplaced.push({ source: sourceOf(resource), kind: "workload", detail: `${namespace.path} ${namespace.reason}` });
             continue;
         }
         const pod = kind.kind === "Pod" ? [] : ["spec", "template"];

@@ -69,5 +69,10 @@ describe("ambient-hbone-port-allowed", () => {
         const elsewhere = cnp("blue", "default", { ...l4Spec(["80"]), endpointSelector: { matchLabels: { app: "payments" } } });
         assert.deepStrictEqual((await runStackPolicy(rule, [...ambientApps(), elsewhere])).map((r) => r.level), ["advisory"]);
         assert.deepStrictEqual((await runStackPolicy(rule, [...ambientApps(), cnp("blue", "odd", UNKNOWN.object)])).map((r) => r.level), ["advisory"]);
+        const unplacedPod = deployment("blue", "web");
+        unplacedPod.props.metadata.namespace = UNKNOWN.string;
+        const unplaced = await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80", "15008"])),
+            networkPolicy("blue", "web", { podSelector: { matchLabels: { app: "web" } }, ingress: [{ ports: [{ port: 8080 }] }] }), unplacedPod]);
+        assert.deepStrictEqual(unplaced.map((r) => r.level), ["advisory", "advisory"], unplaced.map((r) => r.message).join("\n"));
     });
 });

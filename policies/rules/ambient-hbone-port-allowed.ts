@@ -16,12 +16,18 @@ import { Finding, listShort, stackRule, unchecked, violation } from "./findings"
 
 export const HBONE_PORT = 15008;
 
+/** The rule admits something, only on named ports, and not on 15008. */
+function leavesOutHbone(rule: PolicyRule): boolean {
+    const allows = rule.ingress.filter((allow) => !allow.admitsNothing);
+    return allows.length > 0 && !allows.some((allow) => allow.ports === undefined) && !allows.some((allow) => admitsTcpPort(allow, HBONE_PORT));
+}
+
 function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
     const policy = rule.policy;
-    const allows = rule.ingress.filter((allow) => !allow.admitsNothing);
-    if (allows.length === 0 || allows.some((allow) => allow.ports === undefined) || allows.some((allow) => admitsTcpPort(allow, HBONE_PORT))) {
+    if (!leavesOutHbone(rule)) {
         return [];
     }
+    const allows = rule.ingress.filter((allow) => !allow.admitsNothing);
     const affected: string[] = [];
     const unsure: string[] = [];
     for (const selection of model.selectedBy(rule)) {
@@ -66,6 +72,11 @@ export function evaluate(model: MeshModel): Finding[] {
                 findings.push(unchecked(policy.source, `the ingress rules of ${rule.path}`, rule.unreadableIngress));
             }
             findings.push(...judgeRule(model, rule));
+        }
+    }
+    if (model.policies.some((p) => p.rules.some(leavesOutHbone))) {
+        for (const item of model.unplaced.filter((u) => u.kind === "workload")) {
+            findings.push(unchecked(item.source, `whether a policy without port ${HBONE_PORT} selects this ambient pod`, item.detail));
         }
     }
     return findings;

@@ -55,6 +55,16 @@ export function evaluate(model: MeshModel): Finding[] {
         return [];
     }
     const findings = catchAllFindings(model);
+    for (const policy of model.policies) {
+        if (policy.unreadable && policy.rules.length === 0) {
+            findings.push(unchecked(policy.source, "whether it puts ambient pods in default-deny", policy.unreadable));
+        }
+    }
+    if (model.policies.some((p) => p.rules.some((r) => r.defaultDenyIngress.state !== "known" || r.defaultDenyIngress.value))) {
+        for (const item of model.unplaced.filter((u) => u.kind === "workload")) {
+            findings.push(unchecked(item.source, "whether a default-deny policy blocks this pod's probes", item.detail));
+        }
+    }
     const blocked = new Map<NetworkPolicyInfo, string[]>();
     const unsure = new Map<NetworkPolicyInfo, string[]>();
     const add = (map: Map<NetworkPolicyInfo, string[]>, policy: NetworkPolicyInfo, item: string) => map.set(policy, [...(map.get(policy) ?? []), item]);

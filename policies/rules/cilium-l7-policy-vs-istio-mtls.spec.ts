@@ -125,6 +125,11 @@ describe("cilium-l7-policy-vs-istio-mtls", () => {
         const unseen = await runStackPolicy(rule, elsewhere);
         assert.deepStrictEqual(unseen.map((r) => r.level), ["advisory"]);
         assert.ok(unseen[0].message.includes("pods deployed elsewhere decide"));
+        const unplacedPod = deployment("blue", "web");
+        unplacedPod.props.metadata.namespace = UNKNOWN.string;
+        const unplaced = await runStackPolicy(rule, [...sidecarDemo(), cnp("blue", "default", l7Spec()), peerAuthentication("blue", "default", "DISABLE"), unplacedPod]);
+        assert.deepStrictEqual(unplaced.map((r) => r.level), ["advisory"]);
+        assert.ok(unplaced[0].message.includes("whether a Cilium L7 policy selects this pod"), unplaced[0].message);
         const undeclared = await runStackPolicy(rule, [ciliumRelease(), ...istioSidecar(), cnp("shop", "default", l7Spec())]);
         assert.ok(undeclared[0].message.includes("namespace shop is not declared"));
     });

@@ -91,6 +91,7 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
     }
     const root = rootNamespaceOf(model, config).name;
     const findings: Finding[] = [];
+    let hasL7 = false;
     for (const policy of model.policies) {
         if (policy.kind === "NetworkPolicy") {
             continue;
@@ -102,7 +103,15 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
             if (rule.unreadableIngress) {
                 findings.push(unchecked(policy.source, `the ingress rules of ${rule.path}`, rule.unreadableIngress));
             }
+            hasL7 = hasL7 || rule.ingress.some((allow) => allow.l7.length > 0);
             findings.push(...judgeRule(model, rule, root));
+        }
+    }
+    if (hasL7) {
+        // A pod or PeerAuthentication whose namespace is unknown may be one an L7 rule's verdict depends on.
+        for (const item of model.unplaced) {
+            findings.push(unchecked(item.source, item.kind === "workload" ? "whether a Cilium L7 policy selects this pod in the mesh"
+                : "the mTLS mode this PeerAuthentication gives pods under Cilium L7 policies", item.detail));
         }
     }
     return findings;

@@ -60,6 +60,11 @@ describe("istio-mesh-mtls-not-disabled", () => {
         const unknownMode = await runStackPolicy(rule, [...istioSidecar(), peerAuthentication("istio-system", "default", UNKNOWN.string)]);
         assert.deepStrictEqual(unknownMode.map((r) => r.level), ["advisory"]);
         assert.ok(unknownMode[0].message.startsWith("Could not check whether it disables mTLS"));
+        const unplaced = peerAuthentication("blue", "x", "DISABLE");
+        unplaced.props.metadata.namespace = UNKNOWN.string;
+        const unplacedReported = await runStackPolicy(rule, [...istioSidecar(), unplaced]);
+        assert.deepStrictEqual(unplacedReported.map((r) => r.level), ["advisory"]);
+        assert.ok(unplacedReported[0].message.startsWith("Could not check whether it disables mTLS mesh-wide"));
         const unknownSelector = peerAuthentication("blue", "x", "DISABLE");
         unknownSelector.props.spec.selector = { matchLabels: { app: UNKNOWN.string } };
         const reported = await runStackPolicy(rule, [...istioSidecar(), ...blue(), unknownSelector]);

@@ -38,7 +38,8 @@ function justifiedByCiliumL7(model: MeshModel, workload: Workload): boolean {
 
 export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding[] {
     const root = rootNamespaceOf(model, config);
-    const findings: Finding[] = [];
+    const findings: Finding[] = model.unplaced.filter((item) => item.kind === "peer-authentication")
+        .map((item) => unchecked(item.source, "whether it disables mTLS mesh-wide", item.detail));
     for (const policy of model.peerAuthentications.all) {
         if (policy.mode.state === "unreadable" || policy.portModes.state === "unreadable") {
             const read = policy.mode.state === "unreadable" ? policy.mode : policy.portModes;
