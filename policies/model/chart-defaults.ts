@@ -48,7 +48,7 @@ interface MinorVersion {
 }
 
 /** Major/minor (and patch when given) of "1.19.6", "v1.19", "~1.19.0", "1.20.0-pre.1"; undefined if none. */
-export function parseChartVersion(text: string): MinorVersion | undefined {
+function parseChartVersion(text: string): MinorVersion | undefined {
     const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
     return match
         ? { major: Number(match[1]), minor: Number(match[2]), patch: match[3] === undefined ? undefined : Number(match[3]) }

@@ -431,7 +431,7 @@ function ipv4ToNumber(ip: string): number | undefined {
 }
 
 /** True when the IPv4 CIDR contains the address (an address alone counts as /32). */
-export function cidrContains(cidr: string, ip: string): boolean {
+function cidrContains(cidr: string, ip: string): boolean {
     const [base, bitsText] = cidr.split("/");
     const bits = bitsText === undefined ? 32 : Number(bitsText);
     const baseNumber = ipv4ToNumber(base);

@@ -34,7 +34,7 @@ export interface EffectiveMtls {
     readonly detail: string;
 }
 
-export function isPeerAuthentication(type: string): boolean {
+function isPeerAuthentication(type: string): boolean {
     return isKubernetes(type, "security.istio.io", "PeerAuthentication");
 }
 

@@ -216,7 +216,7 @@ function injectFlag(podLabels: LabelSet, podAnnotations: LabelSet): Read<string>
 }
 
 /** How a pod with these labels in a namespace with these labels joins the mesh (see the module comment). */
-export function enrolmentOf(namespaceLabels: LabelSet, podLabels: LabelSet, podAnnotations: LabelSet,
+function enrolmentOf(namespaceLabels: LabelSet, podLabels: LabelSet, podAnnotations: LabelSet,
     hostNetwork: Read<boolean>): MeshEnrolment {
     const none = (detail: string): MeshEnrolment => ({ mode: "none", redirectionDisabled: false, detail });
     const unchecked = (read: { path: string; reason: string }): MeshEnrolment =>
