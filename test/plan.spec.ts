@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { AnalyzerInfo } from "../tools/analyzer-client";
 import { ExitCode } from "../tools/command-line";
+import { check } from "../tools/check";
 import { plan, PlanLocations, PROJECT_LOCATIONS } from "../tools/plan";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../tools/policy-pack-config";
 import { Report } from "../tools/report";
@@ -263,7 +264,7 @@ function servedVerdicts(report: Report): Verdict[] {
     return report.violations.map((v): Verdict => [v.policy, v.level, v.urn, v.message]).sort();
 }
 
-describe("plan on the shipped stacks with the real pack cilium-istio-guard", function () {
+describe("the real pack cilium-istio-guard, served as the CLI serves it", function () {
     this.timeout(PACK_TIMEOUT);
 
     for (const stack of ["dev", "ambient", "overlay"]) {
@@ -282,6 +283,17 @@ describe("plan on the shipped stacks with the real pack cilium-istio-guard", fun
         return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/plan.ts", ...args],
             { cwd: REPOSITORY, encoding: "utf8" });
     }
+
+    it("check on a hand-written stack that breaks many rules: the served verdicts equal the rules called directly", async () => {
+        const file = path.join(__dirname, "fixtures", "check", "many-rules-broken.json");
+        let stdout = "";
+        const code = await check([file, "--json"], { stdout: (t) => { stdout += t; }, stderr: () => undefined }, PROJECT_LOCATIONS.packDir);
+        assert.strictEqual(code, ExitCode.Violation);
+        const served = servedVerdicts(JSON.parse(stdout));
+        assert.ok(new Set(served.map(([policy]) => policy)).size >= 6, `several rules must fire: ${served.map(([p]) => p).join(", ")}`);
+        assert.ok(served.some(([policy]) => policy === "cilium-kpr-value-for-chart-version"), "a resource policy among them");
+        assert.deepStrictEqual(served, await directVerdicts(JSON.parse(fs.readFileSync(file, "utf8"))));
+    });
 
     it("dev with demoMtlsFix=false, as a child process: exits 1 naming cilium-l7-policy-vs-istio-mtls, as the rules called directly do", async () => {
         const out = tempFile("dev.json");
