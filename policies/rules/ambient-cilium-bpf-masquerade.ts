@@ -7,34 +7,25 @@
  * Every carried chart leaves it off by default (chart-defaults/cilium.json).
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule } from "./findings";
+import { requireCiliumSetting } from "./required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
-    if (model.ambientBecause.length === 0) {
-        return [];
-    }
-    const ambient = listShort(model.ambientBecause, 1);
-    const findings: Finding[] = [];
-    for (const install of model.cilium) {
-        const setting = install.settings.bpfMasquerade;
-        if (setting.value === false) {
-            continue;
-        }
-        if (setting.origin === "unchecked") {
-            findings.push(unchecked(install.source, "`bpf.masquerade` (cilium-config `enable-bpf-masquerade`)",
-                `${setting.detail}; it must be off because the stack runs Istio ambient (${ambient})`));
-            continue;
-        }
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(setting)}, and the stack runs Istio ambient (${ambient}). ` +
+    return requireCiliumSetting(model, {
+        because: model.ambientBecause,
+        setting: "bpfMasquerade",
+        required: false,
+        label: "`bpf.masquerade` (cilium-config `enable-bpf-masquerade`)",
+        trigger: (reason) => `the stack runs Istio ambient (${reason})`,
+        uncheckedWhy: (trigger) => `it must be off because ${trigger}`,
+        consequenceAndFix:
             "Ambient sends kubelet health probes from the link-local address 169.254.7.127, whose replies BPF masquerading " +
             "breaks, so ambient pods fail their readiness and liveness probes. " +
-            "Fix: set `bpf.masquerade: false` (Cilium's default iptables masquerading works with ambient)."));
-    }
-    return findings;
+            "Fix: set `bpf.masquerade: false` (Cilium's default iptables masquerading works with ambient).",
+    });
 }
+
 
 export const ambientCiliumBpfMasquerade: StackValidationPolicy = stackRule({
     name: "ambient-cilium-bpf-masquerade",

@@ -9,34 +9,26 @@
  * a chaining mode turns legacy routing on (facts §3.2).
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule } from "./findings";
+import { requireCiliumSetting } from "./required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
-    if (model.ambientBecause.length === 0) {
-        return [];
-    }
-    const ambient = listShort(model.ambientBecause, 1);
-    const findings: Finding[] = [];
-    for (const install of model.cilium) {
-        const setting = install.settings.hostLegacyRouting;
-        if (setting.value === true) {
-            continue;
-        }
-        if (setting.origin === "unchecked") {
-            findings.push(unchecked(install.source, "`bpf.hostLegacyRouting` (cilium-config `enable-host-legacy-routing`)",
-                `${setting.detail}; the stack runs Istio ambient (${ambient})`));
-            continue;
-        }
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(setting)}, so Cilium may route in BPF on the host, and the stack ` +
-            `runs Istio ambient (${ambient}). With BPF host routing the replies to ambient's probe address 169.254.7.127 ` +
+    return requireCiliumSetting(model, {
+        because: model.ambientBecause,
+        setting: "hostLegacyRouting",
+        required: true,
+        label: "`bpf.hostLegacyRouting` (cilium-config `enable-host-legacy-routing`)",
+        trigger: (reason) => `the stack runs Istio ambient (${reason})`,
+        uncheckedWhy: (trigger) => trigger,
+        joiner: ", so Cilium may route in BPF on the host, and",
+        consequenceAndFix:
+            "With BPF host routing the replies to ambient's probe address 169.254.7.127 " +
             "are dropped and ambient pods can fail their health probes (cilium/cilium#36022, istio/istio#52208). " +
-            "Fix: set `bpf.hostLegacyRouting: true` (cilium-config `enable-host-legacy-routing: \"true\"`)."));
-    }
-    return findings;
+            "Fix: set `bpf.hostLegacyRouting: true` (cilium-config `enable-host-legacy-routing: \"true\"`).",
+    });
 }
+
 
 export const ambientCiliumHostRouting: StackValidationPolicy = stackRule({
     name: "ambient-cilium-host-routing",

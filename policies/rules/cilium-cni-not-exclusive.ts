@@ -9,34 +9,25 @@
  * runs when the `cni` chart (or its istio-cni-node DaemonSet) is installed, and always in ambient mode (F18).
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule } from "./findings";
+import { requireCiliumSetting } from "./required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
-    if (model.istioCniBecause.length === 0) {
-        return [];
-    }
-    const istioCni = listShort(model.istioCniBecause, 1);
-    const findings: Finding[] = [];
-    for (const install of model.cilium) {
-        const setting = install.settings.cniExclusive;
-        if (setting.value === false) {
-            continue;
-        }
-        if (setting.origin === "unchecked") {
-            findings.push(unchecked(install.source, "`cni.exclusive` (cilium-config `cni-exclusive`)",
-                `${setting.detail}; it must be false because istio-cni runs (${istioCni})`));
-            continue;
-        }
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(setting)}, and istio-cni runs (${istioCni}). ` +
+    return requireCiliumSetting(model, {
+        because: model.istioCniBecause,
+        setting: "cniExclusive",
+        required: false,
+        label: "`cni.exclusive` (cilium-config `cni-exclusive`)",
+        trigger: (reason) => `istio-cni runs (${reason})`,
+        uncheckedWhy: (trigger) => `it must be false because ${trigger}`,
+        consequenceAndFix:
             "Cilium then takes over /etc/cni/net.d and removes istio-cni's chained plugin, so istio-cni-node never gets " +
             "ready and pods start without Istio's traffic redirection. " +
-            "Fix: set `cni.exclusive: false` (cilium-config `cni-exclusive: \"false\"`)."));
-    }
-    return findings;
+            "Fix: set `cni.exclusive: false` (cilium-config `cni-exclusive: \"false\"`).",
+    });
 }
+
 
 export const ciliumCniNotExclusive: StackValidationPolicy = stackRule({
     name: "cilium-cni-not-exclusive",

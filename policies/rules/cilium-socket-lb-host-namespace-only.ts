@@ -9,34 +9,25 @@
  * unset and the agent's default is false (failure-modes §6.1: istioctl's code comment claiming otherwise is wrong).
  */
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule } from "./findings";
+import { requireCiliumSetting } from "./required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
-    if (model.istioBecause.length === 0) {
-        return [];
-    }
-    const istio = listShort(model.istioBecause, 1);
-    const findings: Finding[] = [];
-    for (const install of model.cilium) {
-        const setting = install.settings.socketLbHostNamespaceOnly;
-        if (setting.value === true) {
-            continue;
-        }
-        if (setting.origin === "unchecked") {
-            findings.push(unchecked(install.source, "`socketLB.hostNamespaceOnly` (cilium-config `bpf-lb-sock-hostns-only`)",
-                `${setting.detail}; it must be true because the stack runs Istio (${istio})`));
-            continue;
-        }
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(setting)}, and the stack runs Istio (${istio}). ` +
+    return requireCiliumSetting(model, {
+        because: model.istioBecause,
+        setting: "socketLbHostNamespaceOnly",
+        required: true,
+        label: "`socketLB.hostNamespaceOnly` (cilium-config `bpf-lb-sock-hostns-only`)",
+        trigger: (reason) => `the stack runs Istio (${reason})`,
+        uncheckedWhy: (trigger) => `it must be true because ${trigger}`,
+        consequenceAndFix:
             "Cilium's socket load balancer then rewrites Service addresses to pod addresses inside the pods, so traffic " +
             "bypasses the sidecar/ztunnel redirection and loses Istio's mTLS, routing and telemetry. " +
-            "Fix: set `socketLB.hostNamespaceOnly: true` (cilium-config `bpf-lb-sock-hostns-only: \"true\"`)."));
-    }
-    return findings;
+            "Fix: set `socketLB.hostNamespaceOnly: true` (cilium-config `bpf-lb-sock-hostns-only: \"true\"`).",
+    });
 }
+
 
 export const ciliumSocketLbHostNamespaceOnly: StackValidationPolicy = stackRule({
     name: "cilium-socket-lb-host-namespace-only",
