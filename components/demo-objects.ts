@@ -103,44 +103,28 @@ export function httpbinService(namespace: DemoNamespace): DemoObject<k8s.types.i
     };
 }
 
-/** httpbin's Deployment: one replica of docker.io/kong/httpbin listening on 80. */
-export function httpbinDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
-    const labels = { app: "httpbin" };
+/** A one-replica Deployment of a single container, labelled and selected by `app` (both demo apps are this shape). */
+function appDeployment(namespace: DemoNamespace, app: string,
+    container: Omit<k8s.types.input.core.v1.Container, "name">): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
+    const labels = { app };
     return {
-        metadata: { name: "httpbin", namespace, labels },
+        metadata: { name: app, namespace, labels },
         spec: {
             replicas: 1,
             selector: { matchLabels: labels },
-            template: {
-                metadata: { labels },
-                spec: {
-                    containers: [{
-                        name: "httpbin",
-                        image: "docker.io/kong/httpbin",
-                        ports: [{ containerPort: HTTPBIN_PORT }],
-                    }],
-                },
-            },
+            template: { metadata: { labels }, spec: { containers: [{ name: app, ...container }] } },
         },
     };
 }
 
+/** httpbin's Deployment: one replica of docker.io/kong/httpbin listening on 80. */
+export function httpbinDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
+    return appDeployment(namespace, "httpbin", { image: "docker.io/kong/httpbin", ports: [{ containerPort: HTTPBIN_PORT }] });
+}
+
 /** netshoot's Deployment: the curl client, nicolaka/netshoot:v0.9 sleeping forever. */
 export function netshootDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
-    const labels = { app: "netshoot" };
-    return {
-        metadata: { name: "netshoot", namespace, labels },
-        spec: {
-            replicas: 1,
-            selector: { matchLabels: labels },
-            template: {
-                metadata: { labels },
-                spec: {
-                    containers: [{ name: "netshoot", image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] }],
-                },
-            },
-        },
-    };
+    return appDeployment(namespace, "netshoot", { image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] });
 }
 
 /**
