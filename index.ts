@@ -6,7 +6,7 @@
  * and the tests and the offline plan can run it again and again on the mock runtime.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildCiliumValues, CILIUM_DEFAULTS } from "./components/cilium-values";
+import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_DEFAULTS } from "./components/cilium-values";
 import { CiliumRelease, CiliumReleaseArgs } from "./components/CiliumRelease";
 import { Cluster, ClusterArgs } from "./components/Cluster";
 import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
@@ -23,12 +23,6 @@ interface StackOutputs {
     /** The demo's connectivity checks; empty when demoEnabled is false. */
     checks: pulumi.Output<DemoCheck[]>;
 }
-
-/**
- * Stands in for the API server host, which is an Output of the cluster, while Cilium's other values are checked
- * up front; `.invalid` is reserved and never resolves (RFC 2606). CiliumRelease checks the real host on arrival.
- */
-const HOST_KNOWN_LATER = "api-server.known-later.invalid";
 
 /** Each component's args, taken from the stack config. Cilium's host is filled in once the cluster exists. */
 function componentArgs(config: StackConfig) {
@@ -71,7 +65,7 @@ export = async (): Promise<StackOutputs> => {
 
     // Every component checks its own inputs before it registers anything, but the cluster registers before the
     // others are built: check theirs now, so that a bad stack config stops the program before any resource exists.
-    buildCiliumValues({ ...args.cilium, k8sServiceHost: HOST_KNOWN_LATER });
+    buildCiliumValues({ ...args.cilium, k8sServiceHost: API_HOST_KNOWN_LATER });
     buildIstioValues(resolveIstioSettings(args.istio));
     if (config.demoEnabled) {
         resolveDemoSettings(args.demo);

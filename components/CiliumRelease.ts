@@ -1,11 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { buildCiliumValues, CILIUM_CHART, CILIUM_DEFAULTS, CiliumValuesInput } from "./cilium-values";
+import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_CHART, CILIUM_DEFAULTS, CiliumValuesInput } from "./cilium-values";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { HelmValues } from "./values-merge";
-
-/** Stands in for a host that is still an Output while the values are checked (`.invalid` is reserved, RFC 2606). */
-const UNRESOLVED_HOST_STAND_IN = "api-server.unresolved.invalid";
 
 /** Hubble, Cilium's flow observability. */
 export interface HubbleArgs {
@@ -80,7 +77,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
         // same type lets every other value be checked before registration, and the real host is checked on arrival.
         const host = args.k8sServiceHost;
         const hostIsPlain = host === undefined || typeof host === "string";
-        const input: CiliumValuesInput = { ...args, k8sServiceHost: hostIsPlain ? host : UNRESOLVED_HOST_STAND_IN };
+        const input: CiliumValuesInput = { ...args, k8sServiceHost: hostIsPlain ? host : API_HOST_KNOWN_LATER };
         const checkedValues = buildCiliumValues(input);
 
         super("eks-cilium-istio:index:CiliumRelease", name, args, opts);

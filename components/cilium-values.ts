@@ -86,6 +86,13 @@ export function resolveCiliumChartVersion(value: unknown): CiliumChartVersion {
     };
 }
 
+/**
+ * Stands in for an API server host that is still an Output (e.g. Cluster.endpointHost) while every other value is
+ * checked before registration; `.invalid` is reserved and never resolves (RFC 2606). The real host is checked when
+ * it arrives.
+ */
+export const API_HOST_KNOWN_LATER = "api-server.known-later.invalid";
+
 /** The builder's input: CiliumReleaseArgs with the API host already resolved to a string. */
 export interface CiliumValuesInput {
     version?: string;
