@@ -42,7 +42,7 @@ export interface StackExport {
 const MANIFEST_VERSION = "eks-cilium-istio offline plan (Pulumi SDK mock runtime)";
 
 /** The manifest's magic: the SHA-256 of its version string, as the engine computes it (ManifestV1). */
-function manifestMagic(version: string): string {
+export function manifestMagic(version: string): string {
     return crypto.createHash("sha256").update(version).digest("hex");
 }
 
