@@ -6,12 +6,14 @@
  * throw, and must say what it could not check, so every read goes through `readPath`, which turns unknown values and
  * odd shapes into an `unreadable` result carrying the property path and the reason.
  */
-import * as policy from "@pulumi/policy";
-
-// @pulumi/policy 1.21 exports these at run time but its .d.ts strips them (@internal), so they are typed here.
-const unknownCheckingProxy: <T>(props: T) => T = policy.unknownCheckingProxy;
+// @pulumi/policy 1.21 exports these at run time but its .d.ts strips them (@internal), so they are typed here. They
+// come from its proxy module, which @pulumi/policy's index re-exports: the index also loads the policy server and
+// with it all of @pulumi/pulumi, a second of start-up that the offline engine's check needs nowhere else (issue 5).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const proxy = require("@pulumi/policy/proxy");
+const unknownCheckingProxy: <T>(props: T) => T = proxy.unknownCheckingProxy;
 /** Thrown by the server's proxy when a rule reads a value that is unknown during preview. */
-export const UnknownValueError: new (...args: any[]) => Error = policy.UnknownValueError;
+export const UnknownValueError: new (...args: any[]) => Error = proxy.UnknownValueError;
 
 /** The outcome of reading one property. */
 export type Read<T> =
