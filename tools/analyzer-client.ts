@@ -121,15 +121,25 @@ function makeOptions(resource: AnalyzerResource): any {
     return options;
 }
 
+/**
+ * Encoded once per provider description: every resource of a stack usually shares one provider, and a message can be
+ * referenced by any number of requests.
+ */
+const encodedProviders = new WeakMap<object, any>();
+
 function makeProvider(resource: AnalyzerResource): any {
     if (!resource.provider) {
         return undefined;
     }
-    const provider = new analyzerProto.AnalyzerProviderResource();
-    provider.setUrn(resource.provider.urn);
-    provider.setType(resource.provider.type);
-    provider.setName(resource.provider.name);
-    provider.setProperties(toStruct(resource.provider.properties));
+    let provider = encodedProviders.get(resource.provider);
+    if (!provider) {
+        provider = new analyzerProto.AnalyzerProviderResource();
+        provider.setUrn(resource.provider.urn);
+        provider.setType(resource.provider.type);
+        provider.setName(resource.provider.name);
+        provider.setProperties(toStruct(resource.provider.properties));
+        encodedProviders.set(resource.provider, provider);
+    }
     return provider;
 }
 
@@ -171,6 +181,26 @@ function makeStackResource(resource: AnalyzerStackResource): any {
     return r;
 }
 
+/** An Analyze request encoded ahead of the call, e.g. while the pack starts (issue 5). */
+export interface PreparedAnalyze {
+    readonly analyzeRequest: unknown;
+}
+
+/** The AnalyzeStack request, encoded ahead of the call. */
+export interface PreparedAnalyzeStack {
+    readonly analyzeStackRequest: unknown;
+}
+
+export function prepareAnalyze(resource: AnalyzerResource): PreparedAnalyze {
+    return { analyzeRequest: makeAnalyzeRequest(resource) };
+}
+
+export function prepareAnalyzeStack(resources: readonly AnalyzerStackResource[]): PreparedAnalyzeStack {
+    const req = new analyzerProto.AnalyzeStackRequest();
+    req.setResourcesList(resources.map(makeStackResource));
+    return { analyzeStackRequest: req };
+}
+
 function readDiagnostics(resp: any): AnalyzeDiagnostic[] {
     return resp.getDiagnosticsList().map((d: any) => ({
         policyName: d.getPolicyname(),
@@ -199,7 +229,7 @@ export class PolicyPackProcess {
 
     /**
      * Spawns the pack and connects. Rejects with the pack's own error output when it exits or stays silent for
-     * `startTimeoutMs` (ts-node type-checks the pack on the way in, which takes seconds).
+     * `startTimeoutMs` (a pack served from TypeScript is type-checked by ts-node on the way in, which takes seconds).
      */
     static async start(packDir: string, context: PackStackContext, startTimeoutMs = 120_000): Promise<PolicyPackProcess> {
         const dir = path.resolve(packDir);
@@ -345,14 +375,12 @@ export class PolicyPackProcess {
         }));
     }
 
-    async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.call("analyze", makeAnalyzeRequest(resource)));
+    async analyze(request: PreparedAnalyze): Promise<AnalyzeDiagnostic[]> {
+        return readDiagnostics(await this.call("analyze", request.analyzeRequest));
     }
 
-    async analyzeStack(resources: AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
-        const req = new analyzerProto.AnalyzeStackRequest();
-        req.setResourcesList(resources.map(makeStackResource));
-        return readDiagnostics(await this.call("analyzeStack", req));
+    async analyzeStack(request: PreparedAnalyzeStack): Promise<AnalyzeDiagnostic[]> {
+        return readDiagnostics(await this.call("analyzeStack", request.analyzeStackRequest));
     }
 
     /** Disconnects and stops the pack process this object started. */

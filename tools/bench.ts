@@ -22,7 +22,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AnalyzerResource, PolicyPackProcess } from "./analyzer-client";
+import { PolicyPackProcess, prepareAnalyze } from "./analyzer-client";
 import { tenantStackExport } from "./bench-stack";
 import { Command, Stat, measure, shellQuote, stat } from "./bench-measure";
 import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
@@ -103,17 +103,17 @@ async function run(command: Command, what: string, accepted: readonly number[]) 
 
 /** From spawning the pack to its first Analyze answer, as the engine asks it (ConfigureStack, GetAnalyzerInfo, Analyze). */
 async function packStart(): Promise<number> {
-    const resource: AnalyzerResource = {
+    const request = prepareAnalyze({
         urn: "urn:pulumi:bench::tenants::kubernetes:core/v1:Namespace::tenant-0", type: "kubernetes:core/v1:Namespace",
         name: "tenant-0", properties: { metadata: { name: "tenant-0" } },
-    };
+    });
     const start = process.hrtime.bigint();
     const pack = await PolicyPackProcess.start(PROJECT_LOCATIONS.packDir, {
         organization: "", project: "tenants", stack: "bench", dryRun: true, config: {}, secretKeys: [], tags: {},
     });
     try {
         await pack.getAnalyzerInfo();
-        await pack.analyze(resource);
+        await pack.analyze(request);
         return Number(process.hrtime.bigint() - start) / 1e6;
     } finally {
         pack.close();

@@ -7,6 +7,7 @@
  * Same output and exit codes as plan; a file that is not JSON or not one of the two formats exits 2.
  */
 import * as path from "path";
+import { PolicyPackProcess } from "./analyzer-client";
 import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
 import { PROJECT_LOCATIONS, readPolicyPackConfigFlag } from "./plan";
 import { rootStackUrn } from "./policy-evaluation";
@@ -26,19 +27,20 @@ export function check(argv: readonly string[], io: CommandIO = processIO, packDi
         const file = path.resolve(flags.positionals[0]);
         const { stack, resources } = readStateFile(file);
         const { project } = parseUrn(rootStackUrn(resources));
+        const pack = PolicyPackProcess.start(packDir, {
+            organization: "",
+            project,
+            stack,
+            dryRun: true,
+            // A state file carries no stack config; the pack gets none, as it would for a stack without any.
+            config: {},
+            secretKeys: [],
+            tags: { "pulumi:project": project },
+        });
         return gateStack(resources, {
             title: `Check of ${flags.positionals[0]}`,
-            packDir,
-            context: {
-                organization: "",
-                project,
-                stack,
-                dryRun: true,
-                // A state file carries no stack config; the pack gets none, as it would for a stack without any.
-                config: {},
-                secretKeys: [],
-                tags: { "pulumi:project": project },
-            },
+            stack,
+            pack,
             policyPackConfig,
             json: flags.switches.has("json"),
             verbose: flags.switches.has("verbose"),

@@ -264,14 +264,33 @@ function clientOrder(servers: readonly Server[]) {
     return (a: Workload, b: Workload) => rank(a.namespace) - rank(b.namespace) || a.namespace.localeCompare(b.namespace);
 }
 
-export function predictConnectivity(resources: readonly StackResource[]): ConnectivityAnswer[] {
+/**
+ * The most client/server pairs `plan` and `check` predict (issue 5). The matrix has a row per client namespace and a
+ * column per server and path, so it grows with the square of the namespaces: a stack of 1000 tenants each like the
+ * demo's blue has 1,000,000 pairs, whose prediction would cost many times the rest of a check and print a grid no one
+ * can read. 2,500 is 50 namespaces each way; past it the matrix is left out and the command says so (BENCHMARKS.md).
+ */
+export const MAX_PREDICTED_PAIRS = 2_500;
+
+export interface ConnectivityPrediction {
+    answers: ConnectivityAnswer[];
+    /** Why no answer was predicted for a stack that has clients and servers: there are more pairs than allowed. */
+    omitted?: string;
+}
+
+/** Every answer, as long as there are at most `maxPairs` client/server pairs; none (and why) otherwise. */
+export function predictConnectivityWithin(resources: readonly StackResource[], maxPairs: number): ConnectivityPrediction {
     const model = buildMeshModel(resources);
     const rawProps = new Map(resources.map((r) => [r.urn, r.props]));
     const servers = readServers(model, resources, rawProps);
     if (!Array.isArray(servers)) {
-        return [];
+        return { answers: [] };
     }
     const clients = model.workloads.filter((w) => !w.standIn && w.kind === "Deployment" && w.name === CLIENT_NAME).sort(clientOrder(servers));
+    if (clients.length * servers.length > maxPairs) {
+        return { answers: [], omitted: `connectivity not predicted: ${clients.length} ${CLIENT_NAME} clients and `
+            + `${servers.length} ${SERVER_NAME} servers make ${clients.length * servers.length} pairs, more than ${maxPairs}` };
+    }
     const answers: ConnectivityAnswer[] = [];
     for (const client of clients) {
         for (const server of servers) {
@@ -290,5 +309,10 @@ export function predictConnectivity(resources: readonly StackResource[]): Connec
             }
         }
     }
-    return answers;
+    return { answers };
+}
+
+/** Every answer of the matrix, however large. */
+export function predictConnectivity(resources: readonly StackResource[]): ConnectivityAnswer[] {
+    return predictConnectivityWithin(resources, Infinity).answers;
 }

@@ -28,7 +28,7 @@ function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {
 export function criticalPath(resources: readonly ResourceV3[]): string[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const waitsFor = new Map<string, Set<string>>(resources.map((r) => [r.urn, new Set<string>()]));
-    const children = new Map<string, string[]>();
+    const hasChildren = new Set<string>();
     for (const r of resources) {
         const edges = waitsFor.get(r.urn)!;
         for (const d of r.dependencies ?? []) {
@@ -44,7 +44,7 @@ export function criticalPath(resources: readonly ResourceV3[]): string[] {
         }
         const parent = r.parent ? byUrn.get(r.parent) : undefined;
         if (parent) {
-            children.set(parent.urn, [...(children.get(parent.urn) ?? []), r.urn]);
+            hasChildren.add(parent.urn);
             if (parent.custom) {
                 edges.add(parent.urn);
             } else {
@@ -76,7 +76,7 @@ export function criticalPath(resources: readonly ResourceV3[]): string[] {
             }
         }
         visiting.delete(urn);
-        const own = takesTime(byUrn.get(urn)!, children.has(urn)) ? 1 : 0;
+        const own = takesTime(byUrn.get(urn)!, hasChildren.has(urn)) ? 1 : 0;
         best.set(urn, { length: longest + own, previous });
         return longest + own;
     };
@@ -92,7 +92,7 @@ export function criticalPath(resources: readonly ResourceV3[]): string[] {
     }
     const chain: string[] = [];
     for (let urn = end; urn !== undefined; urn = best.get(urn)!.previous) {
-        if (takesTime(byUrn.get(urn)!, children.has(urn))) {
+        if (takesTime(byUrn.get(urn)!, hasChildren.has(urn))) {
             chain.unshift(urn);
         }
     }

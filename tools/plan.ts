@@ -10,8 +10,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PackStackContext, PolicyPackProcess } from "./analyzer-client";
 import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
-import { runProgramOnMocks } from "./mock-deployment";
+import { closeWhenStarted } from "./policy-evaluation";
 import { parsePolicyPackConfig } from "./policy-pack-config";
 import { loadStackConfig, readProject, rejectUnknownKeys } from "./stack-config-files";
 import { toStackExport } from "./stack-export";
@@ -68,31 +69,45 @@ export function plan(argv: readonly string[], io: CommandIO = processIO, locatio
         rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
         const policyPackConfig = readPolicyPackConfigFlag(singleValue(flags, "policy-pack-config"));
 
-        const { registrations } = await runProgramOnMocks({
+        const context: PackStackContext = {
+            organization: "",
             project: project.name,
             stack,
-            program: path.join(project.dir, project.main ?? ""),
-            config,
-        });
-        const exported = await toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date() });
-        const out = singleValue(flags, "out") ?? path.join(project.dir, ".plan", `${stack}.json`);
-        fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-        fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
-        io.stderr(`stack export (deployment version 3) written to ${out}\n`);
+            // A plan deploys nothing: the pack runs as under `pulumi preview`.
+            dryRun: true,
+            config: config.values,
+            secretKeys: config.secretKeys,
+            tags: { "pulumi:project": project.name, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
+        };
+        // The pack starts in its own process while this one loads the Pulumi SDKs and runs the program: on two
+        // cores the plan then takes about the longer of the two instead of their sum (issue 5, BENCHMARKS.md), so
+        // the SDKs are loaded only now, after the spawn. A failure to start is reported when the gate awaits it,
+        // not as a failure of the program.
+        const pack = PolicyPackProcess.start(path.resolve(locations.packDir), context);
+        pack.catch(() => undefined);
+        let exported: Awaited<ReturnType<typeof toStackExport>>;
+        try {
+            const { runProgramOnMocks } = await import("./mock-deployment");
+            const { registrations } = await runProgramOnMocks({
+                project: project.name,
+                stack,
+                program: path.join(project.dir, project.main ?? ""),
+                config,
+            });
+            exported = await toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date() });
+            const out = singleValue(flags, "out") ?? path.join(project.dir, ".plan", `${stack}.json`);
+            fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+            fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
+            io.stderr(`stack export (deployment version 3) written to ${out}\n`);
+        } catch (err) {
+            closeWhenStarted(pack);
+            throw err;
+        }
 
         return gateStack(exported.deployment.resources, {
             title: "Offline plan",
-            packDir: path.resolve(locations.packDir),
-            context: {
-                organization: "",
-                project: project.name,
-                stack,
-                // A plan deploys nothing: the pack runs as under `pulumi preview`.
-                dryRun: true,
-                config: config.values,
-                secretKeys: config.secretKeys,
-                tags: { "pulumi:project": project.name, "pulumi:runtime": "nodejs", ...(project.description ? { "pulumi:description": project.description } : {}) },
-            },
+            stack,
+            pack,
             policyPackConfig,
             json: flags.switches.has("json"),
             verbose: flags.switches.has("verbose"),

@@ -10,7 +10,9 @@
  * 4. once: AnalyzeStack on every resource's outputs, with parent, dependencies and property dependencies; a stack
  *    diagnostic naming no resource of the stack is attributed to the root Stack (AttributeStackDiagnostics).
  */
-import { PackStackContext, PolicyPackProcess, AnalyzeDiagnostic, AnalyzerResource, EnforcementLevel } from "./analyzer-client";
+import {
+    AnalyzeDiagnostic, AnalyzerResource, AnalyzerStackResource, EnforcementLevel, PolicyPackProcess, prepareAnalyze, prepareAnalyzeStack,
+} from "./analyzer-client";
 import { PolicyConfigEntry, reconcilePolicyPackConfig } from "./policy-pack-config";
 import { stateToAnalyzerWire } from "./property-values";
 import { ResourceV3, parseProviderReference, parseUrn } from "./stack-export";
@@ -31,22 +33,31 @@ export interface PolicyEvaluation {
 }
 
 export interface EvaluationOptions {
-    packDir: string;
-    context: PackStackContext;
+    /**
+     * The pack, being started (PolicyPackProcess.start) as early as the caller could, so that its start-up overlaps
+     * the caller's own work (issue 5). The evaluation closes it, whatever happens.
+     */
+    pack: Promise<PolicyPackProcess>;
     /** Parsed `--policy-pack-config`, if given. */
     policyPackConfig: Record<string, PolicyConfigEntry>;
     warn(message: string): void;
 }
 
-/** Calls in flight at once: the pack answers one at a time, this only keeps its queue full. */
+/**
+ * Analyze calls in flight at once. A fixed window rather than batches: with batches both processes wait for the
+ * slowest call of each batch in turn, and at 6,000 resources the engine and the pack spent most of the time idle
+ * (issue 5, BENCHMARKS.md); the pack still answers one call at a time, the window only keeps its queue full.
+ */
 const CONCURRENCY = 64;
 
-async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = [];
-    for (let i = 0; i < items.length; i += CONCURRENCY) {
-        results.push(...await Promise.all(items.slice(i, i + CONCURRENCY).map(fn)));
-    }
-    return results;
+async function inWindow<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            await fn(items[next++]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 function props(value: Record<string, any> | undefined): Record<string, any> {
@@ -62,8 +73,65 @@ export function rootStackUrn(resources: readonly ResourceV3[]): string {
     return `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
 }
 
+/** Stops a pack that is being started once it has started (or lets its failure to start pass unreported). */
+export function closeWhenStarted(pack: Promise<PolicyPackProcess>): void {
+    pack.then((started) => started.close(), () => undefined);
+}
+
+interface Descriptions {
+    /** Per resource, as Analyze sees it: its inputs. */
+    analyzed: AnalyzerResource[];
+    /** Per resource, as AnalyzeStack sees it: its outputs, with parent and dependencies. */
+    stack: AnalyzerStackResource[];
+}
+
+/**
+ * Each resource with its provider, described once per provider so that it is encoded once. Requests are encoded only
+ * when sent: at 6,000 resources the encoded Analyze requests alone hold 100 MB (google-protobuf's Struct objects).
+ */
+function describeResources(resources: readonly ResourceV3[]): Descriptions {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const providers = new Map<string, AnalyzerResource["provider"]>();
+    const providerOf = (r: ResourceV3): AnalyzerResource["provider"] => {
+        const urn = r.provider ? parseProviderReference(r.provider).urn : undefined;
+        const provider = urn ? byUrn.get(urn) : undefined;
+        if (!provider) {
+            return undefined;
+        }
+        if (!providers.has(provider.urn)) {
+            providers.set(provider.urn, { urn: provider.urn, type: provider.type, name: parseUrn(provider.urn).name, properties: props(provider.inputs) });
+        }
+        return providers.get(provider.urn);
+    };
+    const describe = (r: ResourceV3, properties: Record<string, any>): AnalyzerResource => {
+        const described: AnalyzerResource = { urn: r.urn, type: r.type, name: parseUrn(r.urn).name, properties, parent: r.parent };
+        const provider = providerOf(r);
+        if (provider) {
+            described.provider = provider;
+        }
+        return described;
+    };
+    return {
+        analyzed: resources.map((r) => describe(r, props(r.inputs ?? r.outputs))),
+        stack: resources.map((r) => ({
+            ...describe(r, props(r.outputs ?? r.inputs)),
+            dependencies: r.dependencies ?? [],
+            propertyDependencies: r.propertyDependencies ?? {},
+        })),
+    };
+}
+
 export async function evaluatePolicyPack(resources: readonly ResourceV3[], options: EvaluationOptions): Promise<PolicyEvaluation> {
-    const pack = await PolicyPackProcess.start(options.packDir, options.context);
+    // Described while the pack starts in its own process.
+    let described: Descriptions;
+    try {
+        described = describeResources(resources);
+    } catch (err) {
+        closeWhenStarted(options.pack);
+        throw err;
+    }
+    const urns = new Set(resources.map((r) => r.urn));
+    const pack = await options.pack;
     try {
         const info = await pack.getAnalyzerInfo();
         const config = reconcilePolicyPackConfig(info, options.policyPackConfig, options.warn);
@@ -72,44 +140,30 @@ export async function evaluatePolicyPack(resources: readonly ResourceV3[], optio
         }
         const remediates = Object.values(config).some((c) => c.enforcementLevel === "remediate");
 
-        const byUrn = new Map(resources.map((r) => [r.urn, r]));
-        const describe = (r: ResourceV3, properties: Record<string, any>): AnalyzerResource => {
-            const described: AnalyzerResource = { urn: r.urn, type: r.type, name: parseUrn(r.urn).name, properties, parent: r.parent };
-            const provider = r.provider ? byUrn.get(parseProviderReference(r.provider).urn) : undefined;
-            if (provider) {
-                described.provider = { urn: provider.urn, type: provider.type, name: parseUrn(provider.urn).name, properties: props(provider.inputs) };
-            }
-            return described;
-        };
-
         const violations: Violation[] = [];
         const record = (d: AnalyzeDiagnostic, urn: string) =>
             violations.push({ policy: d.policyName, level: d.enforcementLevel, urn, message: d.message });
 
-        await inBatches(resources, async (r) => {
-            let resource = describe(r, props(r.inputs ?? r.outputs));
+        await inWindow(resources.map((r, i) => ({ urn: r.urn, analyzed: described.analyzed[i] })), async ({ urn, analyzed }) => {
+            let resource = analyzed;
             if (remediates) {
                 for (const remediation of await pack.remediate(resource)) {
                     if (remediation.diagnostic) {
-                        violations.push({ policy: remediation.policyName, level: "advisory", urn: r.urn, message: remediation.diagnostic });
+                        violations.push({ policy: remediation.policyName, level: "advisory", urn, message: remediation.diagnostic });
                     } else if (remediation.properties) {
                         resource = { ...resource, properties: remediation.properties };
                     }
                 }
             }
-            for (const d of await pack.analyze(resource)) {
-                record(d, r.urn);
+            for (const d of await pack.analyze(prepareAnalyze(resource))) {
+                record(d, urn);
             }
         });
 
         const root = rootStackUrn(resources);
-        const stackDiagnostics = await pack.analyzeStack(resources.map((r) => ({
-            ...describe(r, props(r.outputs ?? r.inputs)),
-            dependencies: r.dependencies ?? [],
-            propertyDependencies: r.propertyDependencies ?? {},
-        })));
+        const stackDiagnostics = await pack.analyzeStack(prepareAnalyzeStack(described.stack));
         for (const d of stackDiagnostics) {
-            record(d, byUrn.has(d.urn) ? d.urn : root);
+            record(d, urns.has(d.urn) ? d.urn : root);
         }
         return { packName: info.name, packVersion: info.version, violations, packOutput: pack.output };
     } finally {

@@ -11,7 +11,7 @@
  * properties with KeepUnknowns, KeepSecrets and SkipInternalKeys only (analyzer_plugin.go Analyze/AnalyzeStack), so a
  * reference travels as its ID, or its URN when it has no ID (the SDK decodes the same way, rpc.ts specialResourceSig).
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as PulumiSdk from "@pulumi/pulumi";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -27,6 +27,10 @@ function isObject(value: unknown): value is Record<string, any> {
  * Resource objects when their package registered a module; those are written back as references.
  */
 export async function wireToState(value: unknown): Promise<unknown> {
+    // Loaded here, not at the top: only the plan, which has run a program on the SDK, writes state; `check`, which
+    // imports this module too, would otherwise load the whole SDK for nothing (issue 5).
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const pulumi: typeof PulumiSdk = require("@pulumi/pulumi");
     if (Array.isArray(value)) {
         return Promise.all(value.map(wireToState));
     }

@@ -56,7 +56,12 @@ function renderTree(report: Report): string[] {
     const children = new Map<string | null, Report["resources"]>();
     for (const r of report.resources) {
         const key = r.parent !== null && present.has(r.parent) ? r.parent : null;
-        children.set(key, [...(children.get(key) ?? []), r]);
+        const siblings = children.get(key);
+        if (siblings) {
+            siblings.push(r);
+        } else {
+            children.set(key, [r]);
+        }
     }
     const lines: string[] = [];
     const walk = (parent: string | null, prefix: string) => {
@@ -76,8 +81,16 @@ function renderMatrix(answers: Report["connectivity"]): string[] {
     const columns = [...new Set(answers.map((a) => `${a.to}${a.path}`))];
     const width = Math.max(6, ...clients.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
     const lines = [`  ${"from \\ to".padEnd(width)}${columns.map((c) => c.padEnd(width)).join("")}`.trimEnd()];
+    // Each cell looked up rather than searched for: a search per cell costs the cube of the namespaces (issue 5).
+    const codes = new Map<string, string>();
+    for (const a of answers) {
+        const cell = `${a.from}\0${a.to}${a.path}`;
+        if (!codes.has(cell)) {
+            codes.set(cell, a.code);
+        }
+    }
     for (const from of clients) {
-        const cells = columns.map((col) => answers.find((a) => a.from === from && `${a.to}${a.path}` === col)?.code ?? "");
+        const cells = columns.map((col) => codes.get(`${from}\0${col}`) ?? "");
         lines.push(`  ${from.padEnd(width)}${cells.map((c) => c.padEnd(width)).join("")}`.trimEnd());
     }
     const explained = answers.filter((a) => a.code !== "200");

@@ -3,8 +3,8 @@
  * predict the demo's connectivity, print the report, and pick the exit code (1 on any mandatory violation).
  */
 import { CommandIO, ExitCode } from "./command-line";
-import { PackStackContext } from "./analyzer-client";
-import { predictConnectivity } from "./connectivity";
+import { PolicyPackProcess } from "./analyzer-client";
+import { ConnectivityPrediction, MAX_PREDICTED_PAIRS, predictConnectivityWithin } from "./connectivity";
 import { evaluatePolicyPack } from "./policy-evaluation";
 import { PolicyConfigEntry } from "./policy-pack-config";
 import { stateToPlain } from "./property-values";
@@ -13,8 +13,9 @@ import { ResourceV3, parseUrn } from "./stack-export";
 
 export interface GateOptions {
     title: string;
-    packDir: string;
-    context: PackStackContext;
+    stack: string;
+    /** The pack, being started by the caller as early as it could (see EvaluationOptions.pack); the gate closes it. */
+    pack: Promise<PolicyPackProcess>;
     policyPackConfig: Record<string, PolicyConfigEntry>;
     json: boolean;
     verbose: boolean;
@@ -29,16 +30,27 @@ export function modelResources(resources: readonly ResourceV3[]): { type: string
 }
 
 export async function gateStack(resources: readonly ResourceV3[], options: GateOptions): Promise<ExitCode> {
-    const evaluation = await evaluatePolicyPack(resources, {
-        packDir: options.packDir,
-        context: options.context,
+    const evaluating = evaluatePolicyPack(resources, {
+        pack: options.pack,
         policyPackConfig: options.policyPackConfig,
         warn: (message) => options.io.stderr(`warning: ${message}\n`),
     });
+    // Predicted here while the pack starts in its own process; on a failure the evaluation still closes the pack.
+    let connectivity: ConnectivityPrediction;
+    try {
+        connectivity = predictConnectivityWithin(modelResources(resources), MAX_PREDICTED_PAIRS);
+    } catch (err) {
+        await evaluating.catch(() => undefined);
+        throw err;
+    }
+    const evaluation = await evaluating;
     if (options.verbose && evaluation.packOutput.length > 0) {
         options.io.stderr(`policy pack ${evaluation.packName}@${evaluation.packVersion} printed:\n${evaluation.packOutput.join("")}\n`);
     }
-    const report = buildReport(options.context.stack, resources, evaluation.violations, predictConnectivity(modelResources(resources)));
+    if (connectivity.omitted) {
+        options.io.stderr(`note: ${connectivity.omitted}\n`);
+    }
+    const report = buildReport(options.stack, resources, evaluation.violations, connectivity.answers);
     options.io.stdout(options.json ? renderJson(report) : renderText(report, `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`));
     return hasMandatoryViolation(report) ? ExitCode.Violation : ExitCode.Ok;
 }
