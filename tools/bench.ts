@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- [--json] [--runs N] [--sizes 10,100,1000]` and `npm run bench -- --generate N --out FILE`
+ * `npm run bench -- [--json] [--runs N] [--warmup N] [--sizes 10,100,1000]` and `npm run bench -- --generate N --out FILE`
  *
  * How fast the gate is and how it grows (issue 5). Each figure is the median of `--runs` runs (default 5) with min
- * and max, after one discarded warm-up run of each command; compared commands run alternately so that drift of a
- * shared machine falls on both:
+ * and max, after `--warmup` discarded rounds (default 1: the first run after an edit also transpiles the tools and
+ * finds the files cold); compared commands run alternately so that drift of a shared machine falls on both:
  * 1. `plan` on the `dev` stack (the `plan` npm script's command, without npm's own start-up) beside the floor, a Node
  *    process that loads @pulumi/pulumi, @pulumi/kubernetes, @pulumi/eks and @pulumi/aws, sets the mocks and exits;
  *    ratio = plan / floor of the same round.
@@ -28,8 +28,9 @@ import { Command, Stat, measure, shellQuote, stat } from "./bench-measure";
 import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
 import { PROJECT_LOCATIONS } from "./plan";
 
-const FLAGS = { valued: ["runs", "sizes", "generate", "out"], boolean: ["json"] } as const;
+const FLAGS = { valued: ["runs", "warmup", "sizes", "generate", "out"], boolean: ["json"] } as const;
 const DEFAULT_RUNS = 5;
+const DEFAULT_WARMUP = 1;
 const DEFAULT_SIZES = [10, 100, 1000];
 const PLAN_STACK = "dev";
 const REPOSITORY = path.resolve(__dirname, "..");
@@ -65,7 +66,8 @@ export interface BenchResult {
     packStartMs: Stat;
 }
 
-function positiveInteger(flag: string, value: string, min: number): number {
+/** A flag's integer value of at least `min`. */
+function integerFlag(flag: string, value: string, min: number): number {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) {
         throw new UsageError(`--${flag} must be an integer of at least ${min} (got "${value}")`);
@@ -77,7 +79,7 @@ function parseSizes(value: string | undefined): number[] {
     if (value === undefined) {
         return DEFAULT_SIZES;
     }
-    const sizes = value.split(",").map((s) => positiveInteger("sizes", s.trim(), 1));
+    const sizes = value.split(",").map((s) => integerFlag("sizes", s.trim(), 1));
     if (sizes.length < 2 || sizes.some((s, i) => i > 0 && s <= sizes[i - 1])) {
         throw new UsageError(`--sizes must list at least two tenant counts in increasing order (got "${value}")`);
     }
@@ -122,6 +124,8 @@ async function packStart(): Promise<number> {
 
 export interface BenchOptions {
     runs: number;
+    /** Rounds run first and not counted. */
+    warmup: number;
     sizes: number[];
     /** Progress lines (to stderr). */
     progress(line: string): void;
@@ -142,8 +146,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const gateCodes = [ExitCode.Ok, ExitCode.Violation];
 
         const rounds: { floor: number; plan: number; planRss: number; check: { wallMs: number; rssMb: number }[]; pack: number }[] = [];
-        for (let round = 0; round <= options.runs; round++) {
-            const label = round === 0 ? "warm-up" : `run ${round}/${options.runs}`;
+        for (let round = 1 - options.warmup; round <= options.runs; round++) {
+            const label = round < 1 ? "warm-up" : `run ${round}/${options.runs}`;
             options.progress(`${label}: floor, plan`);
             const f = await run(floor, "the floor", [0]);
             const p = await run(plan, `plan --stack ${PLAN_STACK}`, gateCodes);
@@ -155,7 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             }
             options.progress(`${label}: pack start`);
             const pack = await packStart();
-            if (round > 0) {
+            if (round >= 1) {
                 rounds.push({ floor: f.wallMs, plan: p.wallMs, planRss: p.peakRssMb, check, pack });
             }
         }
@@ -235,13 +239,14 @@ export function bench(argv: readonly string[], io: CommandIO = processIO): Promi
             if (generate === undefined || out === undefined) {
                 throw new UsageError("--generate N and --out FILE go together");
             }
-            const exported = tenantStackExport(positiveInteger("generate", generate, 1));
+            const exported = tenantStackExport(integerFlag("generate", generate, 1));
             fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
             io.stderr(`stack export with ${generate} tenant namespaces (${exported.deployment.resources.length} resources) written to ${out}\n`);
             return ExitCode.Ok;
         }
         const result = await runBench({
-            runs: positiveInteger("runs", singleValue(flags, "runs") ?? String(DEFAULT_RUNS), 1),
+            runs: integerFlag("runs", singleValue(flags, "runs") ?? String(DEFAULT_RUNS), 1),
+            warmup: integerFlag("warmup", singleValue(flags, "warmup") ?? String(DEFAULT_WARMUP), 0),
             sizes: parseSizes(singleValue(flags, "sizes")),
             progress: (line) => io.stderr(`${line}\n`),
         });
