@@ -44,8 +44,8 @@ const FLOOR_SCRIPT = [
     `pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: (a) => a.inputs }, "floor", "bench", false);`,
 ].join("\n");
 
-/** The issue's targets, printed beside the figures. */
-export const TARGETS = { ratio: 1.5, checkWallMs: 5_000, checkRssMb: 500, growth: 1.3, packStartMs: 1_000 } as const;
+/** The issue's targets, printed beside the figures they are about (the check targets are about 1000 namespaces). */
+export const TARGETS = { ratio: 1.5, checkNamespaces: 1000, checkWallMs: 5_000, checkRssMb: 500, growth: 1.3, packStartMs: 1_000 } as const;
 
 export interface CheckFigures {
     namespaces: number;
@@ -210,14 +210,17 @@ export function renderTable(result: BenchResult): string {
         ["plan, peak RSS", range(result.plan.peakRssMb, 0, " MB"), ""],
     ];
     for (const c of result.check) {
-        const largest = c === result.check[result.check.length - 1];
+        const targeted = c.namespaces === TARGETS.checkNamespaces;
         const name = `check ${c.namespaces} ns (${c.resources} resources)`;
-        rows.push([`${name}, wall`, range(c.wallMs, 0, " ms"), largest ? verdict(c.wallMs.median, TARGETS.checkWallMs) : ""]);
+        rows.push([`${name}, wall`, range(c.wallMs, 0, " ms"), targeted ? verdict(c.wallMs.median, TARGETS.checkWallMs) : ""]);
         rows.push([`${name}, resources/s`, range(c.resourcesPerSecond, 0), ""]);
-        rows.push([`${name}, peak RSS`, range(c.peakRssMb, 0, " MB"), largest ? verdict(c.peakRssMb.median, TARGETS.checkRssMb) : ""]);
+        rows.push([`${name}, peak RSS`, range(c.peakRssMb, 0, " MB"), targeted ? verdict(c.peakRssMb.median, TARGETS.checkRssMb) : ""]);
     }
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
-    rows.push([`growth: cost per resource ${largest} / ${before}`, range(result.growth, 2), verdict(result.growth.median, TARGETS.growth)]);
+    // The issue's growth target compares 1000 namespaces with 100.
+    const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;
+    rows.push([`growth: cost per resource ${largest} / ${before}`, range(result.growth, 2),
+        growthTargeted ? verdict(result.growth.median, TARGETS.growth) : ""]);
     if (result.marginalGrowth) {
         rows.push([`marginal cost per resource ${largest} / ${before}`, range(result.marginalGrowth, 2), ""]);
     }
