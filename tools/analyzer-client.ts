@@ -143,31 +143,27 @@ function makeProvider(resource: AnalyzerResource): any {
     return provider;
 }
 
-function makeAnalyzeRequest(resource: AnalyzerResource): any {
-    const req = new analyzerProto.AnalyzeRequest();
-    req.setUrn(resource.urn);
-    req.setType(resource.type);
-    req.setName(resource.name);
-    req.setProperties(toStruct(resource.properties));
-    req.setOptions(makeOptions(resource));
+/** The fields an AnalyzeRequest and a stack's AnalyzerResource share, filled into either message. */
+function fillResource<Message>(message: Message, resource: AnalyzerResource): Message {
+    const m = message as any;
+    m.setUrn(resource.urn);
+    m.setType(resource.type);
+    m.setName(resource.name);
+    m.setProperties(toStruct(resource.properties));
+    m.setOptions(makeOptions(resource));
     const provider = makeProvider(resource);
     if (provider) {
-        req.setProvider(provider);
+        m.setProvider(provider);
     }
-    return req;
+    return message;
+}
+
+function makeAnalyzeRequest(resource: AnalyzerResource): any {
+    return fillResource(new analyzerProto.AnalyzeRequest(), resource);
 }
 
 function makeStackResource(resource: AnalyzerStackResource): any {
-    const r = new analyzerProto.AnalyzerResource();
-    r.setUrn(resource.urn);
-    r.setType(resource.type);
-    r.setName(resource.name);
-    r.setProperties(toStruct(resource.properties));
-    r.setOptions(makeOptions(resource));
-    const provider = makeProvider(resource);
-    if (provider) {
-        r.setProvider(provider);
-    }
+    const r = fillResource(new analyzerProto.AnalyzerResource(), resource);
     r.setParent(resource.parent ?? "");
     r.setDependenciesList(resource.dependencies);
     for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
