@@ -17,13 +17,27 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
-import * as grpc from "@grpc/grpc-js";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const analyzerRpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
+import type * as grpc from "@grpc/grpc-js";
+import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzer-wire";
+
+/**
+ * gRPC and the generated Analyzer messages, loaded on first use rather than on import: a command imports this module
+ * before it spawns the pack, and those modules (a tenth of a second here) load while the pack starts instead of
+ * before (issue 5).
+ */
+function loadProtocol() {
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    return {
+        grpc: require("@grpc/grpc-js") as typeof grpc,
+        Struct: require("google-protobuf/google/protobuf/struct_pb").Struct,
+        Empty: require("google-protobuf/google/protobuf/empty_pb").Empty,
+        analyzerRpc: require("@pulumi/pulumi/proto/analyzer_grpc_pb"),
+        analyzerProto: require("@pulumi/pulumi/proto/analyzer_pb"),
+    };
+    /* eslint-enable @typescript-eslint/no-var-requires */
+}
+let loaded: ReturnType<typeof loadProtocol> | undefined;
+const protocol = () => (loaded ??= loadProtocol());
 
 /** The levels of apitype.EnforcementLevel, in the CLI's spelling. */
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -109,92 +123,25 @@ export interface PackStackContext {
 
 function toStruct(value: Record<string, any>): any {
     // Struct.fromJavaScript rejects `undefined`; JSON drops it as the engine's marshalling does.
-    return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+    return protocol().Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
 
-function makeOptions(resource: AnalyzerResource): any {
-    // The Node server refuses a request without options ("A more recent version of the Pulumi CLI is required").
-    const options = new analyzerProto.AnalyzerResourceOptions();
-    if (resource.parent) {
-        options.setParent(resource.parent);
-    }
-    return options;
-}
-
-/**
- * Encoded once per provider description: every resource of a stack usually shares one provider, and a message can be
- * referenced by any number of requests.
- */
-const encodedProviders = new WeakMap<object, any>();
-
-function makeProvider(resource: AnalyzerResource): any {
-    if (!resource.provider) {
-        return undefined;
-    }
-    let provider = encodedProviders.get(resource.provider);
-    if (!provider) {
-        provider = new analyzerProto.AnalyzerProviderResource();
-        provider.setUrn(resource.provider.urn);
-        provider.setType(resource.provider.type);
-        provider.setName(resource.provider.name);
-        provider.setProperties(toStruct(resource.provider.properties));
-        encodedProviders.set(resource.provider, provider);
-    }
-    return provider;
-}
-
-/** The fields an AnalyzeRequest and a stack's AnalyzerResource share, filled into either message. */
-function fillResource<Message>(message: Message, resource: AnalyzerResource): Message {
-    const m = message as any;
-    m.setUrn(resource.urn);
-    m.setType(resource.type);
-    m.setName(resource.name);
-    m.setProperties(toStruct(resource.properties));
-    m.setOptions(makeOptions(resource));
-    const provider = makeProvider(resource);
-    if (provider) {
-        m.setProvider(provider);
-    }
-    return message;
-}
-
-function makeAnalyzeRequest(resource: AnalyzerResource): any {
-    return fillResource(new analyzerProto.AnalyzeRequest(), resource);
-}
-
-function makeStackResource(resource: AnalyzerStackResource): any {
-    const r = fillResource(new analyzerProto.AnalyzerResource(), resource);
-    r.setParent(resource.parent ?? "");
-    r.setDependenciesList(resource.dependencies);
-    for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
-        // The engine skips properties without dependencies (analyzer_plugin.go AnalyzeStack).
-        if (urns.length > 0) {
-            const deps = new analyzerProto.AnalyzerPropertyDependencies();
-            deps.setUrnsList(urns);
-            r.getPropertydependenciesMap().set(key, deps);
-        }
-    }
-    return r;
-}
-
-/** An Analyze request encoded ahead of the call, e.g. while the pack starts (issue 5). */
+/** An Analyze (or Remediate) request, encoded ahead of the call, e.g. while the pack starts (issue 5). */
 export interface PreparedAnalyze {
-    readonly analyzeRequest: unknown;
+    readonly analyzeRequest: Buffer;
 }
 
 /** The AnalyzeStack request, encoded ahead of the call. */
 export interface PreparedAnalyzeStack {
-    readonly analyzeStackRequest: unknown;
+    readonly analyzeStackRequest: Buffer;
 }
 
 export function prepareAnalyze(resource: AnalyzerResource): PreparedAnalyze {
-    return { analyzeRequest: makeAnalyzeRequest(resource) };
+    return { analyzeRequest: encodeAnalyzeRequest(resource) };
 }
 
 export function prepareAnalyzeStack(resources: readonly AnalyzerStackResource[]): PreparedAnalyzeStack {
-    const req = new analyzerProto.AnalyzeStackRequest();
-    req.setResourcesList(resources.map(makeStackResource));
-    return { analyzeStackRequest: req };
+    return { analyzeStackRequest: encodeAnalyzeStackRequest(resources) };
 }
 
 function readDiagnostics(resp: any): AnalyzeDiagnostic[] {
@@ -212,6 +159,17 @@ function readDiagnostics(resp: any): AnalyzeDiagnostic[] {
 function readPolicyConfig(config: any): PolicyConfig {
     const properties = config.getProperties()?.toJavaScript();
     return { enforcementLevel: PROTO_TO_LEVEL[config.getEnforcementlevel()], properties };
+}
+
+/** A gRPC callback that settles a promise, naming the method in the error. */
+function settle<T>(method: string, resolve: (resp: T) => void, reject: (err: Error) => void) {
+    return (err: grpc.ServiceError | null, resp: T) => {
+        if (err) {
+            reject(new Error(`policy pack ${method} failed: ${err.details || err.message}`));
+        } else {
+            resolve(resp);
+        }
+    };
 }
 
 /** A running policy pack and a client connected to it. Always `close()` it. */
@@ -253,6 +211,8 @@ export class PolicyPackProcess {
         const child = spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, dir], {
             cwd: dir, env, stdio: ["ignore", "pipe", "pipe"],
         });
+        // Loaded now, while the pack starts, rather than once it answers.
+        protocol();
         const output: string[] = [];
         child.stderr!.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk));
 
@@ -283,6 +243,7 @@ export class PolicyPackProcess {
             child.once("error", (err) => first && fail(err.message));
         });
 
+        const { analyzerRpc, grpc } = protocol();
         const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
             "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
             "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
@@ -298,20 +259,19 @@ export class PolicyPackProcess {
     }
 
     private call<T>(method: string, request: any): Promise<T> {
-        return new Promise((resolve, reject) => {
-            this.client[method](request, (err: grpc.ServiceError | null, resp: T) => {
-                if (err) {
-                    reject(new Error(`policy pack ${method} failed: ${err.details || err.message}`));
-                } else {
-                    resolve(resp);
-                }
-            });
-        });
+        return new Promise((resolve, reject) => this.client[method](request, settle(method, resolve, reject)));
+    }
+
+    /** A call whose request is already encoded (./analyzer-wire.ts); the response is decoded as usual. */
+    private callEncoded<T>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer): Promise<T> {
+        const definition = protocol().analyzerRpc.AnalyzerService[method];
+        return new Promise((resolve, reject) => this.client.makeUnaryRequest(
+            definition.path, (bytes: Buffer) => bytes, definition.responseDeserialize, request, settle(method, resolve, reject)));
     }
 
     /** The engine sends the stack's identity first; the Node server keeps the tags for `args.stackTags`. */
     private async configureStack(context: PackStackContext): Promise<void> {
-        const req = new analyzerProto.AnalyzerStackConfigureRequest();
+        const req = new (protocol().analyzerProto.AnalyzerStackConfigureRequest)();
         req.setStack(context.stack);
         req.setProject(context.project);
         req.setOrganization(context.organization);
@@ -327,7 +287,7 @@ export class PolicyPackProcess {
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
-        const resp: any = await this.call("getAnalyzerInfo", new Empty());
+        const resp: any = await this.call("getAnalyzerInfo", new (protocol().Empty)());
         const initialConfig: Record<string, PolicyConfig> = {};
         resp.getInitialconfigMap().forEach((config: any, name: string) => {
             initialConfig[name] = readPolicyConfig(config);
@@ -352,6 +312,7 @@ export class PolicyPackProcess {
     }
 
     async configure(config: Record<string, PolicyConfig>): Promise<void> {
+        const { analyzerProto } = protocol();
         const req = new analyzerProto.ConfigureAnalyzerRequest();
         for (const [name, c] of Object.entries(config)) {
             const pc = new analyzerProto.PolicyConfig();
@@ -363,7 +324,7 @@ export class PolicyPackProcess {
     }
 
     async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
-        const resp: any = await this.call("remediate", makeAnalyzeRequest(resource));
+        const resp: any = await this.callEncoded("remediate", encodeAnalyzeRequest(resource));
         return resp.getRemediationsList().map((r: any) => ({
             policyName: r.getPolicyname(),
             properties: r.getProperties()?.toJavaScript(),
@@ -372,11 +333,11 @@ export class PolicyPackProcess {
     }
 
     async analyze(request: PreparedAnalyze): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.call("analyze", request.analyzeRequest));
+        return readDiagnostics(await this.callEncoded("analyze", request.analyzeRequest));
     }
 
     async analyzeStack(request: PreparedAnalyzeStack): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.call("analyzeStack", request.analyzeStackRequest));
+        return readDiagnostics(await this.callEncoded("analyzeStack", request.analyzeStackRequest));
     }
 
     /** Disconnects and stops the pack process this object started. */
