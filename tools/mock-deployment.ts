@@ -6,6 +6,8 @@
  *
  * Nothing is deployed: every registration is answered by tools/mock-runtime.ts with made-up provider outputs.
  */
+// First, before anything loads the @pulumi/pulumi index.
+import "../policies/defer-unused-sdk-modules";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Registration, recordRegistrations } from "./mock-runtime";
