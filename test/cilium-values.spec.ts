@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { CILIUM_SCHEMA_KEYS, CILIUM_SCHEMA_VERSIONS } from "../components/chart-schemas/cilium-keys";
-import { carriedSchemaVersions, ciliumSchemaErrors } from "../components/chart-schemas/cilium-schemas";
+import Ajv from "ajv";
+import { AJV_OPTIONS, carriedSchemaVersions, ciliumSchemaErrors } from "../components/chart-schemas/cilium-schemas";
 import { buildCiliumValues, CiliumValuesInput, resolveCiliumChartVersion } from "../components/cilium-values";
 import { InputError } from "../components/validation";
 import { valueAt } from "../components/values-merge";
@@ -43,6 +44,14 @@ describe("Cilium values builder", () => {
                     });
                 }
             }
+
+            it(`the ${version} schema is valid draft-07, as compiling it without the meta-schema check assumes`, () => {
+                // eslint-disable-next-line @typescript-eslint/no-var-requires
+                const schema = require(`../components/chart-schemas/cilium-${version}.schema.json`);
+                const checking = new Ajv({ ...AJV_OPTIONS, validateSchema: true });
+                assert.strictEqual(checking.validateSchema(schema), true, JSON.stringify(checking.errors));
+                assert.strictEqual(checking.validateSchema({ ...schema, properties: { operator: { type: "integr" } } }), false);
+            });
 
             it(`the ${version} schema is not vacuous: it rejects a wrongly typed value the builder writes`, () => {
                 const values = buildCiliumValues({ version, k8sServiceHost: HOST });
