@@ -144,6 +144,14 @@ describe("plan's verdicts and exit codes on the fixture", function () {
         assert.match(report.violations[0].message, /namespace blue has no label cost-centre/);
     });
 
+    it("a policy at level remediate: Analyze sees the remediated inputs, as the CLI sends them after Remediate", async () => {
+        const config = tempFile("policy-config.json", JSON.stringify({ "fixture-strict-mtls-remediation": "remediate" }));
+        const run = await runPlan(["--config", "mtlsMode=DISABLE", "--policy-pack-config", config, "--out", tempFile("dev.json"), "--json"]);
+        assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
+        const report: Report = JSON.parse(run.stdout);
+        assert.deepStrictEqual(report.violations, []);
+    });
+
     it("a config the pack's schema rejects exits 2 with the policy and the reason", async () => {
         const config = tempFile("policy-config.json", JSON.stringify({ "fixture-no-disabled-mtls": { allowedNamespaces: "blue" } }));
         const run = await runPlan(["--policy-pack-config", config, "--out", tempFile("dev.json")]);
