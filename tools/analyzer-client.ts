@@ -1,5 +1,7 @@
 /**
- * Starts a CrossGuard policy pack the way the Pulumi CLI does and speaks its gRPC Analyzer service.
+ * Starts a CrossGuard policy pack the way the Pulumi CLI does and speaks its gRPC Analyzer service: requests encoded
+ * with the generated messages or, for the per-resource and per-stack ones, by ./analyzer-wire.ts, sent by
+ * ./grpc-unary.ts.
  *
  * How the CLI starts a Node pack (pulumi-facts.md §3.4; pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go
  * `RunPlugin`, kind "analyzer"): `node <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address>
@@ -17,27 +19,37 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
-import type * as grpc from "@grpc/grpc-js";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzer-wire";
+import { GrpcStatusError, UnaryGrpcClient } from "./grpc-unary";
 
 /**
- * gRPC and the generated Analyzer messages, loaded on first use rather than on import: a command imports this module
- * before it spawns the pack, and those modules (a tenth of a second here) load while the pack starts instead of
- * before (issue 5).
+ * The generated Analyzer messages (google-protobuf), loaded on first use rather than on import: a command imports
+ * this module before it spawns the pack, and they load while the pack starts instead of before (issue 5).
  */
-function loadProtocol() {
+function loadMessages() {
     /* eslint-disable @typescript-eslint/no-var-requires */
     return {
-        grpc: require("@grpc/grpc-js") as typeof grpc,
         Struct: require("google-protobuf/google/protobuf/struct_pb").Struct,
-        Empty: require("google-protobuf/google/protobuf/empty_pb").Empty,
-        analyzerRpc: require("@pulumi/pulumi/proto/analyzer_grpc_pb"),
         analyzerProto: require("@pulumi/pulumi/proto/analyzer_pb"),
     };
     /* eslint-enable @typescript-eslint/no-var-requires */
 }
-let loaded: ReturnType<typeof loadProtocol> | undefined;
-const protocol = () => (loaded ??= loadProtocol());
+let loaded: ReturnType<typeof loadMessages> | undefined;
+const messages = () => (loaded ??= loadMessages());
+
+/**
+ * The Analyzer methods the engine calls (service `pulumirpc.Analyzer`, analyzer.proto), with the message each answers
+ * with. GetAnalyzerInfo takes `google.protobuf.Empty`, which encodes to no bytes.
+ */
+const METHODS = {
+    configureStack: { path: "/pulumirpc.Analyzer/ConfigureStack", response: "AnalyzerStackConfigureResponse" },
+    getAnalyzerInfo: { path: "/pulumirpc.Analyzer/GetAnalyzerInfo", response: "AnalyzerInfo" },
+    configure: { path: "/pulumirpc.Analyzer/Configure", response: undefined },
+    analyze: { path: "/pulumirpc.Analyzer/Analyze", response: "AnalyzeResponse" },
+    analyzeStack: { path: "/pulumirpc.Analyzer/AnalyzeStack", response: "AnalyzeResponse" },
+    remediate: { path: "/pulumirpc.Analyzer/Remediate", response: "RemediateResponse" },
+} as const;
+type Method = keyof typeof METHODS;
 
 /** The levels of apitype.EnforcementLevel, in the CLI's spelling. */
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -49,8 +61,6 @@ const PROTO_TO_LEVEL: Record<number, EnforcementLevel> = { 0: "advisory", 1: "ma
 
 /** Placeholder for the engine address argument run-policy-pack discards (see the module comment). */
 const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
-/** The Node server accepts 400 MB messages (server.js maxRPCMessageSize); send and receive as much. */
-const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
 
 export interface PolicyConfigSchema {
     properties: Record<string, any>;
@@ -123,7 +133,7 @@ export interface PackStackContext {
 
 function toStruct(value: Record<string, any>): any {
     // Struct.fromJavaScript rejects `undefined`; JSON drops it as the engine's marshalling does.
-    return protocol().Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
+    return messages().Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
 
 /** An Analyze (or Remediate) request, encoded ahead of the call, e.g. while the pack starts (issue 5). */
@@ -161,22 +171,11 @@ function readPolicyConfig(config: any): PolicyConfig {
     return { enforcementLevel: PROTO_TO_LEVEL[config.getEnforcementlevel()], properties };
 }
 
-/** A gRPC callback that settles a promise, naming the method in the error. */
-function settle<T>(method: string, resolve: (resp: T) => void, reject: (err: Error) => void) {
-    return (err: grpc.ServiceError | null, resp: T) => {
-        if (err) {
-            reject(new Error(`policy pack ${method} failed: ${err.details || err.message}`));
-        } else {
-            resolve(resp);
-        }
-    };
-}
-
 /** A running policy pack and a client connected to it. Always `close()` it. */
 export class PolicyPackProcess {
     private constructor(
         private readonly child: ChildProcess,
-        private readonly client: any,
+        private readonly client: UnaryGrpcClient,
         /** Everything the pack printed besides its port (its console and pulumi.log output, errors), as it comes. */
         readonly output: string[],
     ) {}
@@ -212,7 +211,7 @@ export class PolicyPackProcess {
             cwd: dir, env, stdio: ["ignore", "pipe", "pipe"],
         });
         // Loaded now, while the pack starts, rather than once it answers.
-        protocol();
+        messages();
         const output: string[] = [];
         child.stderr!.setEncoding("utf8").on("data", (chunk: string) => output.push(chunk));
 
@@ -243,11 +242,7 @@ export class PolicyPackProcess {
             child.once("error", (err) => first && fail(err.message));
         });
 
-        const { analyzerRpc, grpc } = protocol();
-        const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
-            "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-            "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-        });
+        const client = new UnaryGrpcClient(`127.0.0.1:${port}`);
         const pack = new PolicyPackProcess(child, client, output);
         try {
             await pack.configureStack(context);
@@ -258,20 +253,22 @@ export class PolicyPackProcess {
         return pack;
     }
 
-    private call<T>(method: string, request: any): Promise<T> {
-        return new Promise((resolve, reject) => this.client[method](request, settle(method, resolve, reject)));
-    }
-
-    /** A call whose request is already encoded (./analyzer-wire.ts); the response is decoded as usual. */
-    private callEncoded<T>(method: "analyze" | "analyzeStack" | "remediate", request: Buffer): Promise<T> {
-        const definition = protocol().analyzerRpc.AnalyzerService[method];
-        return new Promise((resolve, reject) => this.client.makeUnaryRequest(
-            definition.path, (bytes: Buffer) => bytes, definition.responseDeserialize, request, settle(method, resolve, reject)));
+    /** Calls `method` with an encoded request; resolves to the decoded response (undefined for an Empty one). */
+    private async call(method: Method, request: Uint8Array): Promise<any> {
+        let response: Buffer;
+        try {
+            response = await this.client.call(METHODS[method].path, request);
+        } catch (err) {
+            const why = err instanceof GrpcStatusError ? err.details || `gRPC status ${err.code}` : (err as Error).message;
+            throw new Error(`policy pack ${method} failed: ${why}`);
+        }
+        const type = METHODS[method].response;
+        return type && messages().analyzerProto[type].deserializeBinary(response);
     }
 
     /** The engine sends the stack's identity first; the Node server keeps the tags for `args.stackTags`. */
     private async configureStack(context: PackStackContext): Promise<void> {
-        const req = new (protocol().analyzerProto.AnalyzerStackConfigureRequest)();
+        const req = new (messages().analyzerProto.AnalyzerStackConfigureRequest)();
         req.setStack(context.stack);
         req.setProject(context.project);
         req.setOrganization(context.organization);
@@ -283,11 +280,11 @@ export class PolicyPackProcess {
         for (const [k, v] of Object.entries(context.tags)) {
             req.getTagsMap().set(k, v);
         }
-        await this.call("configureStack", req);
+        await this.call("configureStack", req.serializeBinary());
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
-        const resp: any = await this.call("getAnalyzerInfo", new (protocol().Empty)());
+        const resp = await this.call("getAnalyzerInfo", new Uint8Array());
         const initialConfig: Record<string, PolicyConfig> = {};
         resp.getInitialconfigMap().forEach((config: any, name: string) => {
             initialConfig[name] = readPolicyConfig(config);
@@ -312,7 +309,7 @@ export class PolicyPackProcess {
     }
 
     async configure(config: Record<string, PolicyConfig>): Promise<void> {
-        const { analyzerProto } = protocol();
+        const { analyzerProto } = messages();
         const req = new analyzerProto.ConfigureAnalyzerRequest();
         for (const [name, c] of Object.entries(config)) {
             const pc = new analyzerProto.PolicyConfig();
@@ -320,11 +317,11 @@ export class PolicyPackProcess {
             pc.setProperties(toStruct(c.properties ?? {}));
             req.getPolicyconfigMap().set(name, pc);
         }
-        await this.call("configure", req);
+        await this.call("configure", req.serializeBinary());
     }
 
     async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
-        const resp: any = await this.callEncoded("remediate", encodeAnalyzeRequest(resource));
+        const resp = await this.call("remediate", encodeAnalyzeRequest(resource));
         return resp.getRemediationsList().map((r: any) => ({
             policyName: r.getPolicyname(),
             properties: r.getProperties()?.toJavaScript(),
@@ -333,11 +330,11 @@ export class PolicyPackProcess {
     }
 
     async analyze(request: PreparedAnalyze): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.callEncoded("analyze", request.analyzeRequest));
+        return readDiagnostics(await this.call("analyze", request.analyzeRequest));
     }
 
     async analyzeStack(request: PreparedAnalyzeStack): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.callEncoded("analyzeStack", request.analyzeStackRequest));
+        return readDiagnostics(await this.call("analyzeStack", request.analyzeStackRequest));
     }
 
     /** Disconnects and stops the pack process this object started. */
