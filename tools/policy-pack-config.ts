@@ -9,7 +9,7 @@
  * - Configure is skipped when the result is empty, and refused for an entry without a valid level
  *   (analyzer_plugin.go Configure), which is what a property-only entry for a policy the pack lacks ends up as.
  */
-import Ajv from "ajv";
+import type AjvClass from "ajv";
 import { UsageError } from "./command-line";
 import { AnalyzerInfo, ENFORCEMENT_LEVELS, EnforcementLevel, PolicyConfig } from "./analyzer-client";
 
@@ -114,6 +114,9 @@ export function reconcilePolicyPackConfig(
         }
     }
 
+    // Required here rather than on import: plan imports this module before it spawns the pack (issue 5).
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const Ajv: typeof AjvClass = require("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });
     const errors: string[] = [];
     for (const policy of info.policies) {
