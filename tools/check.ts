@@ -8,11 +8,11 @@
  */
 import * as path from "path";
 import { PolicyPackProcess } from "./analyzer-client";
-import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
-import { PROJECT_LOCATIONS, readPolicyPackConfigFlag } from "./plan";
+import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand } from "./command-line";
+import { PROJECT_LOCATIONS } from "./plan";
 import { rootStackUrn } from "./policy-evaluation";
 import { parseUrn } from "./stack-export";
-import { gateStack } from "./stack-gate";
+import { gateStack, readGateFlags } from "./stack-gate";
 import { readStateFile } from "./state-files";
 
 const FLAGS = { valued: ["policy-pack-config"], boolean: ["json", "verbose"] } as const;
@@ -23,7 +23,7 @@ export function check(argv: readonly string[], io: CommandIO = processIO, packDi
         if (flags.positionals.length !== 1) {
             throw new UsageError(`check takes exactly one FILE (a stack export or \`pulumi preview --json\` output), got ${flags.positionals.length}`);
         }
-        const policyPackConfig = readPolicyPackConfigFlag(singleValue(flags, "policy-pack-config"));
+        const gateFlags = readGateFlags(flags);
         const file = path.resolve(flags.positionals[0]);
         const { stack, resources } = readStateFile(file);
         const { project } = parseUrn(rootStackUrn(resources));
@@ -37,15 +37,7 @@ export function check(argv: readonly string[], io: CommandIO = processIO, packDi
             secretKeys: [],
             tags: { "pulumi:project": project },
         });
-        return gateStack(resources, {
-            title: `Check of ${flags.positionals[0]}`,
-            stack,
-            pack,
-            policyPackConfig,
-            json: flags.switches.has("json"),
-            verbose: flags.switches.has("verbose"),
-            io,
-        });
+        return gateStack(resources, { title: `Check of ${flags.positionals[0]}`, stack, pack, io, ...gateFlags });
     });
 }
 

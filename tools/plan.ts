@@ -13,10 +13,9 @@ import * as path from "path";
 import { PackStackContext, PolicyPackProcess } from "./analyzer-client";
 import { CommandIO, ExitCode, UsageError, parseFlags, processIO, runCommand, singleValue } from "./command-line";
 import { closeWhenStarted } from "./policy-evaluation";
-import { parsePolicyPackConfig } from "./policy-pack-config";
 import { loadStackConfig, readProject, rejectUnknownKeys } from "./stack-config-files";
 import { toStackExport } from "./stack-export";
-import { gateStack } from "./stack-gate";
+import { gateStack, readGateFlags } from "./stack-gate";
 
 export const DEFAULT_STACK = "dev";
 
@@ -43,19 +42,6 @@ function knownConfigKeys(projectDir: string): readonly string[] {
     return keys;
 }
 
-export function readPolicyPackConfigFlag(file: string | undefined): ReturnType<typeof parsePolicyPackConfig> {
-    if (file === undefined) {
-        return {};
-    }
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (err) {
-        throw new UsageError(`cannot read --policy-pack-config ${file}: ${(err as Error).message}`);
-    }
-    return parsePolicyPackConfig(text, file);
-}
-
 export function plan(argv: readonly string[], io: CommandIO = processIO, locations: PlanLocations = PROJECT_LOCATIONS): Promise<ExitCode> {
     return runCommand(argv, io, async () => {
         const flags = parseFlags(argv, FLAGS);
@@ -67,7 +53,7 @@ export function plan(argv: readonly string[], io: CommandIO = processIO, locatio
         const project = readProject(projectDir);
         const config = loadStackConfig(project, stack, flags.values.get("config") ?? []);
         rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
-        const policyPackConfig = readPolicyPackConfigFlag(singleValue(flags, "policy-pack-config"));
+        const gateFlags = readGateFlags(flags);
 
         const context: PackStackContext = {
             organization: "",
@@ -104,15 +90,7 @@ export function plan(argv: readonly string[], io: CommandIO = processIO, locatio
             throw err;
         }
 
-        return gateStack(exported.deployment.resources, {
-            title: "Offline plan",
-            stack,
-            pack,
-            policyPackConfig,
-            json: flags.switches.has("json"),
-            verbose: flags.switches.has("verbose"),
-            io,
-        });
+        return gateStack(exported.deployment.resources, { title: "Offline plan", stack, pack, io, ...gateFlags });
     });
 }
 

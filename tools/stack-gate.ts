@@ -2,11 +2,12 @@
  * The part `plan` and `check` share once they hold a stack's resources: ask the policy pack as the CLI would,
  * predict the demo's connectivity, print the report, and pick the exit code (1 on any mandatory violation).
  */
-import { CommandIO, ExitCode } from "./command-line";
+import * as fs from "fs";
+import { CommandIO, ExitCode, ParsedFlags, UsageError, singleValue } from "./command-line";
 import { PolicyPackProcess } from "./analyzer-client";
 import { ConnectivityPrediction, MAX_PREDICTED_PAIRS, predictConnectivityWithin } from "./connectivity";
 import { evaluatePolicyPack } from "./policy-evaluation";
-import { PolicyConfigEntry } from "./policy-pack-config";
+import { PolicyConfigEntry, parsePolicyPackConfig } from "./policy-pack-config";
 import { stateToPlain } from "./property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report";
 import { ResourceV3, parseUrn } from "./stack-export";
@@ -20,6 +21,31 @@ export interface GateOptions {
     json: boolean;
     verbose: boolean;
     io: CommandIO;
+}
+
+/** What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--verbose`. */
+export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose">;
+
+/** Reads them; a config file that cannot be read or parsed is a usage error, raised before anything runs. */
+export function readGateFlags(flags: ParsedFlags): GateFlags {
+    return {
+        policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
+        json: flags.switches.has("json"),
+        verbose: flags.switches.has("verbose"),
+    };
+}
+
+function readPolicyPackConfigFile(file: string | undefined): Record<string, PolicyConfigEntry> {
+    if (file === undefined) {
+        return {};
+    }
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new UsageError(`cannot read --policy-pack-config ${file}: ${(err as Error).message}`);
+    }
+    return parsePolicyPackConfig(text, file);
 }
 
 /** The resources as the mesh model reads them: plain props (the stack's final state, as AnalyzeStack sees it). */
