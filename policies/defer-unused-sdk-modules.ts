@@ -71,6 +71,8 @@ function standIn(file: string): CachedModule {
             const module = load();
             return key === "default" && !module.__esModule ? module : module[key];
         },
+        set: (_target, key, value) => Reflect.set(load(), key, value),
+        deleteProperty: (_target, key) => Reflect.deleteProperty(load(), key),
         has: (_target, key) => key in load(),
         ownKeys: () => Reflect.ownKeys(load()),
         getOwnPropertyDescriptor: (_target, key) => {

@@ -40,10 +40,13 @@ describe("defer-unused-sdk-modules", () => {
                 arborist: typeof require("@npmcli/arborist").Arborist,
                 typescript: typeof require("@pulumi/pulumi/typescript-shim").createSourceFile,
             };
-            console.log(JSON.stringify({ deferred: DEFERRED_HERE.length, before, used, after: report() }));`);
+            pulumi.automation.setThroughStandIn = "reached";
+            const written = require("@pulumi/pulumi/automation").setThroughStandIn;
+            console.log(JSON.stringify({ deferred: DEFERRED_HERE.length, before, used, written, after: report() }));`);
         assert.strictEqual(result.deferred, 4);
         assert.deepStrictEqual(result.before, { automation: false, arborist: false, normalize: false, typescript: false });
         assert.deepStrictEqual(result.used, { automation: "function", arborist: "function", typescript: "function" });
+        assert.strictEqual(result.written, "reached", "a property set through the stand-in is set on the real module");
         assert.deepStrictEqual(result.after, { automation: true, arborist: true, normalize: false, typescript: true });
     });
 
