@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    buildIstioValues, ISTIO_CHART_REPO, ISTIO_CHARTS, ISTIO_NAMESPACE, istiodHostNetworkPatch, IstioSettings,
+    ambientHostProbesPolicy, buildIstioValues, ISTIO_CHART_REPO, ISTIO_CHARTS, ISTIO_NAMESPACE, istiodHostNetworkPatch, IstioSettings,
     meshPeerAuthentication, resolveIstioSettings,
 } from "./istio-values";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
@@ -33,6 +33,13 @@ export interface IstioReleaseArgs {
     ciliumDatapath?: CiliumDatapath;
     /** Mode of the mesh-wide PeerAuthentication `istio-system/default`: STRICT or PERMISSIVE. Default "STRICT". */
     meshMtlsMode?: MtlsMode;
+    /**
+     * In ambient mode, install Istio's `allow-ambient-hostprobes` CiliumClusterwideNetworkPolicy, which admits the
+     * kubelet probes ambient sends from 169.254.7.127 into every pod, so that a default-deny Cilium or Kubernetes
+     * policy does not fail ambient pods' health probes. It puts no pod in default deny itself. Ignored in sidecar
+     * mode. Default true.
+     */
+    ambientHostProbes?: boolean;
     /** Extra Helm values per chart, merged last. Default none. */
     extraValues?: IstioExtraValuesArgs;
 }
@@ -52,6 +59,11 @@ export class IstioRelease extends pulumi.ComponentResource {
     public readonly ztunnel?: k8s.helm.v3.Release;
     /** istiod moved to the host network; only when ciliumDatapath is overlay. */
     public readonly istiodHostNetwork?: k8s.apps.v1.DeploymentPatch;
+    /**
+     * `allow-ambient-hostprobes`, the CiliumClusterwideNetworkPolicy admitting ambient's health probes; only in
+     * ambient mode with ambientHostProbes on. (A name, not the CustomResource, for the reason below.)
+     */
+    public readonly ambientHostProbesPolicy?: pulumi.Output<string>;
     /**
      * `istio-system/default`, the mesh-wide PeerAuthentication, as namespace/name; resolves once it exists. (A
      * string, not the CustomResource: schema inference cannot describe a CustomResource, which has no fixed type.)
@@ -85,6 +97,14 @@ export class IstioRelease extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] });
         this.meshPeerAuthentication = pulumi.interpolate`${peerAuthentication.metadata.namespace}/${peerAuthentication.metadata.name}`;
 
+        // Cilium registers its policy CRDs when it starts, which the first chart waits for through opts.dependsOn;
+        // after ztunnel, so that the probes it admits are the ones ambient now sends.
+        if (settings.ambientHostProbes) {
+            const policy = new k8s.apiextensions.CustomResource(`${name}-ambient-host-probes`, ambientHostProbesPolicy(),
+                { parent: this, dependsOn: [this.ztunnel ?? this.cni] });
+            this.ambientHostProbesPolicy = policy.metadata.name;
+        }
+
         this.registerOutputs({
             base: this.base,
             istiod: this.istiod,
@@ -92,6 +112,7 @@ export class IstioRelease extends pulumi.ComponentResource {
             ztunnel: this.ztunnel,
             istiodHostNetwork: this.istiodHostNetwork,
             meshPeerAuthentication: this.meshPeerAuthentication,
+            ambientHostProbesPolicy: this.ambientHostProbesPolicy,
         });
     }
 

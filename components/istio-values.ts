@@ -13,7 +13,7 @@
  */
 import type { IstioExtraValuesArgs, IstioReleaseArgs } from "./IstioRelease";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
-import { InputError, oneOf } from "./validation";
+import { InputError, bool, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
 
@@ -23,6 +23,7 @@ export const ISTIO_RELEASE_DEFAULTS = {
     mode: IstioMode.Sidecar,
     ciliumDatapath: CiliumDatapath.Eni,
     meshMtlsMode: MtlsMode.Strict,
+    ambientHostProbes: true,
 } as const;
 
 /** Helm repository of the Istio charts (cilium-istio-facts.md §4.1). */
@@ -50,6 +51,8 @@ export interface IstioSettings {
     meshMtlsMode: MtlsMode;
     /** True when the API server cannot reach pod IPs, so istiod's webhooks must listen on the node (F7). */
     istiodHostNetwork: boolean;
+    /** True when the `allow-ambient-hostprobes` CiliumClusterwideNetworkPolicy is installed (ambient mode only). */
+    ambientHostProbes: boolean;
     extraValues: IstioExtraValuesArgs;
 }
 
@@ -99,6 +102,9 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     // (`ingressController.hostNetwork`, off by default, shared listener port 8080 in the 1.16+ charts); CiliumRelease
     // does not turn it on.
 
+    const ambientHostProbes = bool("IstioRelease.ambientHostProbes", args.ambientHostProbes ?? ISTIO_RELEASE_DEFAULTS.ambientHostProbes)
+        && mode === IstioMode.Ambient;
+
     const extraValues = args.extraValues ?? {};
     for (const chart of Object.keys(extraValues)) {
         oneOf("IstioRelease.extraValues", chart, EXTRA_VALUE_CHARTS);
@@ -107,7 +113,7 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         throw new InputError("IstioRelease.extraValues.ztunnel", extraValues.ztunnel, "only in ambient mode (sidecar mode installs no ztunnel)");
     }
     const chartVersion = version.text.replace(/^v/, "");
-    return { version, chartVersion, mode, ciliumDatapath, meshMtlsMode, istiodHostNetwork, extraValues };
+    return { version, chartVersion, mode, ciliumDatapath, meshMtlsMode, istiodHostNetwork, ambientHostProbes, extraValues };
 }
 
 /** True for charts that read istiod's and istio-cni's settings at the top level (Istio 1.24+, facts §4.2). */
@@ -222,5 +228,30 @@ export function meshPeerAuthentication(mode: MtlsMode): { apiVersion: string; ki
         kind: "PeerAuthentication",
         metadata: { name: "default", namespace: ISTIO_NAMESPACE },
         spec: { mtls: { mode } },
+    };
+}
+
+/** Name of the CiliumClusterwideNetworkPolicy that admits ambient's health probes. */
+export const AMBIENT_HOST_PROBES_POLICY = "allow-ambient-hostprobes";
+
+/**
+ * Istio's recommended policy for ambient on Cilium (failure-modes.md F3; cilium-istio-facts.md, ambient platform
+ * prerequisites; istio.io docs/ambient/install/platform-prerequisites, Cilium; istio/istio#49277). Ambient SNATs the
+ * kubelet's health probes to the link-local 169.254.7.127, which Cilium does not exempt as it exempts the host, so
+ * once any Cilium or Kubernetes policy puts an ambient pod in default deny its probes fail. This admits that address
+ * into every endpoint; `enableDefaultDeny` false keeps the policy itself from putting any endpoint in default deny.
+ * Istio's docs call it unnecessary while no default-deny policy exists: then it changes nothing.
+ */
+export function ambientHostProbesPolicy(): { apiVersion: string; kind: string; metadata: HelmValues; spec: HelmValues } {
+    return {
+        apiVersion: "cilium.io/v2",
+        kind: "CiliumClusterwideNetworkPolicy",
+        metadata: { name: AMBIENT_HOST_PROBES_POLICY },
+        spec: {
+            description: "Allows SNAT-ed kubelet health check probes into ambient pods",
+            enableDefaultDeny: { egress: false, ingress: false },
+            endpointSelector: {},
+            ingress: [{ fromCIDR: ["169.254.7.127/32"] }],
+        },
     };
 }

@@ -9,6 +9,7 @@ import { one, ofType, providerUrn } from "./registrations";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const PATCH = "kubernetes:apps/v1:DeploymentPatch";
 const PEER_AUTHN = "kubernetes:security.istio.io/v1:PeerAuthentication";
+const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
 const COMPONENT = "eks-cilium-istio:index:IstioRelease";
 
 interface Installed {
@@ -53,6 +54,8 @@ describe("IstioRelease", () => {
                 assert.strictEqual(r.parent, component.urn);
             }
             assert.strictEqual(ofType(registrations, PATCH).length, 0);
+            assert.strictEqual(ofType(registrations, CCNP).length, 0, "the ambient probe policy is for ambient only");
+            assert.strictEqual(installed.istio.ambientHostProbesPolicy, undefined);
         });
 
         it("installs chart 1.30.3 of every chart from the Istio repository into istio-system, with the docs' release names", () => {
@@ -124,6 +127,28 @@ describe("IstioRelease", () => {
         it("takes the PeerAuthentication mode from meshMtlsMode", () => {
             const pa = one(installed.recorder.registrations, PEER_AUTHN, "istio-mesh-peer-authentication");
             assert.deepStrictEqual(pa.inputs.spec, { mtls: { mode: "PERMISSIVE" } });
+        });
+
+        it("admits ambient's SNAT-ed health probes with Istio's allow-ambient-hostprobes policy, after ztunnel", async () => {
+            const { registrations } = installed.recorder;
+            const policy = one(registrations, CCNP, "istio-ambient-host-probes");
+            assert.deepStrictEqual(policy.inputs.metadata, { name: "allow-ambient-hostprobes" });
+            assert.deepStrictEqual(policy.inputs.spec, {
+                description: "Allows SNAT-ed kubelet health check probes into ambient pods",
+                enableDefaultDeny: { egress: false, ingress: false },
+                endpointSelector: {},
+                ingress: [{ fromCIDR: ["169.254.7.127/32"] }],
+            });
+            assert.deepStrictEqual(policy.dependencies, [one(registrations, RELEASE, "istio-ztunnel").urn]);
+            assert.strictEqual(policy.parent, one(registrations, COMPONENT, "istio").urn);
+            const name = await new Promise<string>((resolve) => installed.istio.ambientHostProbesPolicy!.apply(resolve));
+            assert.strictEqual(name, "allow-ambient-hostprobes");
+        });
+
+        it("leaves the probe policy out when ambientHostProbes is false", async () => {
+            const without = await install({ mode: "ambient", ambientHostProbes: false });
+            assert.strictEqual(ofType(without.recorder.registrations, CCNP).length, 0);
+            assert.strictEqual(without.istio.ambientHostProbesPolicy, undefined);
         });
     });
 
@@ -220,6 +245,7 @@ describe("IstioRelease", () => {
             expectInputError({ mode: "hybrid" as never }, "IstioRelease.mode", "sidecar, ambient");
             expectInputError({ ciliumDatapath: "calico" as never }, "IstioRelease.ciliumDatapath", "eni, chaining, overlay");
             expectInputError({ meshMtlsMode: "DISABLE" as never }, "IstioRelease.meshMtlsMode", "STRICT, PERMISSIVE");
+            expectInputError({ mode: "ambient", ambientHostProbes: "yes" as never }, "IstioRelease.ambientHostProbes", "true or false");
         });
 
         it("rejects a malformed version", () => {

@@ -30,9 +30,9 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
         optionalOutputs: [],
     },
     IstioRelease: {
-        inputs: ["version", "mode", "ciliumDatapath", "meshMtlsMode", "extraValues"],
-        outputs: ["base", "istiod", "cni", "ztunnel", "istiodHostNetwork", "meshPeerAuthentication"],
-        optionalOutputs: ["istiodHostNetwork", "ztunnel"],
+        inputs: ["version", "mode", "ciliumDatapath", "meshMtlsMode", "ambientHostProbes", "extraValues"],
+        outputs: ["base", "istiod", "cni", "ztunnel", "istiodHostNetwork", "ambientHostProbesPolicy", "meshPeerAuthentication"],
+        optionalOutputs: ["ambientHostProbesPolicy", "istiodHostNetwork", "ztunnel"],
     },
     NamespaceDemo: {
         inputs: ["istioMode", "stage", "mtlsFix"],

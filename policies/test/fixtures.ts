@@ -2,6 +2,7 @@
  * Small builders for the resources the rules read, shaped as the engine shows them (type tokens of
  * @pulumi/kubernetes, @pulumi/eks and @pulumi/aws; props as the resources' inputs).
  */
+import { ambientHostProbesPolicy } from "../../components/istio-values";
 import { FixtureResource } from "./harness";
 
 export const EKS_HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
@@ -198,17 +199,16 @@ export function l7Spec(): Record<string, any> {
     return spec;
 }
 
-/** The CiliumClusterwideNetworkPolicy of the Istio ambient prerequisites (F3). */
+/**
+ * The CiliumClusterwideNetworkPolicy of the Istio ambient prerequisites (F3), as IstioRelease installs it in ambient
+ * mode; without `enableDefaultDeny`, the older docs' version.
+ */
 export function probeAllowPolicy(enableDefaultDeny = true): FixtureResource {
-    const spec: Record<string, any> = {
-        description: "Allows SNAT-ed kubelet health check probes into ambient pods",
-        endpointSelector: {},
-        ingress: [{ fromCIDR: ["169.254.7.127/32"] }],
-    };
-    if (enableDefaultDeny) {
-        spec.enableDefaultDeny = { egress: false, ingress: false };
+    const { metadata, spec } = ambientHostProbesPolicy();
+    if (!enableDefaultDeny) {
+        delete spec.enableDefaultDeny;
     }
-    return ccnp("allow-ambient-hostprobes", spec);
+    return ccnp(metadata.name, spec);
 }
 
 interface PeerAuthenticationOptions {
