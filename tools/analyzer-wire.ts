@@ -14,6 +14,9 @@ import type { AnalyzerResource, AnalyzerStackResource } from "./analyzer-client"
 const VARINT = 0;
 const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
+// The fields of a map entry (a map<K, V> is a repeated message { K key = 1; V value = 2; }).
+const MAP_KEY = 1;
+const MAP_VALUE = 2;
 
 /** Appends fields to one growing buffer. A nested message's length is written in front of it once it is known. */
 class ProtoWriter {
@@ -91,6 +94,17 @@ class ProtoWriter {
         this.pos += length;
     }
 
+    /**
+     * One entry of a map field with message values, as jspb.Map writes it: the key and the value always, even when
+     * empty. jspb writes the entries in sorted key order; so must the caller.
+     */
+    mapEntry(field: number, key: string, value: () => void): void {
+        this.message(field, () => {
+            this.string(MAP_KEY, key, true);
+            this.message(MAP_VALUE, value);
+        });
+    }
+
     /** Empties the writer (also after a message that failed half-way). */
     begin(): this {
         this.pos = 0;
@@ -121,8 +135,6 @@ const STRUCT_VALUE = 5;
 const LIST_VALUE = 6;
 const STRUCT_FIELDS = 1;
 const LIST_VALUES = 1;
-const MAP_KEY = 1;
-const MAP_VALUE = 2;
 
 /**
  * What JSON.stringify would make of a value inside an object (undefined: the key is dropped) or an array (undefined:
@@ -174,10 +186,7 @@ function writeStruct(w: ProtoWriter, object: Record<string, unknown>): void {
         if (value === undefined) {
             continue;
         }
-        w.message(STRUCT_FIELDS, () => {
-            w.string(MAP_KEY, key, true);
-            w.message(MAP_VALUE, () => writeValue(w, value));
-        });
+        w.mapEntry(STRUCT_FIELDS, key, () => writeValue(w, value));
     }
 }
 
@@ -232,10 +241,7 @@ export function encodeAnalyzeStackRequest(resources: readonly AnalyzerStackResou
                 for (const key of Object.keys(resource.propertyDependencies).sort()) {
                     const urns = resource.propertyDependencies[key];
                     if (urns.length > 0) {
-                        w.message(RESOURCE_PROPERTY_DEPENDENCIES, () => {
-                            w.string(MAP_KEY, key, true);
-                            w.message(MAP_VALUE, () => w.strings(PROPERTY_DEPENDENCIES_URNS, urns));
-                        });
+                        w.mapEntry(RESOURCE_PROPERTY_DEPENDENCIES, key, () => w.strings(PROPERTY_DEPENDENCIES_URNS, urns));
                     }
                 }
             });
