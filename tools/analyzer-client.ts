@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzer-wire";
-import { GrpcStatusError, UnaryGrpcClient } from "./grpc-unary";
+import { UnaryGrpcClient } from "./grpc-unary";
 
 /**
  * The generated Analyzer messages (google-protobuf), loaded on first use rather than on import: a command imports
@@ -259,8 +259,8 @@ export class PolicyPackProcess {
         try {
             response = await this.client.call(METHODS[method].path, request);
         } catch (err) {
-            const why = err instanceof GrpcStatusError ? err.details || `gRPC status ${err.code}` : (err as Error).message;
-            throw new Error(`policy pack ${method} failed: ${why}`);
+            // A GrpcStatusError's message is the status message the pack sent.
+            throw new Error(`policy pack ${method} failed: ${(err as Error).message}`);
         }
         const type = METHODS[method].response;
         return type && messages().analyzerProto[type].deserializeBinary(response);
