@@ -1,6 +1,6 @@
 /**
- * The npm package as a consumer gets it (issue 6): what `npm pack` puts in the tarball, and the tarball installed
- * offline (from the npm cache `npm ci` filled) into a fresh TypeScript project, examples/typescript, whose strict
+ * The npm package as a consumer gets it: what `npm pack` puts in the tarball, and the tarball installed into a fresh
+ * TypeScript project, examples/typescript, whose strict
  * program using all four components compiles and runs on the mock runtime. The installed package is also started as
  * a component package by Pulumi's own plugin host and asked for its schema over gRPC, as `pulumi package add` would.
  *
@@ -143,7 +143,10 @@ describe("npm package", function () {
         }
         const tarball = path.join(workDir, packed.filename);
         fs.writeFileSync(path.join(consumerDir, "package.json"), JSON.stringify(consumerPackageJson(tarball), null, 2));
-        mustRun("npm", ["install", "--offline", "--no-audit", "--no-fund"], consumerDir);
+        // --prefer-offline, not --offline: `npm ci` caches the tarballs it installs but not the registry metadata an
+        // install resolves ranges with, so on a machine whose npm cache began empty --offline fails (ENOTCACHED).
+        // Metadata comes from the registry; tarballs the cache already holds are not downloaded again.
+        mustRun("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], consumerDir);
         installedDir = path.join(consumerDir, "node_modules", "eks-cilium-istio");
 
         // Started first: its schema inference runs while the project compiles and runs.
@@ -217,7 +220,7 @@ describe("npm package", function () {
         });
     });
 
-    describe("in a fresh TypeScript project (examples/typescript), installed offline", () => {
+    describe("in a fresh TypeScript project (examples/typescript), installed from the tarball", () => {
         let registrations: Registration[];
         let outputs: { [name: string]: any };
         before(() => {
