@@ -82,7 +82,9 @@ export = async (): Promise<StackOutputs> => {
     const istio = new IstioRelease("istio", args.istio, { provider, dependsOn: [cilium] });
     // The demo's namespaces need istiod's injection webhook (sidecar) or istio-cni and ztunnel (ambient) before
     // their pods start, and its CiliumNetworkPolicy needs Cilium's CRDs: it waits for Istio, which waited for Cilium.
-    const demo = config.demoEnabled ? new NamespaceDemo("demo", args.demo, { provider, dependsOn: [istio] }) : undefined;
+    const demo = config.demoEnabled
+        ? new NamespaceDemo("demo", args.demo, { provider, dependsOn: [istio] })
+        : undefined;
 
     return {
         clusterName: cluster.clusterName,

@@ -96,8 +96,11 @@ export function readStackConfig(get: (key: string) => string | undefined): Stack
     const tunnelProtocol = choice("tunnelProtocol", Object.values(TunnelProtocol));
     // An encapsulation only means something on the overlay; set anywhere else it would be silently ignored.
     if (tunnelProtocol !== undefined && ciliumDatapath !== CiliumDatapath.Overlay) {
-        throw new InputError(configKey("tunnelProtocol"), tunnelProtocol,
-            `unset unless ${configKey("ciliumDatapath")} is overlay (it is ${ciliumDatapath ?? "unset, i.e. eni"})`);
+        throw new InputError(
+            configKey("tunnelProtocol"),
+            tunnelProtocol,
+            `unset unless ${configKey("ciliumDatapath")} is overlay (it is ${ciliumDatapath ?? "unset, i.e. eni"})`,
+        );
     }
 
     const nodeInstanceType = raw("nodeInstanceType");
@@ -108,13 +111,25 @@ export function readStackConfig(get: (key: string) => string | undefined): Stack
     const nodeMinSize = optional("nodeMinSize", parseCount);
     const nodeMaxSize = optional("nodeMaxSize", parseCount);
     if (nodeMinSize !== undefined && nodeDesiredSize !== undefined && nodeDesiredSize < nodeMinSize) {
-        throw new InputError(configKey("nodeDesiredSize"), nodeDesiredSize, `at least ${configKey("nodeMinSize")} (${nodeMinSize})`);
+        throw new InputError(
+            configKey("nodeDesiredSize"),
+            nodeDesiredSize,
+            `at least ${configKey("nodeMinSize")} (${nodeMinSize})`,
+        );
     }
     if (nodeMaxSize !== undefined && nodeDesiredSize !== undefined && nodeDesiredSize > nodeMaxSize) {
-        throw new InputError(configKey("nodeDesiredSize"), nodeDesiredSize, `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`);
+        throw new InputError(
+            configKey("nodeDesiredSize"),
+            nodeDesiredSize,
+            `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`,
+        );
     }
     if (nodeMinSize !== undefined && nodeMaxSize !== undefined && nodeMinSize > nodeMaxSize) {
-        throw new InputError(configKey("nodeMinSize"), nodeMinSize, `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`);
+        throw new InputError(
+            configKey("nodeMinSize"),
+            nodeMinSize,
+            `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`,
+        );
     }
 
     return {

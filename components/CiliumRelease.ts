@@ -1,6 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_CHART, CILIUM_DEFAULTS, CiliumValuesInput } from "./cilium-values";
+import {
+    API_HOST_KNOWN_LATER,
+    buildCiliumValues,
+    CILIUM_CHART,
+    CILIUM_DEFAULTS,
+    CiliumValuesInput,
+} from "./cilium-values";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { HelmValues } from "./values-merge";
 
@@ -87,18 +93,22 @@ export class CiliumRelease extends pulumi.ComponentResource {
             : pulumi.output(host).apply((resolved) => buildCiliumValues({ ...args, k8sServiceHost: resolved }));
         const version = args.version ?? CILIUM_DEFAULTS.version;
 
-        this.release = new k8s.helm.v3.Release(name, {
-            name: CILIUM_CHART.releaseName,
-            chart: CILIUM_CHART.chart,
-            repositoryOpts: { repo: CILIUM_CHART.repo },
-            version,
-            namespace: CILIUM_CHART.namespace,
-            values,
-            // Helm waits for Cilium's pods, and on a new cluster the operator has no node until the node group, created
-            // at the same time, has booted (with eni/overlay the nodes only turn Ready once Cilium runs on them).
-            // Helm's default of 300 s is shorter than that; 20 minutes is in line with EKS's own node group waits.
-            timeout: 1200,
-        }, { parent: this });
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: CILIUM_CHART.releaseName,
+                chart: CILIUM_CHART.chart,
+                repositoryOpts: { repo: CILIUM_CHART.repo },
+                version,
+                namespace: CILIUM_CHART.namespace,
+                values,
+                // Helm waits for Cilium's pods, and on a new cluster the operator has no node until the node group, created
+                // at the same time, has booted (with eni/overlay the nodes only turn Ready once Cilium runs on them).
+                // Helm's default of 300 s is shorter than that; 20 minutes is in line with EKS's own node group waits.
+                timeout: 1200,
+            },
+            { parent: this },
+        );
 
         this.values = values;
         this.version = pulumi.output(version);

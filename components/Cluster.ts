@@ -3,7 +3,11 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CILIUM_AGENT_NOT_READY_TAINT, CILIUM_ENI_EC2_ACTIONS, endpointHost, NODE_METADATA_OPTIONS, resolveClusterSettings,
+    CILIUM_AGENT_NOT_READY_TAINT,
+    CILIUM_ENI_EC2_ACTIONS,
+    endpointHost,
+    NODE_METADATA_OPTIONS,
+    resolveClusterSettings,
 } from "./cluster-settings";
 import { CiliumDatapath } from "./types";
 
@@ -101,33 +105,37 @@ export class Cluster extends pulumi.ComponentResource {
         super("eks-cilium-istio:index:Cluster", name, args, opts);
 
         const chaining = settings.datapath === CiliumDatapath.Chaining;
-        this.eksCluster = new eks.Cluster(`${name}-eks`, {
-            version: settings.kubernetesVersion,
-            vpcId: args.vpcId,
-            publicSubnetIds: args.publicSubnetIds,
-            privateSubnetIds: args.privateSubnetIds,
-            endpointPublicAccess: settings.endpointPublicAccess,
-            endpointPrivateAccess: settings.endpointPrivateAccess,
-            publicAccessCidrs: settings.publicAccessCidrs,
-            encryptionConfigKeyArn: args.secretsKmsKeyArn,
-            tags: args.tags,
-            // Access entries: EKS itself then authorizes the managed node group's role (no aws-auth ConfigMap to
-            // keep in step), and CONFIG_MAP modes are deprecated in @pulumi/eks (pulumi-facts §1.2).
-            authenticationMode: eks.AuthenticationMode.Api,
-            createOidcProvider: true,
-            // The node group below is ours (a local child, visible to tests and policies); eks makes none.
-            skipDefaultNodeGroup: true,
-            // No extra security groups: managed nodes then carry the EKS-created cluster security group, which
-            // admits all traffic between control plane and nodes (Istio's webhook 15017, failure-modes F8; Cilium's
-            // VXLAN/Geneve and health ports). @pulumi/eks then reports that group as both group ids.
-            skipDefaultSecurityGroups: true,
-            bootstrapSelfManagedAddons: settings.addons.bootstrapSelfManagedAddons,
-            // useDefaultVpcCni: true stops @pulumi/eks creating its vpc-cni add-on (pulumi-facts §1.2).
-            useDefaultVpcCni: !settings.addons.vpcCni,
-            kubeProxyAddonOptions: { enabled: settings.addons.kubeProxy },
-            // CoreDNS is the local add-on below, ordered after the nodes.
-            corednsAddonOptions: { enabled: false },
-        }, { parent: this });
+        this.eksCluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                version: settings.kubernetesVersion,
+                vpcId: args.vpcId,
+                publicSubnetIds: args.publicSubnetIds,
+                privateSubnetIds: args.privateSubnetIds,
+                endpointPublicAccess: settings.endpointPublicAccess,
+                endpointPrivateAccess: settings.endpointPrivateAccess,
+                publicAccessCidrs: settings.publicAccessCidrs,
+                encryptionConfigKeyArn: args.secretsKmsKeyArn,
+                tags: args.tags,
+                // Access entries: EKS itself then authorizes the managed node group's role (no aws-auth ConfigMap to
+                // keep in step), and CONFIG_MAP modes are deprecated in @pulumi/eks (pulumi-facts §1.2).
+                authenticationMode: eks.AuthenticationMode.Api,
+                createOidcProvider: true,
+                // The node group below is ours (a local child, visible to tests and policies); eks makes none.
+                skipDefaultNodeGroup: true,
+                // No extra security groups: managed nodes then carry the EKS-created cluster security group, which
+                // admits all traffic between control plane and nodes (Istio's webhook 15017, failure-modes F8; Cilium's
+                // VXLAN/Geneve and health ports). @pulumi/eks then reports that group as both group ids.
+                skipDefaultSecurityGroups: true,
+                bootstrapSelfManagedAddons: settings.addons.bootstrapSelfManagedAddons,
+                // useDefaultVpcCni: true stops @pulumi/eks creating its vpc-cni add-on (pulumi-facts §1.2).
+                useDefaultVpcCni: !settings.addons.vpcCni,
+                kubeProxyAddonOptions: { enabled: settings.addons.kubeProxy },
+                // CoreDNS is the local add-on below, ordered after the nodes.
+                corednsAddonOptions: { enabled: false },
+            },
+            { parent: this },
+        );
 
         this.clusterName = this.eksCluster.eksCluster.apply((cluster) => cluster.name);
         this.endpointHost = this.eksCluster.core.apply((core) => endpointHost(core.endpoint));
@@ -137,13 +145,19 @@ export class Cluster extends pulumi.ComponentResource {
         this.clusterSecurityGroupId = this.eksCluster.clusterSecurityGroupId;
         this.nodeSecurityGroupId = this.eksCluster.nodeSecurityGroupId;
 
-        const nodeRole = new aws.iam.Role(`${name}-node`, {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags: args.tags,
-        }, { parent: this });
+        const nodeRole = new aws.iam.Role(
+            `${name}-node`,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+                    ],
+                }),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         // The node role policies of the EKS user guide (worker node, ECR pull) plus what the datapath's IPAM needs:
         // the VPC CNI's policy when it stays (chaining), Cilium's ENI privileges when Cilium allocates (eni).
         const managedPolicies: [string, string][] = [
@@ -153,56 +167,90 @@ export class Cluster extends pulumi.ComponentResource {
         if (chaining) {
             managedPolicies.push(["vpc-cni", aws.iam.ManagedPolicy.AmazonEKS_CNI_Policy]);
         }
-        const rolePolicies: pulumi.Resource[] = managedPolicies.map(([suffix, policyArn]) =>
-            new aws.iam.RolePolicyAttachment(`${name}-node-${suffix}`, { role: nodeRole.name, policyArn }, { parent: this }));
+        const rolePolicies: pulumi.Resource[] = managedPolicies.map(
+            ([suffix, policyArn]) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-node-${suffix}`,
+                    { role: nodeRole.name, policyArn },
+                    { parent: this },
+                ),
+        );
         if (settings.datapath === CiliumDatapath.Eni) {
-            rolePolicies.push(new aws.iam.RolePolicy(`${name}-node-cilium-eni`, {
-                role: nodeRole.name,
-                policy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: CILIUM_ENI_EC2_ACTIONS, Resource: "*" }],
-                }),
-            }, { parent: this }));
+            rolePolicies.push(
+                new aws.iam.RolePolicy(
+                    `${name}-node-cilium-eni`,
+                    {
+                        role: nodeRole.name,
+                        policy: JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [{ Effect: "Allow", Action: CILIUM_ENI_EC2_ACTIONS, Resource: "*" }],
+                        }),
+                    },
+                    { parent: this },
+                ),
+            );
         }
 
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
-            metadataOptions: { ...NODE_METADATA_OPTIONS },
-            // With a launch template EKS takes the disk size from it, not from the node group.
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: settings.nodes.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-            }],
-            updateDefaultVersion: true,
-            tags: args.tags,
-        }, { parent: this });
-
-        this.nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, {
-            clusterName: this.clusterName,
-            nodeRoleArn: nodeRole.arn,
-            // @pulumi/eks's core.subnetIds are all the cluster's subnets (the default VPC's when none were given).
-            subnetIds: args.privateSubnetIds ?? this.eksCluster.core.subnetIds,
-            instanceTypes: settings.nodes.instanceTypes,
-            scalingConfig: {
-                desiredSize: settings.nodes.desiredSize,
-                minSize: settings.nodes.minSize,
-                maxSize: settings.nodes.maxSize,
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            `${name}-nodes`,
+            {
+                metadataOptions: { ...NODE_METADATA_OPTIONS },
+                // With a launch template EKS takes the disk size from it, not from the node group.
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: {
+                            volumeSize: settings.nodes.diskSizeGiB,
+                            volumeType: "gp3",
+                            encrypted: "true",
+                            deleteOnTermination: "true",
+                        },
+                    },
+                ],
+                updateDefaultVersion: true,
+                tags: args.tags,
             },
-            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-            // In every datapath Cilium manages the pods: none may start before its agent runs on the node.
-            taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
-            tags: args.tags,
-        }, { parent: this, dependsOn: rolePolicies });
+            { parent: this },
+        );
+
+        this.nodeGroup = new aws.eks.NodeGroup(
+            `${name}-nodes`,
+            {
+                clusterName: this.clusterName,
+                nodeRoleArn: nodeRole.arn,
+                // @pulumi/eks's core.subnetIds are all the cluster's subnets (the default VPC's when none were given).
+                subnetIds: args.privateSubnetIds ?? this.eksCluster.core.subnetIds,
+                instanceTypes: settings.nodes.instanceTypes,
+                scalingConfig: {
+                    desiredSize: settings.nodes.desiredSize,
+                    minSize: settings.nodes.minSize,
+                    maxSize: settings.nodes.maxSize,
+                },
+                launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+                // In every datapath Cilium manages the pods: none may start before its agent runs on the node.
+                taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: rolePolicies },
+        );
 
         // CoreDNS as an EKS managed add-on. After the node group: its pods need a Ready, untainted node, and EKS
         // waits for the add-on to become ACTIVE.
-        new aws.eks.Addon(`${name}-coredns`, {
-            clusterName: this.clusterName,
-            addonName: "coredns",
-            tags: args.tags,
-        }, { parent: this, dependsOn: [this.nodeGroup] });
+        new aws.eks.Addon(
+            `${name}-coredns`,
+            {
+                clusterName: this.clusterName,
+                addonName: "coredns",
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [this.nodeGroup] },
+        );
 
         // Not the eks component's lazy `provider` mixin (pulumi/pulumi-eks#1466, #1826; pulumi-facts §1.4).
-        clusterProviders.set(this, new k8s.Provider(`${name}-k8s`, { kubeconfig: this.eksCluster.kubeconfigJson }, { parent: this }));
+        clusterProviders.set(
+            this,
+            new k8s.Provider(`${name}-k8s`, { kubeconfig: this.eksCluster.kubeconfigJson }, { parent: this }),
+        );
 
         this.registerOutputs({
             eksCluster: this.eksCluster,

@@ -6,8 +6,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    ambientHostProbesPolicy, buildIstioValues, ISTIO_CHART_REPO, ISTIO_CHARTS, ISTIO_NAMESPACE, istiodHostNetworkPatch, IstioSettings,
-    meshPeerAuthentication, resolveIstioSettings,
+    ambientHostProbesPolicy,
+    buildIstioValues,
+    ISTIO_CHART_REPO,
+    ISTIO_CHARTS,
+    ISTIO_NAMESPACE,
+    istiodHostNetworkPatch,
+    IstioSettings,
+    meshPeerAuthentication,
+    resolveIstioSettings,
 } from "./istio-values";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
 import { HelmValues } from "./values-merge";
@@ -86,22 +93,29 @@ export class IstioRelease extends pulumi.ComponentResource {
 
         if (settings.istiodHostNetwork) {
             const patch = istiodHostNetworkPatch();
-            this.istiodHostNetwork = new k8s.apps.v1.DeploymentPatch(`${name}-istiod-host-network`, patch,
-                { parent: this, dependsOn: [this.istiod] });
+            this.istiodHostNetwork = new k8s.apps.v1.DeploymentPatch(`${name}-istiod-host-network`, patch, {
+                parent: this,
+                dependsOn: [this.istiod],
+            });
         }
 
         // The PeerAuthentication CRD comes with base and is admitted by istiod's validation webhook, which the API
         // server can only reach on an overlay once istiod is on the host network.
-        const peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mesh-peer-authentication`,
+        const peerAuthentication = new k8s.apiextensions.CustomResource(
+            `${name}-mesh-peer-authentication`,
             meshPeerAuthentication(settings.meshMtlsMode),
-            { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] });
+            { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] },
+        );
         this.meshPeerAuthentication = pulumi.interpolate`${peerAuthentication.metadata.namespace}/${peerAuthentication.metadata.name}`;
 
         // Cilium registers its policy CRDs when it starts, which the first chart waits for through opts.dependsOn;
         // after ztunnel, so that the probes it admits are the ones ambient now sends.
         if (settings.ambientHostProbes) {
-            const policy = new k8s.apiextensions.CustomResource(`${name}-ambient-host-probes`, ambientHostProbesPolicy(),
-                { parent: this, dependsOn: [this.ztunnel ?? this.cni] });
+            const policy = new k8s.apiextensions.CustomResource(
+                `${name}-ambient-host-probes`,
+                ambientHostProbesPolicy(),
+                { parent: this, dependsOn: [this.ztunnel ?? this.cni] },
+            );
             this.ambientHostProbesPolicy = policy.metadata.name;
         }
 
@@ -116,18 +130,26 @@ export class IstioRelease extends pulumi.ComponentResource {
         });
     }
 
-    private release(name: string, chart: keyof typeof ISTIO_CHARTS, settings: IstioSettings, values: HelmValues,
+    private release(
+        name: string,
+        chart: keyof typeof ISTIO_CHARTS,
+        settings: IstioSettings,
+        values: HelmValues,
         dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined,
     ): k8s.helm.v3.Release {
-        return new k8s.helm.v3.Release(`${name}-${chart}`, {
-            name: ISTIO_CHARTS[chart].releaseName,
-            chart: ISTIO_CHARTS[chart].chart,
-            version: settings.chartVersion,
-            repositoryOpts: { repo: ISTIO_CHART_REPO },
-            namespace: ISTIO_NAMESPACE,
-            // `helm install istio-base ... --create-namespace`; the later charts go into the namespace it made.
-            createNamespace: chart === "base",
-            values,
-        }, { parent: this, dependsOn });
+        return new k8s.helm.v3.Release(
+            `${name}-${chart}`,
+            {
+                name: ISTIO_CHARTS[chart].releaseName,
+                chart: ISTIO_CHARTS[chart].chart,
+                version: settings.chartVersion,
+                repositoryOpts: { repo: ISTIO_CHART_REPO },
+                namespace: ISTIO_NAMESPACE,
+                // `helm install istio-base ... --create-namespace`; the later charts go into the namespace it made.
+                createNamespace: chart === "base",
+                values,
+            },
+            { parent: this, dependsOn },
+        );
     }
 }

@@ -5,8 +5,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    bluePeerAuthentication, ciliumNetworkPolicy, DEMO_NAMESPACES, DemoCheck, demoChecks, DemoNamespace, DemoObject,
-    httpbinDeployment, httpbinService, namespaceLabels, netshootDeployment, POLICY_NAMESPACE, resolveDemoSettings,
+    bluePeerAuthentication,
+    ciliumNetworkPolicy,
+    DEMO_NAMESPACES,
+    DemoCheck,
+    demoChecks,
+    DemoNamespace,
+    DemoObject,
+    httpbinDeployment,
+    httpbinService,
+    namespaceLabels,
+    netshootDeployment,
+    POLICY_NAMESPACE,
+    resolveDemoSettings,
     SERVER_NAMESPACES,
 } from "./demo-objects";
 import { DemoStage, IstioMode } from "./types";
@@ -40,28 +51,42 @@ export class NamespaceDemo extends pulumi.ComponentResource {
 
         this.namespaces = {};
         for (const ns of DEMO_NAMESPACES) {
-            this.namespaces[ns] = new k8s.core.v1.Namespace(`${name}-${ns}`,
+            this.namespaces[ns] = new k8s.core.v1.Namespace(
+                `${name}-${ns}`,
                 { metadata: { name: ns, labels: namespaceLabels(ns, settings) } },
-                { parent: this, dependsOn: opts?.dependsOn });
+                { parent: this, dependsOn: opts?.dependsOn },
+            );
         }
 
         for (const ns of SERVER_NAMESPACES) {
-            new k8s.core.v1.Service(`${name}-${ns}-httpbin-service`, this.inNamespace(ns, httpbinService(ns)), { parent: this });
-            new k8s.apps.v1.Deployment(`${name}-${ns}-httpbin`, this.inNamespace(ns, httpbinDeployment(ns)), { parent: this });
+            new k8s.core.v1.Service(`${name}-${ns}-httpbin-service`, this.inNamespace(ns, httpbinService(ns)), {
+                parent: this,
+            });
+            new k8s.apps.v1.Deployment(`${name}-${ns}-httpbin`, this.inNamespace(ns, httpbinDeployment(ns)), {
+                parent: this,
+            });
         }
         for (const ns of DEMO_NAMESPACES) {
-            new k8s.apps.v1.Deployment(`${name}-${ns}-netshoot`, this.inNamespace(ns, netshootDeployment(ns)), { parent: this });
+            new k8s.apps.v1.Deployment(`${name}-${ns}-netshoot`, this.inNamespace(ns, netshootDeployment(ns)), {
+                parent: this,
+            });
         }
 
         const policy = ciliumNetworkPolicy(settings);
         if (policy) {
-            new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-cilium-policy`,
-                this.inNamespace(POLICY_NAMESPACE, policy), { parent: this });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${POLICY_NAMESPACE}-cilium-policy`,
+                this.inNamespace(POLICY_NAMESPACE, policy),
+                { parent: this },
+            );
         }
         const peerAuthentication = bluePeerAuthentication(settings);
         if (peerAuthentication) {
-            new k8s.apiextensions.CustomResource(`${name}-${POLICY_NAMESPACE}-peer-authentication`,
-                this.inNamespace(POLICY_NAMESPACE, peerAuthentication), { parent: this });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${POLICY_NAMESPACE}-peer-authentication`,
+                this.inNamespace(POLICY_NAMESPACE, peerAuthentication),
+                { parent: this },
+            );
         }
 
         this.checks = pulumi.output(demoChecks());

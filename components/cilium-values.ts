@@ -74,9 +74,13 @@ export function resolveCiliumChartVersion(value: unknown): CiliumChartVersion {
     const parsed = parseVersion("CiliumRelease.version", value);
     const carried = CARRIED_CHARTS[`${parsed.major}.${parsed.minor}`];
     if (carried === undefined || !/^\d+\.\d+\.\d+$/.test(parsed.text)) {
-        throw new InputError("CiliumRelease.version", value,
+        throw new InputError(
+            "CiliumRelease.version",
+            value,
             `a released chart version of a minor this project carries chart data for: ${Object.keys(CARRIED_CHARTS)
-                .map((minor) => `${minor}.x`).join(", ")} (data from ${Object.values(CARRIED_CHARTS).join(", ")})`);
+                .map((minor) => `${minor}.x`)
+                .join(", ")} (data from ${Object.values(CARRIED_CHARTS).join(", ")})`,
+        );
     }
     return {
         version: parsed.text,
@@ -127,15 +131,19 @@ const BECAUSE = {
     eni: "the eni datapath (Cilium's EKS ENI install, cilium-istio-facts §3.3)",
     chaining: "the chaining datapath (Cilium's aws-cni chaining install, cilium-istio-facts §3.3)",
     overlay: "the overlay datapath (Cilium's EKS overlay install, cilium-istio-facts §3.3)",
-    noKubeProxy: "this datapath runs without kube-proxy, so Cilium must replace it and reach the API server directly " +
+    noKubeProxy:
+        "this datapath runs without kube-proxy, so Cilium must replace it and reach the API server directly " +
         "(cilium-istio-facts §2.4; failure-modes F9)",
-    keepsKubeProxy: "the chaining datapath keeps the kube-proxy add-on, and kube-proxy replacement must not run beside " +
+    keepsKubeProxy:
+        "the chaining datapath keeps the kube-proxy add-on, and kube-proxy replacement must not run beside " +
         "it (failure-modes F9)",
     socketLb: "Istio: socket load balancing in pod namespaces bypasses sidecar/ztunnel redirection (failure-modes F1)",
-    cniExclusive: "Istio: istio-cni chains its plugin into Cilium's CNI config, which an exclusive Cilium removes " +
+    cniExclusive:
+        "Istio: istio-cni chains its plugin into Cilium's CNI config, which an exclusive Cilium removes " +
         "(failure-modes F2)",
     ambientMasquerade: "Istio ambient: BPF masquerading breaks ambient health probes (failure-modes F5)",
-    ambientHostRouting: "Istio ambient: BPF host routing drops the replies to ambient's probe SNAT address; legacy " +
+    ambientHostRouting:
+        "Istio ambient: BPF host routing drops the replies to ambient's probe SNAT address; legacy " +
         "host routing is the fix with most evidence (failure-modes F5)",
     gatewayApi: "Cilium's Gateway API needs the L7 proxy (docs.cilium.io, Gateway API Support, prerequisites)",
 };
@@ -161,22 +169,38 @@ function setAt(values: HelmValues, path: string, value: unknown): void {
 }
 
 /** kubeProxyReplacement as the chart version wants it, or an InputError naming what it accepts. */
-function resolveKubeProxyReplacement(chart: CiliumChartVersion, datapath: CiliumDatapath, value: unknown,
-    gatewayApi: boolean): boolean | string {
+function resolveKubeProxyReplacement(
+    chart: CiliumChartVersion,
+    datapath: CiliumDatapath,
+    value: unknown,
+    gatewayApi: boolean,
+): boolean | string {
     const input = "CiliumRelease.kubeProxyReplacement";
     const replaces = datapath !== CiliumDatapath.Chaining;
     const given = value ?? (replaces ? "true" : "false");
     const accepted = chart.booleanKubeProxyReplacement ? KPR_ACCEPTED_1_16 : KPR_ACCEPTED_1_15;
     if (typeof given !== "string" || !accepted.includes(given)) {
-        throw new InputError(input, given, `one of ${accepted.join(", ")} (what cilium chart ${chart.version} accepts)`);
+        throw new InputError(
+            input,
+            given,
+            `one of ${accepted.join(", ")} (what cilium chart ${chart.version} accepts)`,
+        );
     }
     if (replaces && !KPR_FULL.includes(given)) {
-        throw new InputError(input, given, `${KPR_FULL.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
-            `${datapath} datapath: ${BECAUSE.noKubeProxy}`);
+        throw new InputError(
+            input,
+            given,
+            `${KPR_FULL.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
+                `${datapath} datapath: ${BECAUSE.noKubeProxy}`,
+        );
     }
     if (!replaces && !KPR_OFF.includes(given)) {
-        throw new InputError(input, given, `${KPR_OFF.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
-            `chaining datapath: ${BECAUSE.keepsKubeProxy}`);
+        throw new InputError(
+            input,
+            given,
+            `${KPR_OFF.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
+                `chaining datapath: ${BECAUSE.keepsKubeProxy}`,
+        );
     }
     if (gatewayApi && !KPR_ACCEPTED_1_16.includes(given)) {
         // The chart's validate rule for Gateway API wants an explicit "true"/"false" (cilium-istio-facts §3.2).
@@ -192,23 +216,43 @@ function resolveKubeProxyReplacement(chart: CiliumChartVersion, datapath: Cilium
  */
 export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     const chart = resolveCiliumChartVersion(input.version ?? CILIUM_DEFAULTS.version);
-    const datapath = oneOf("CiliumRelease.datapath", input.datapath ?? CILIUM_DEFAULTS.datapath,
-        Object.values(CiliumDatapath));
+    const datapath = oneOf(
+        "CiliumRelease.datapath",
+        input.datapath ?? CILIUM_DEFAULTS.datapath,
+        Object.values(CiliumDatapath),
+    );
     // Checked in every mode, used by overlay only (a stack may carry one tunnelProtocol setting for all datapaths).
-    const tunnelProtocol = oneOf("CiliumRelease.tunnelProtocol", input.tunnelProtocol ?? CILIUM_DEFAULTS.tunnelProtocol,
-        Object.values(TunnelProtocol));
+    const tunnelProtocol = oneOf(
+        "CiliumRelease.tunnelProtocol",
+        input.tunnelProtocol ?? CILIUM_DEFAULTS.tunnelProtocol,
+        Object.values(TunnelProtocol),
+    );
     const istio = bool("CiliumRelease.istio", input.istio ?? CILIUM_DEFAULTS.istio);
-    const istioMode = oneOf("CiliumRelease.istioMode", input.istioMode ?? CILIUM_DEFAULTS.istioMode,
-        Object.values(IstioMode));
-    const port = intInRange("CiliumRelease.k8sServicePort", input.k8sServicePort ?? CILIUM_DEFAULTS.k8sServicePort, 1, 65535);
+    const istioMode = oneOf(
+        "CiliumRelease.istioMode",
+        input.istioMode ?? CILIUM_DEFAULTS.istioMode,
+        Object.values(IstioMode),
+    );
+    const port = intInRange(
+        "CiliumRelease.k8sServicePort",
+        input.k8sServicePort ?? CILIUM_DEFAULTS.k8sServicePort,
+        1,
+        65535,
+    );
     const host = input.k8sServiceHost;
     if (host === undefined && datapath !== CiliumDatapath.Chaining) {
-        throw new InputError("CiliumRelease.k8sServiceHost", host,
-            `the API server host (e.g. Cluster.endpointHost), required by the ${datapath} datapath: ${BECAUSE.noKubeProxy}`);
+        throw new InputError(
+            "CiliumRelease.k8sServiceHost",
+            host,
+            `the API server host (e.g. Cluster.endpointHost), required by the ${datapath} datapath: ${BECAUSE.noKubeProxy}`,
+        );
     }
     if (host !== undefined && (typeof host !== "string" || !HOSTNAME.test(host))) {
-        throw new InputError("CiliumRelease.k8sServiceHost", host,
-            "a host name without scheme, port or path (Cilium's agent crashes on https://..., cilium-istio-facts §3.3)");
+        throw new InputError(
+            "CiliumRelease.k8sServiceHost",
+            host,
+            "a host name without scheme, port or path (Cilium's agent crashes on https://..., cilium-istio-facts §3.3)",
+        );
     }
     const hubble = {
         enabled: bool("CiliumRelease.hubble.enabled", input.hubble?.enabled ?? CILIUM_DEFAULTS.hubble.enabled),
@@ -217,24 +261,39 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     };
     // The chart's validate rules: the UI needs the relay, the relay needs Hubble (cilium-istio-facts §3.2).
     if (hubble.ui && !hubble.relay) {
-        throw new InputError("CiliumRelease.hubble.ui", true, "false unless hubble.relay is true (the chart requires the relay for the UI)");
+        throw new InputError(
+            "CiliumRelease.hubble.ui",
+            true,
+            "false unless hubble.relay is true (the chart requires the relay for the UI)",
+        );
     }
     if (hubble.relay && !hubble.enabled) {
-        throw new InputError("CiliumRelease.hubble.relay", true, "false unless hubble.enabled is true (the chart requires Hubble for the relay)");
+        throw new InputError(
+            "CiliumRelease.hubble.relay",
+            true,
+            "false unless hubble.enabled is true (the chart requires Hubble for the relay)",
+        );
     }
     const prometheus = bool("CiliumRelease.prometheus", input.prometheus ?? CILIUM_DEFAULTS.prometheus);
     const gatewayApi = bool("CiliumRelease.gatewayApi", input.gatewayApi ?? CILIUM_DEFAULTS.gatewayApi);
     if (gatewayApi && datapath === CiliumDatapath.Chaining) {
         // Gateway API needs kube-proxy replacement (or NodePort, a value 1.19.6's chart no longer has), and chaining
         // keeps kube-proxy (docs.cilium.io/en/latest/network/servicemesh/gateway-api/gateway-api/, prerequisites).
-        throw new InputError("CiliumRelease.gatewayApi", true,
-            "false with the chaining datapath: Cilium's Gateway API needs kube-proxy replacement, which chaining does not run");
+        throw new InputError(
+            "CiliumRelease.gatewayApi",
+            true,
+            "false with the chaining datapath: Cilium's Gateway API needs kube-proxy replacement, which chaining does not run",
+        );
     }
     const kubeProxyReplacement = resolveKubeProxyReplacement(chart, datapath, input.kubeProxyReplacement, gatewayApi);
     // The operator is leader-elected and its pods are kept on separate nodes (required anti-affinity in values.yaml):
     // more than a few replicas only adds pods that never schedule.
-    const operatorReplicas = intInRange("CiliumRelease.operatorReplicas",
-        input.operatorReplicas ?? CILIUM_DEFAULTS.operatorReplicas, 1, 10);
+    const operatorReplicas = intInRange(
+        "CiliumRelease.operatorReplicas",
+        input.operatorReplicas ?? CILIUM_DEFAULTS.operatorReplicas,
+        1,
+        10,
+    );
     if (input.extraValues !== undefined && !isMap(input.extraValues)) {
         throw new InputError("CiliumRelease.extraValues", input.extraValues, "a map of Helm values");
     }
@@ -248,8 +307,11 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             essentials.set(path, { value, reasons: [reason] });
         }
     };
-    need("kubeProxyReplacement", kubeProxyReplacement,
-        datapath === CiliumDatapath.Chaining ? BECAUSE.keepsKubeProxy : BECAUSE.noKubeProxy);
+    need(
+        "kubeProxyReplacement",
+        kubeProxyReplacement,
+        datapath === CiliumDatapath.Chaining ? BECAUSE.keepsKubeProxy : BECAUSE.noKubeProxy,
+    );
     switch (datapath) {
         case CiliumDatapath.Eni:
             need("eni.enabled", true, BECAUSE.eni);
@@ -310,25 +372,36 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     for (const [path, essential] of essentials) {
         const actual = valueAt(merged, path);
         if (actual !== essential.value) {
-            throw new InputError(`CiliumRelease.extraValues.${path}`, actual,
-                `${JSON.stringify(essential.value)}, as required by ${essential.reasons.join("; and by ")}`);
+            throw new InputError(
+                `CiliumRelease.extraValues.${path}`,
+                actual,
+                `${JSON.stringify(essential.value)}, as required by ${essential.reasons.join("; and by ")}`,
+            );
         }
     }
     if (valueAt(merged, "hubble.ui.enabled") === true && valueAt(merged, "hubble.relay.enabled") !== true) {
-        throw new InputError("CiliumRelease.extraValues.hubble.relay.enabled", valueAt(merged, "hubble.relay.enabled"),
-            "true while hubble.ui.enabled is true (the chart requires the relay for the UI)");
+        throw new InputError(
+            "CiliumRelease.extraValues.hubble.relay.enabled",
+            valueAt(merged, "hubble.relay.enabled"),
+            "true while hubble.ui.enabled is true (the chart requires the relay for the UI)",
+        );
     }
     if (valueAt(merged, "hubble.relay.enabled") === true && valueAt(merged, "hubble.enabled") !== true) {
-        throw new InputError("CiliumRelease.extraValues.hubble.enabled", valueAt(merged, "hubble.enabled"),
-            "true while hubble.relay.enabled is true (the chart requires Hubble for the relay)");
+        throw new InputError(
+            "CiliumRelease.extraValues.hubble.enabled",
+            valueAt(merged, "hubble.enabled"),
+            "true while hubble.relay.enabled is true (the chart requires Hubble for the relay)",
+        );
     }
     if (chart.hasSchema) {
         const errors = ciliumSchemaErrors(chart.carried, merged);
         if (errors.length > 0) {
-            throw new InputError("CiliumRelease.values",
+            throw new InputError(
+                "CiliumRelease.values",
                 Object.fromEntries(errors.map((e) => [e.path, valueAt(merged, e.path)])),
                 `values that cilium chart ${chart.carried}'s values.schema.json accepts; it reports: ` +
-                errors.map((e) => `${e.path} ${e.message}`).join("; "));
+                    errors.map((e) => `${e.path} ${e.message}`).join("; "),
+            );
         }
     }
     return merged;

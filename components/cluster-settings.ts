@@ -136,24 +136,45 @@ function resolveNodes(args: ClusterArgs["nodeGroup"]): NodeSettings {
     const defaults = CLUSTER_DEFAULTS.nodeGroup;
     const instanceTypes = args?.instanceTypes ?? [...defaults.instanceTypes];
     if (!Array.isArray(instanceTypes) || instanceTypes.length === 0) {
-        throw new InputError("Cluster.nodeGroup.instanceTypes", instanceTypes, "a non-empty list of EC2 instance types");
+        throw new InputError(
+            "Cluster.nodeGroup.instanceTypes",
+            instanceTypes,
+            "a non-empty list of EC2 instance types",
+        );
     }
     instanceTypes.forEach((type, i) => {
         if (typeof type !== "string" || !INSTANCE_TYPE.test(type)) {
-            throw new InputError(`Cluster.nodeGroup.instanceTypes[${i}]`, type, "an EC2 instance type such as t3.large");
+            throw new InputError(
+                `Cluster.nodeGroup.instanceTypes[${i}]`,
+                type,
+                "an EC2 instance type such as t3.large",
+            );
         }
     });
     const minSize = intInRange("Cluster.nodeGroup.minSize", args?.minSize ?? defaults.minSize, 0, MAX_NODES);
     const maxSize = intInRange("Cluster.nodeGroup.maxSize", args?.maxSize ?? defaults.maxSize, 1, MAX_NODES);
-    const desiredSize = intInRange("Cluster.nodeGroup.desiredSize", args?.desiredSize ?? defaults.desiredSize, 1, MAX_NODES);
+    const desiredSize = intInRange(
+        "Cluster.nodeGroup.desiredSize",
+        args?.desiredSize ?? defaults.desiredSize,
+        1,
+        MAX_NODES,
+    );
     if (minSize > maxSize) {
         throw new InputError("Cluster.nodeGroup.minSize", minSize, `at most maxSize (${maxSize})`);
     }
     if (desiredSize < minSize || desiredSize > maxSize) {
-        throw new InputError("Cluster.nodeGroup.desiredSize", desiredSize, `from minSize (${minSize}) to maxSize (${maxSize})`);
+        throw new InputError(
+            "Cluster.nodeGroup.desiredSize",
+            desiredSize,
+            `from minSize (${minSize}) to maxSize (${maxSize})`,
+        );
     }
-    const diskSizeGiB = intInRange("Cluster.nodeGroup.diskSizeGiB", args?.diskSizeGiB ?? defaults.diskSizeGiB,
-        defaults.diskSizeGiB, MAX_DISK_GIB);
+    const diskSizeGiB = intInRange(
+        "Cluster.nodeGroup.diskSizeGiB",
+        args?.diskSizeGiB ?? defaults.diskSizeGiB,
+        defaults.diskSizeGiB,
+        MAX_DISK_GIB,
+    );
     return { instanceTypes, desiredSize, minSize, maxSize, diskSizeGiB };
 }
 
@@ -162,44 +183,79 @@ function resolveNodes(args: ClusterArgs["nodeGroup"]): NodeSettings {
  * and applies the defaults. Throws an InputError naming the input, the value and what is allowed.
  */
 export function resolveClusterSettings(args: ClusterArgs): ClusterSettings {
-    const version = parseKubernetesVersion("Cluster.kubernetesVersion", args.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion);
+    const version = parseKubernetesVersion(
+        "Cluster.kubernetesVersion",
+        args.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion,
+    );
     if (!KNOWN_KUBERNETES_VERSIONS.includes(version.text)) {
-        throw new InputError("Cluster.kubernetesVersion", version.text,
-            `an EKS Kubernetes version this project knows: ${KNOWN_KUBERNETES_VERSIONS.join(", ")}`);
+        throw new InputError(
+            "Cluster.kubernetesVersion",
+            version.text,
+            `an EKS Kubernetes version this project knows: ${KNOWN_KUBERNETES_VERSIONS.join(", ")}`,
+        );
     }
-    const datapath = oneOf("Cluster.ciliumDatapath", args.ciliumDatapath ?? CLUSTER_DEFAULTS.ciliumDatapath,
-        Object.values(CiliumDatapath));
+    const datapath = oneOf(
+        "Cluster.ciliumDatapath",
+        args.ciliumDatapath ?? CLUSTER_DEFAULTS.ciliumDatapath,
+        Object.values(CiliumDatapath),
+    );
 
-    const endpointPublicAccess = bool("Cluster.endpointPublicAccess", args.endpointPublicAccess ?? CLUSTER_DEFAULTS.endpointPublicAccess);
-    const endpointPrivateAccess = bool("Cluster.endpointPrivateAccess", args.endpointPrivateAccess ?? CLUSTER_DEFAULTS.endpointPrivateAccess);
+    const endpointPublicAccess = bool(
+        "Cluster.endpointPublicAccess",
+        args.endpointPublicAccess ?? CLUSTER_DEFAULTS.endpointPublicAccess,
+    );
+    const endpointPrivateAccess = bool(
+        "Cluster.endpointPrivateAccess",
+        args.endpointPrivateAccess ?? CLUSTER_DEFAULTS.endpointPrivateAccess,
+    );
     if (!endpointPublicAccess && !endpointPrivateAccess) {
-        throw new InputError("Cluster.endpointPrivateAccess", false,
-            "true when endpointPublicAccess is false (the API server needs at least one endpoint)");
+        throw new InputError(
+            "Cluster.endpointPrivateAccess",
+            false,
+            "true when endpointPublicAccess is false (the API server needs at least one endpoint)",
+        );
     }
     let publicAccessCidrs: string[] | undefined;
     if (args.publicAccessCidrs !== undefined) {
         if (!endpointPublicAccess) {
             // @pulumi/eks throws for this too (pulumi-facts §1.2); say so before anything is registered.
-            throw new InputError("Cluster.publicAccessCidrs", args.publicAccessCidrs, "unset unless endpointPublicAccess is true");
+            throw new InputError(
+                "Cluster.publicAccessCidrs",
+                args.publicAccessCidrs,
+                "unset unless endpointPublicAccess is true",
+            );
         }
         if (!Array.isArray(args.publicAccessCidrs) || args.publicAccessCidrs.length === 0) {
-            throw new InputError("Cluster.publicAccessCidrs", args.publicAccessCidrs, "a non-empty list of IPv4 CIDR blocks");
+            throw new InputError(
+                "Cluster.publicAccessCidrs",
+                args.publicAccessCidrs,
+                "a non-empty list of IPv4 CIDR blocks",
+            );
         }
         publicAccessCidrs = args.publicAccessCidrs.map((cidr, i) => ipv4Cidr(`Cluster.publicAccessCidrs[${i}]`, cidr));
     }
 
     if (typeof args.secretsKmsKeyArn === "string" && !KMS_KEY_ARN.test(args.secretsKmsKeyArn)) {
-        throw new InputError("Cluster.secretsKmsKeyArn", args.secretsKmsKeyArn,
-            "a KMS key ARN such as arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        throw new InputError(
+            "Cluster.secretsKmsKeyArn",
+            args.secretsKmsKeyArn,
+            "a KMS key ARN such as arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        );
     }
     const subnetsGiven = args.publicSubnetIds !== undefined || args.privateSubnetIds !== undefined;
     if (args.vpcId !== undefined && !subnetsGiven) {
-        throw new InputError("Cluster.publicSubnetIds", undefined,
-            "publicSubnetIds and/or privateSubnetIds of the VPC when vpcId is set");
+        throw new InputError(
+            "Cluster.publicSubnetIds",
+            undefined,
+            "publicSubnetIds and/or privateSubnetIds of the VPC when vpcId is set",
+        );
     }
     if (args.vpcId === undefined && subnetsGiven) {
-        throw new InputError("Cluster.vpcId", undefined,
-            "the VPC of the given subnets (without vpcId the cluster uses the default VPC and its subnets)");
+        throw new InputError(
+            "Cluster.vpcId",
+            undefined,
+            "the VPC of the given subnets (without vpcId the cluster uses the default VPC and its subnets)",
+        );
     }
     return {
         kubernetesVersion: version.text,

@@ -62,7 +62,11 @@ export interface DemoCustomObject extends DemoObject<{ [key: string]: any }> {
 
 /** Validates NamespaceDemo's args and applies the defaults; throws InputError before anything is registered. */
 export function resolveDemoSettings(args: NamespaceDemoArgs): DemoSettings {
-    const istioMode = oneOf("NamespaceDemo.istioMode", args.istioMode ?? NAMESPACE_DEMO_DEFAULTS.istioMode, Object.values(IstioMode));
+    const istioMode = oneOf(
+        "NamespaceDemo.istioMode",
+        args.istioMode ?? NAMESPACE_DEMO_DEFAULTS.istioMode,
+        Object.values(IstioMode),
+    );
     const stage = oneOf("NamespaceDemo.stage", args.stage ?? NAMESPACE_DEMO_DEFAULTS.stage, Object.values(DemoStage));
     const mtlsFix = bool("NamespaceDemo.mtlsFix", args.mtlsFix ?? NAMESPACE_DEMO_DEFAULTS.mtlsFix);
     return { istioMode, stage, mtlsFix };
@@ -104,8 +108,11 @@ export function httpbinService(namespace: DemoNamespace): DemoObject<k8s.types.i
 }
 
 /** A one-replica Deployment of a single container, labelled and selected by `app` (both demo apps are this shape). */
-function appDeployment(namespace: DemoNamespace, app: string,
-    container: Omit<k8s.types.input.core.v1.Container, "name">): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
+function appDeployment(
+    namespace: DemoNamespace,
+    app: string,
+    container: Omit<k8s.types.input.core.v1.Container, "name">,
+): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
     const labels = { app };
     return {
         metadata: { name: app, namespace, labels },
@@ -119,7 +126,10 @@ function appDeployment(namespace: DemoNamespace, app: string,
 
 /** httpbin's Deployment: one replica of docker.io/kong/httpbin listening on 80. */
 export function httpbinDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
-    return appDeployment(namespace, "httpbin", { image: "docker.io/kong/httpbin", ports: [{ containerPort: HTTPBIN_PORT }] });
+    return appDeployment(namespace, "httpbin", {
+        image: "docker.io/kong/httpbin",
+        ports: [{ containerPort: HTTPBIN_PORT }],
+    });
 }
 
 /** netshoot's Deployment: the curl client, nicolaka/netshoot:v0.9 sleeping forever. */
@@ -140,12 +150,13 @@ export function ciliumNetworkPolicy(settings: DemoSettings): DemoCustomObject | 
     const hbonePort = { port: HBONE_PORT, protocol: "TCP" };
     const ambient = settings.istioMode === IstioMode.Ambient;
 
-    const toPorts = settings.stage === DemoStage.L7
-        ? [
-            { ports: [appPort], rules: { http: [{ method: "GET", path: "/ip" }] } },
-            ...(ambient ? [{ ports: [hbonePort] }] : []),
-        ]
-        : [{ ports: ambient ? [appPort, hbonePort] : [appPort] }];
+    const toPorts =
+        settings.stage === DemoStage.L7
+            ? [
+                  { ports: [appPort], rules: { http: [{ method: "GET", path: "/ip" }] } },
+                  ...(ambient ? [{ ports: [hbonePort] }] : []),
+              ]
+            : [{ ports: ambient ? [appPort, hbonePort] : [appPort] }];
 
     return {
         apiVersion: "cilium.io/v2",
@@ -153,10 +164,14 @@ export function ciliumNetworkPolicy(settings: DemoSettings): DemoCustomObject | 
         metadata: { name: "default", namespace: POLICY_NAMESPACE },
         spec: {
             endpointSelector: { matchLabels: { app: "httpbin" } },
-            ingress: [{
-                fromEndpoints: SERVER_NAMESPACES.map((ns) => ({ matchLabels: { "io.kubernetes.pod.namespace": ns } })),
-                toPorts,
-            }],
+            ingress: [
+                {
+                    fromEndpoints: SERVER_NAMESPACES.map((ns) => ({
+                        matchLabels: { "io.kubernetes.pod.namespace": ns },
+                    })),
+                    toPorts,
+                },
+            ],
         },
     };
 }
@@ -184,6 +199,9 @@ export function checkCommand(from: string, to: string, path: string): string {
 
 /** Every client namespace × every server namespace × every path. */
 export function demoChecks(): DemoCheck[] {
-    return DEMO_NAMESPACES.flatMap((from) => SERVER_NAMESPACES.flatMap((to) =>
-        CHECK_PATHS.map((path) => ({ from, to, path, command: checkCommand(from, to, path) }))));
+    return DEMO_NAMESPACES.flatMap((from) =>
+        SERVER_NAMESPACES.flatMap((to) =>
+            CHECK_PATHS.map((path) => ({ from, to, path, command: checkCommand(from, to, path) })),
+        ),
+    );
 }

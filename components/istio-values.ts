@@ -72,17 +72,31 @@ const EXTRA_VALUE_CHARTS: readonly (keyof IstioExtraValuesArgs)[] = ["base", "is
 /** Validates IstioRelease's args and applies the defaults; throws InputError before anything is registered. */
 export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     const mode = oneOf("IstioRelease.mode", args.mode ?? ISTIO_RELEASE_DEFAULTS.mode, MODES);
-    const ciliumDatapath = oneOf("IstioRelease.ciliumDatapath", args.ciliumDatapath ?? ISTIO_RELEASE_DEFAULTS.ciliumDatapath, DATAPATHS);
-    const meshMtlsMode = oneOf("IstioRelease.meshMtlsMode", args.meshMtlsMode ?? ISTIO_RELEASE_DEFAULTS.meshMtlsMode, MTLS_MODES);
+    const ciliumDatapath = oneOf(
+        "IstioRelease.ciliumDatapath",
+        args.ciliumDatapath ?? ISTIO_RELEASE_DEFAULTS.ciliumDatapath,
+        DATAPATHS,
+    );
+    const meshMtlsMode = oneOf(
+        "IstioRelease.meshMtlsMode",
+        args.meshMtlsMode ?? ISTIO_RELEASE_DEFAULTS.meshMtlsMode,
+        MTLS_MODES,
+    );
     const version = parseVersion("IstioRelease.version", args.version ?? ISTIO_RELEASE_DEFAULTS.version);
 
     if (mode === IstioMode.Ambient && !atLeast(version, 1, 22)) {
-        throw new InputError("IstioRelease.version", version.text,
-            "1.22.0 or later in ambient mode (ambient is Beta from Istio 1.22; cilium-istio-facts.md §6)");
+        throw new InputError(
+            "IstioRelease.version",
+            version.text,
+            "1.22.0 or later in ambient mode (ambient is Beta from Istio 1.22; cilium-istio-facts.md §6)",
+        );
     }
     if (!atLeast(version, 1, 22)) {
-        throw new InputError("IstioRelease.version", version.text,
-            "1.22.0 or later (security.istio.io/v1 and the chart values layouts this component writes start there)");
+        throw new InputError(
+            "IstioRelease.version",
+            version.text,
+            "1.22.0 or later (security.istio.io/v1 and the chart values layouts this component writes start there)",
+        );
     }
 
     // F7: on an overlay the EKS API server cannot route to pod IPs, so istiod must listen on the node
@@ -92,9 +106,12 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     // istio/istio#35917). Before Istio 1.26 the agent ran on the host network whenever ambient was on; 1.26.0 took
     // it off ("the CNI agent no longer requires hostNetwork", Istio 1.26.0 release notes, istio/istio#54726).
     if (istiodHostNetwork && mode === IstioMode.Ambient && !atLeast(version, 1, 26)) {
-        throw new InputError("IstioRelease.version", version.text,
-            "1.26.0 or later when mode is ambient and ciliumDatapath is overlay (istiod on the host network and "
-            + "an older istio-cni agent would both bind port 15014 on every node; istio/istio#35917)");
+        throw new InputError(
+            "IstioRelease.version",
+            version.text,
+            "1.26.0 or later when mode is ambient and ciliumDatapath is overlay (istiod on the host network and " +
+                "an older istio-cni agent would both bind port 15014 on every node; istio/istio#35917)",
+        );
     }
     // ctrlz (9876) once clashed with cilium-agent's health port; Cilium moved that to 9879 in 1.12 (cilium/cilium#19830)
     // and every Cilium chart this package supports (1.15+) defaults `healthPort: 9879` (reference charts' values.yaml).
@@ -102,18 +119,32 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     // (`ingressController.hostNetwork`, off by default, shared listener port 8080 in the 1.16+ charts); CiliumRelease
     // does not turn it on.
 
-    const ambientHostProbes = bool("IstioRelease.ambientHostProbes", args.ambientHostProbes ?? ISTIO_RELEASE_DEFAULTS.ambientHostProbes)
-        && mode === IstioMode.Ambient;
+    const ambientHostProbes =
+        bool("IstioRelease.ambientHostProbes", args.ambientHostProbes ?? ISTIO_RELEASE_DEFAULTS.ambientHostProbes) &&
+        mode === IstioMode.Ambient;
 
     const extraValues = args.extraValues ?? {};
     for (const chart of Object.keys(extraValues)) {
         oneOf("IstioRelease.extraValues", chart, EXTRA_VALUE_CHARTS);
     }
     if (extraValues.ztunnel !== undefined && mode !== IstioMode.Ambient) {
-        throw new InputError("IstioRelease.extraValues.ztunnel", extraValues.ztunnel, "only in ambient mode (sidecar mode installs no ztunnel)");
+        throw new InputError(
+            "IstioRelease.extraValues.ztunnel",
+            extraValues.ztunnel,
+            "only in ambient mode (sidecar mode installs no ztunnel)",
+        );
     }
     const chartVersion = version.text.replace(/^v/, "");
-    return { version, chartVersion, mode, ciliumDatapath, meshMtlsMode, istiodHostNetwork, ambientHostProbes, extraValues };
+    return {
+        version,
+        chartVersion,
+        mode,
+        ciliumDatapath,
+        meshMtlsMode,
+        istiodHostNetwork,
+        ambientHostProbes,
+        extraValues,
+    };
 }
 
 /** True for charts that read istiod's and istio-cni's settings at the top level (Istio 1.24+, facts §4.2). */
@@ -169,27 +200,36 @@ function checkIstioRequirements(settings: IstioSettings, values: IstioChartValue
     for (const path of chainedPaths) {
         const chained = valueAt(values.cni, path);
         if (chained !== undefined && chained !== true) {
-            throw new InputError(`IstioRelease.extraValues.cni.${path}`, chained,
-                "true (istio-cni must chain into Cilium's CNI config; failure-modes.md F2)");
+            throw new InputError(
+                `IstioRelease.extraValues.cni.${path}`,
+                chained,
+                "true (istio-cni must chain into Cilium's CNI config; failure-modes.md F2)",
+            );
         }
     }
 
     for (const chart of ["istiod", "cni"] as const) {
         const profile = valueAt(values[chart], "profile");
         if (ambient && profile !== "ambient") {
-            throw new InputError(`IstioRelease.extraValues.${chart}.profile`, profile, "\"ambient\" in ambient mode");
+            throw new InputError(`IstioRelease.extraValues.${chart}.profile`, profile, '"ambient" in ambient mode');
         }
         if (!ambient && profile === "ambient") {
-            throw new InputError(`IstioRelease.extraValues.${chart}.profile`, profile,
-                "any profile but \"ambient\" in sidecar mode (set mode: ambient instead)");
+            throw new InputError(
+                `IstioRelease.extraValues.${chart}.profile`,
+                profile,
+                'any profile but "ambient" in sidecar mode (set mode: ambient instead)',
+            );
         }
     }
 
     const shareHostPaths = flat ? ["ambient.shareHostNetworkNamespace", "cni.ambient.shareHostNetworkNamespace"] : [];
     for (const path of shareHostPaths) {
         if (settings.istiodHostNetwork && valueAt(values.cni, path) === true) {
-            throw new InputError(`IstioRelease.extraValues.cni.${path}`, true,
-                "false or unset while istiod runs on the host network (both would bind port 15014; istio/istio#35917)");
+            throw new InputError(
+                `IstioRelease.extraValues.cni.${path}`,
+                true,
+                "false or unset while istiod runs on the host network (both would bind port 15014; istio/istio#35917)",
+            );
         }
     }
 }
@@ -222,7 +262,12 @@ export function istiodHostNetworkPatch(): { metadata: HelmValues; spec: HelmValu
 }
 
 /** The mesh-wide PeerAuthentication: `default` in the root namespace applies to every workload in the mesh. */
-export function meshPeerAuthentication(mode: MtlsMode): { apiVersion: string; kind: string; metadata: HelmValues; spec: HelmValues } {
+export function meshPeerAuthentication(mode: MtlsMode): {
+    apiVersion: string;
+    kind: string;
+    metadata: HelmValues;
+    spec: HelmValues;
+} {
     return {
         apiVersion: "security.istio.io/v1",
         kind: "PeerAuthentication",
@@ -242,7 +287,12 @@ export const AMBIENT_HOST_PROBES_POLICY = "allow-ambient-hostprobes";
  * into every endpoint; `enableDefaultDeny` false keeps the policy itself from putting any endpoint in default deny.
  * Istio's docs call it unnecessary while no default-deny policy exists: then it changes nothing.
  */
-export function ambientHostProbesPolicy(): { apiVersion: string; kind: string; metadata: HelmValues; spec: HelmValues } {
+export function ambientHostProbesPolicy(): {
+    apiVersion: string;
+    kind: string;
+    metadata: HelmValues;
+    spec: HelmValues;
+} {
     return {
         apiVersion: "cilium.io/v2",
         kind: "CiliumClusterwideNetworkPolicy",

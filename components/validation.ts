@@ -35,10 +35,9 @@ export function intInRange(input: string, value: unknown, min: number, max: numb
 
 /** An IPv4 CIDR block such as `203.0.113.0/24`. */
 export function ipv4Cidr(input: string, value: unknown): string {
-    const match = typeof value === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value) : null;
-    const valid = match !== null
-        && match.slice(1, 5).every((octet) => Number(octet) <= 255)
-        && Number(match[5]) <= 32;
+    const match =
+        typeof value === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value) : null;
+    const valid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
     if (!valid) {
         throw new InputError(input, value, "an IPv4 CIDR block such as 203.0.113.0/24");
     }

@@ -46,7 +46,9 @@ export function assertBuildIsCurrent(entryFile: string): void {
     }
     const stale = staleSources(path.dirname(buildDir), buildDir);
     if (stale.length > 0) {
-        throw new Error(`the policy pack's build (${buildDir}) is older than its sources (${stale.slice(0, 3).join(", ")}`
-            + `${stale.length > 3 ? `, and ${stale.length - 3} more` : ""}); run \`npm run build\` in ${path.dirname(buildDir)}`);
+        throw new Error(
+            `the policy pack's build (${buildDir}) is older than its sources (${stale.slice(0, 3).join(", ")}` +
+                `${stale.length > 3 ? `, and ${stale.length - 3} more` : ""}); run \`npm run build\` in ${path.dirname(buildDir)}`,
+        );
     }
 }

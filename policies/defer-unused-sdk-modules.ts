@@ -13,7 +13,7 @@
  * the load when something asks.
  *
  * Imported first by the pack's entry (./index.ts) and by the engine before it loads the SDKs
- * (tools/mock-deployment.ts). A module already loaded (a test runner that imported the SDK first) is left as it is,
+ * (engine/mock/mock-deployment.ts). A module already loaded (a test runner that imported the SDK first) is left as it is,
  * and so is everything when the SDK's layout is not what this expects.
  */
 import * as path from "path";
@@ -59,6 +59,7 @@ function standIn(file: string): CachedModule {
     const load = (): Record<PropertyKey, unknown> => {
         if (!real) {
             delete require.cache[file];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the deferred module, loaded on first use
             real = require(file) as Record<PropertyKey, unknown>;
         }
         return real;

@@ -1,14 +1,14 @@
 /**
- * tools/analyzer-wire.ts writes the Analyze and AnalyzeStack requests straight to bytes (issue 5). The oracle is
+ * engine/analyzer/analyzer-wire.ts writes the Analyze and AnalyzeStack requests straight to bytes (issue 5). The oracle is
  * @pulumi/pulumi's generated google-protobuf classes, filled as the engine fills them: the bytes must be the same, and
  * the pack's own decoder must read back the same request.
  */
 import * as assert from "assert";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzerResource, AnalyzerStackResource } from "../tools/analyzer-client";
-import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "../tools/analyzer-wire";
-import { SECRET_SIG, SIG_KEY } from "../tools/property-values";
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+import { AnalyzerResource, AnalyzerStackResource } from "../engine/analyzer/analyzer-client";
+import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "../engine/analyzer/analyzer-wire";
+import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- used untyped: the messages are built by name
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
 
 /** The generated classes, filled field by field. */
@@ -40,19 +40,21 @@ function oracleAnalyze(resource: AnalyzerResource): Buffer {
 
 function oracleAnalyzeStack(resources: AnalyzerStackResource[]): Buffer {
     const req = new analyzerProto.AnalyzeStackRequest();
-    req.setResourcesList(resources.map((resource) => {
-        const r = oracleResource(new analyzerProto.AnalyzerResource(), resource);
-        r.setParent(resource.parent ?? "");
-        r.setDependenciesList(resource.dependencies);
-        for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
-            if (urns.length > 0) {
-                const deps = new analyzerProto.AnalyzerPropertyDependencies();
-                deps.setUrnsList(urns);
-                r.getPropertydependenciesMap().set(key, deps);
+    req.setResourcesList(
+        resources.map((resource) => {
+            const r = oracleResource(new analyzerProto.AnalyzerResource(), resource);
+            r.setParent(resource.parent ?? "");
+            r.setDependenciesList(resource.dependencies);
+            for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
+                if (urns.length > 0) {
+                    const deps = new analyzerProto.AnalyzerPropertyDependencies();
+                    deps.setUrnsList(urns);
+                    r.getPropertydependenciesMap().set(key, deps);
+                }
             }
-        }
-        return r;
-    }));
+            return r;
+        }),
+    );
     return Buffer.from(req.serializeBinary());
 }
 
@@ -60,7 +62,7 @@ const PROVIDER = {
     urn: "urn:pulumi:dev::p::pulumi:providers:kubernetes::k8s",
     type: "pulumi:providers:kubernetes",
     name: "k8s",
-    properties: { kubeconfig: "{\"apiVersion\":\"v1\"}", enableServerSideApply: "true" },
+    properties: { kubeconfig: '{"apiVersion":"v1"}', enableServerSideApply: "true" },
 };
 
 /** Every kind of Value, nested; keys out of order; values JSON drops or turns into null. */
@@ -76,8 +78,11 @@ const DEPLOYMENT: AnalyzerResource = {
             ratio: -0.25,
             big: 2 ** 40,
             template: {
-                metadata: { labels: { "app": "httpbin", "sidecar.istio.io/inject": "true" }, annotations: {} },
-                spec: { containers: [{ name: "httpbin", ports: [{ containerPort: 8080 }], args: [] }], hostNetwork: false },
+                metadata: { labels: { app: "httpbin", "sidecar.istio.io/inject": "true" }, annotations: {} },
+                spec: {
+                    containers: [{ name: "httpbin", ports: [{ containerPort: 8080 }], args: [] }],
+                    hostNetwork: false,
+                },
             },
         },
         metadata: { name: "httpbin", namespace: "blue", note: "", unicode: "ünïcødé ☸ 🚀" },
@@ -110,7 +115,11 @@ describe("analyzer-wire: requests written straight to bytes", () => {
             {
                 ...DEPLOYMENT,
                 dependencies: [NAMESPACE.urn, PROVIDER.urn],
-                propertyDependencies: { spec: [], metadata: [NAMESPACE.urn], apiVersion: [PROVIDER.urn, NAMESPACE.urn] },
+                propertyDependencies: {
+                    spec: [],
+                    metadata: [NAMESPACE.urn],
+                    apiVersion: [PROVIDER.urn, NAMESPACE.urn],
+                },
             },
         ];
         assert.ok(encodeAnalyzeStackRequest(stack).equals(oracleAnalyzeStack(stack)));

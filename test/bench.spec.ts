@@ -6,15 +6,22 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BenchResult, bench, renderTable } from "../tools/bench";
-import { Stat, stat } from "../tools/bench-measure";
-import { ExitCode } from "../tools/command-line";
-import { parseStateDocument } from "../tools/state-files";
+import { BenchResult, bench, renderTable } from "../bench/bench";
+import { Stat, stat } from "../bench/measure";
+import { ExitCode } from "../engine/command-line";
+import { parseStateDocument } from "../engine/state/state-files";
 
 async function runBench(argv: string[]) {
     let stdout = "";
     let stderr = "";
-    const code = await bench(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+    const code = await bench(argv, {
+        stdout: (t) => {
+            stdout += t;
+        },
+        stderr: (t) => {
+            stderr += t;
+        },
+    });
     return { code, stdout, stderr };
 }
 
@@ -23,12 +30,16 @@ const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir()
 function assertStat(s: Stat, what: string): void {
     assert.deepStrictEqual(Object.keys(s).sort(), ["max", "median", "min"], what);
     for (const value of Object.values(s)) {
-        assert.ok(Number.isFinite(value) && value > 0, `${what}: ${JSON.stringify(s)} has a figure that is not a positive number`);
+        assert.ok(
+            Number.isFinite(value) && value > 0,
+            `${what}: ${JSON.stringify(s)} has a figure that is not a positive number`,
+        );
     }
     assert.ok(s.min <= s.median && s.median <= s.max, `${what}: ${JSON.stringify(s)} is out of order`);
 }
 
-const close = (actual: number, expected: number) => Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
+const close = (actual: number, expected: number) =>
+    Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected));
 
 describe("npm run bench", function () {
     this.timeout(300_000);
@@ -45,16 +56,29 @@ describe("npm run bench", function () {
         const { format, stack, resources } = parseStateDocument(fs.readFileSync(file, "utf8"), file);
         assert.deepStrictEqual([format, stack], ["stack-export", "bench"]);
         const count = (type: string) => resources.filter((r) => r.type === type).length;
-        assert.deepStrictEqual([
-            count("pulumi:pulumi:Stack"), count("pulumi:providers:kubernetes"), count("kubernetes:helm.sh/v3:Release"),
-            count("kubernetes:core/v1:Namespace"), count("kubernetes:apps/v1:Deployment"), count("kubernetes:core/v1:Service"),
-            count("kubernetes:cilium.io/v2:CiliumNetworkPolicy"), count("kubernetes:security.istio.io/v1:PeerAuthentication"),
-        ], [1, 1, 4, 2, 4, 2, 2, 3], "root, provider, Cilium + base/istiod/cni; per tenant a namespace, 2 deployments, service, CNP, PA; mesh-wide PA");
+        assert.deepStrictEqual(
+            [
+                count("pulumi:pulumi:Stack"),
+                count("pulumi:providers:kubernetes"),
+                count("kubernetes:helm.sh/v3:Release"),
+                count("kubernetes:core/v1:Namespace"),
+                count("kubernetes:apps/v1:Deployment"),
+                count("kubernetes:core/v1:Service"),
+                count("kubernetes:cilium.io/v2:CiliumNetworkPolicy"),
+                count("kubernetes:security.istio.io/v1:PeerAuthentication"),
+            ],
+            [1, 1, 4, 2, 4, 2, 2, 3],
+            "root, provider, Cilium + base/istiod/cni; per tenant a namespace, 2 deployments, service, CNP, PA; mesh-wide PA",
+        );
         assert.strictEqual(resources.length, 7 + 6 * 2);
         const cnp = resources.find((r) => r.type === "kubernetes:cilium.io/v2:CiliumNetworkPolicy")!;
         assert.ok(JSON.stringify(cnp.inputs).includes(`"http"`), "the tenants' Cilium policy has HTTP rules");
         for (const r of resources.filter((x) => x.inputs?.metadata?.namespace?.startsWith("tenant-"))) {
-            const namespace = resources.find((n) => n.type === "kubernetes:core/v1:Namespace" && n.inputs?.metadata?.name === r.inputs!.metadata.namespace)!;
+            const namespace = resources.find(
+                (n) =>
+                    n.type === "kubernetes:core/v1:Namespace" &&
+                    n.inputs?.metadata?.name === r.inputs!.metadata.namespace,
+            )!;
             assert.deepStrictEqual(r.dependencies, [namespace.urn], `${r.urn} waits for its namespace`);
         }
         assert.match(run.stderr, /2 tenant namespaces \(19 resources\) written to/);
@@ -82,25 +106,55 @@ describe("npm run bench", function () {
         for (const [name, s] of Object.entries(doc.plan)) {
             assertStat(s, `plan.${name}`);
         }
-        assert.ok(close(doc.plan.ratio.median, doc.plan.wallMs.median / doc.plan.floorMs.median), "ratio = plan / floor");
+        assert.ok(
+            close(doc.plan.ratio.median, doc.plan.wallMs.median / doc.plan.floorMs.median),
+            "ratio = plan / floor",
+        );
 
-        assert.deepStrictEqual(doc.check.map((c) => [c.namespaces, c.resources]), [[1, 13], [2, 19], [3, 25]]);
+        assert.deepStrictEqual(
+            doc.check.map((c) => [c.namespaces, c.resources]),
+            [
+                [1, 13],
+                [2, 19],
+                [3, 25],
+            ],
+        );
         for (const c of doc.check) {
-            assert.deepStrictEqual(Object.keys(c).sort(), ["namespaces", "peakRssMb", "resources", "resourcesPerSecond", "wallMs"]);
+            assert.deepStrictEqual(Object.keys(c).sort(), [
+                "namespaces",
+                "peakRssMb",
+                "resources",
+                "resourcesPerSecond",
+                "wallMs",
+            ]);
             for (const figure of ["wallMs", "resourcesPerSecond", "peakRssMb"] as const) {
                 assertStat(c[figure], `check ${c.namespaces} ${figure}`);
             }
-            assert.ok(close(c.resourcesPerSecond.median, c.resources / (c.wallMs.median / 1000)), "resources per second = resources / wall");
+            assert.ok(
+                close(c.resourcesPerSecond.median, c.resources / (c.wallMs.median / 1000)),
+                "resources per second = resources / wall",
+            );
         }
         const perResource = (i: number) => doc.check[i].wallMs.median / doc.check[i].resources;
         assertStat(doc.growth, "growth");
-        assert.ok(close(doc.growth.median, perResource(2) / perResource(1)), "growth = cost per resource at the largest / at the next");
-        assert.ok(doc.marginalGrowth && Number.isFinite(doc.marginalGrowth.median), "three sizes give the marginal growth");
+        assert.ok(
+            close(doc.growth.median, perResource(2) / perResource(1)),
+            "growth = cost per resource at the largest / at the next",
+        );
+        assert.ok(
+            doc.marginalGrowth && Number.isFinite(doc.marginalGrowth.median),
+            "three sizes give the marginal growth",
+        );
         assertStat(doc.packStartMs, "packStartMs");
         assert.deepStrictEqual([doc.runs, doc.machine.cores, doc.machine.node], [1, os.cpus().length, process.version]);
 
         const table = renderTable(doc);
-        for (const row of ["plan / floor", "check 3 ns (25 resources), wall", "growth: cost per resource 3 / 2", "pack start to first Analyze answer"]) {
+        for (const row of [
+            "plan / floor",
+            "check 3 ns (25 resources), wall",
+            "growth: cost per resource 3 / 2",
+            "pack start to first Analyze answer",
+        ]) {
             assert.ok(table.includes(row), `the table has "${row}"`);
         }
     });

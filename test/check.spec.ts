@@ -7,10 +7,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { check } from "../tools/check";
-import { ExitCode } from "../tools/command-line";
-import { Report } from "../tools/report";
-import { parseStateDocument } from "../tools/state-files";
+import { check } from "../engine/commands/check";
+import { ExitCode } from "../engine/command-line";
+import { Report } from "../engine/report/report";
+import { parseStateDocument } from "../engine/state/state-files";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TEST_PACK = path.join(FIXTURES, "policy-pack");
@@ -19,7 +19,18 @@ const PACK_TIMEOUT = 120_000;
 async function runCheck(argv: string[]) {
     let stdout = "";
     let stderr = "";
-    const code = await check(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, TEST_PACK);
+    const code = await check(
+        argv,
+        {
+            stdout: (t) => {
+                stdout += t;
+            },
+            stderr: (t) => {
+                stderr += t;
+            },
+        },
+        TEST_PACK,
+    );
     return { code, stdout, stderr };
 }
 
@@ -47,20 +58,32 @@ describe("check on a hand-written stack export", function () {
     });
 
     it("leaves out the resource pending deletion and keeps the rest in file order", () => {
-        assert.deepStrictEqual(report.resources.map((r) => r.urn.split("::").pop()),
-            ["tenants-prod", "cluster", "blue", "green", "blue-mtls"]);
+        assert.deepStrictEqual(
+            report.resources.map((r) => r.urn.split("::").pop()),
+            ["tenants-prod", "cluster", "blue", "green", "blue-mtls"],
+        );
     });
 
     it("asks the resource policy on inputs and the stack policy on outputs, falling back where one is missing", () => {
-        assert.deepStrictEqual(report.violations.map((v) => [v.level, v.policy, v.urn]), [
-            ["mandatory", "fixture-no-disabled-mtls", urn("prod", "kubernetes:security.istio.io/v1:PeerAuthentication::blue-mtls")],
-            // green has outputs only: the stack policy reads them (no team label); blue's outputs carry it.
-            ["advisory", "fixture-namespace-label", urn("prod", "kubernetes:core/v1:Namespace::green")],
-        ]);
+        assert.deepStrictEqual(
+            report.violations.map((v) => [v.level, v.policy, v.urn]),
+            [
+                [
+                    "mandatory",
+                    "fixture-no-disabled-mtls",
+                    urn("prod", "kubernetes:security.istio.io/v1:PeerAuthentication::blue-mtls"),
+                ],
+                // green has outputs only: the stack policy reads them (no team label); blue's outputs carry it.
+                ["advisory", "fixture-namespace-label", urn("prod", "kubernetes:core/v1:Namespace::green")],
+            ],
+        );
     });
 
     it("follows dependencies for the critical path", () => {
-        assert.deepStrictEqual(report.criticalPath.map((u) => u.split("::").pop()), ["blue", "blue-mtls"]);
+        assert.deepStrictEqual(
+            report.criticalPath.map((u) => u.split("::").pop()),
+            ["blue", "blue-mtls"],
+        );
     });
 });
 
@@ -73,32 +96,76 @@ describe("check on a hand-written `pulumi preview --json`", function () {
     });
 
     it("takes each step's newState, without the deleted resource", () => {
-        const { format, stack, resources } = parseStateDocument(fs.readFileSync(path.join(FIXTURES, "check", "preview.json"), "utf8"), "preview.json");
+        const { format, stack, resources } = parseStateDocument(
+            fs.readFileSync(path.join(FIXTURES, "check", "preview.json"), "utf8"),
+            "preview.json",
+        );
         assert.strictEqual(format, "preview");
         assert.strictEqual(stack, "staging");
-        assert.deepStrictEqual(resources.map((r) => r.urn.split("::").pop()), ["tenants-staging", "red", "red-mtls", "late-mtls"]);
+        assert.deepStrictEqual(
+            resources.map((r) => r.urn.split("::").pop()),
+            ["tenants-staging", "red", "red-mtls", "late-mtls"],
+        );
     });
 
     it("exits 1 on the updated PeerAuthentication and reports the one with an unknown namespace as advisory", () => {
         assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
-        assert.match(run.stdout, /mandatory:\n\s+\[fixture-no-disabled-mtls\] red-mtls .*\n.*\n\s+mtls\.mode DISABLE in namespace red/);
-        assert.match(run.stdout, /advisory:\n\s+\[fixture-no-disabled-mtls\] late-mtls .*\n\s+can't run policy 'fixture-no-disabled-mtls' .* during preview/);
+        assert.match(
+            run.stdout,
+            /mandatory:\n\s+\[fixture-no-disabled-mtls\] red-mtls .*\n.*\n\s+mtls\.mode DISABLE in namespace red/,
+        );
+        assert.match(
+            run.stdout,
+            /advisory:\n\s+\[fixture-no-disabled-mtls\] late-mtls .*\n\s+can't run policy 'fixture-no-disabled-mtls' .* during preview/,
+        );
         assert.doesNotMatch(run.stdout, /old-mtls/);
     });
 });
 
 describe("check refuses malformed files with exit 2 and a clear message", () => {
-    const resource = { urn: urn("dev", "kubernetes:core/v1:Namespace::a"), custom: true, type: "kubernetes:core/v1:Namespace" };
+    const resource = {
+        urn: urn("dev", "kubernetes:core/v1:Namespace::a"),
+        custom: true,
+        type: "kubernetes:core/v1:Namespace",
+    };
     const cases: [string, string, RegExp][] = [
         ["text that is not JSON", "version: 3\n", /is not JSON/],
-        ["a JSON array", "[]", /expected a `pulumi stack export` document .* or `pulumi preview --json` output .*; found an array/],
+        [
+            "a JSON array",
+            "[]",
+            /expected a `pulumi stack export` document .* or `pulumi preview --json` output .*; found an array/,
+        ],
         ["an object of neither format", '{"resources": []}', /found an object with keys resources/],
-        ["an older deployment version", JSON.stringify({ version: 2, deployment: { resources: [resource] } }), /deployment version 2 is not supported/],
-        ["a resource without a URN", JSON.stringify({ version: 3, deployment: { resources: [{ type: "x" }] } }), /deployment\.resources\[0\] has no "urn"/],
-        ["a URN that is not one", JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, urn: "blue" }] } }), /not a Pulumi URN: "blue"/],
-        ["inputs that are not an object", JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, inputs: [] }] } }), /"inputs" must be an object/],
-        ["a preview step without newState", JSON.stringify({ steps: [{ op: "create", urn: resource.urn }] }), /steps\[0\] \(create .*\) has no "newState"/],
-        ["an export without resources", JSON.stringify({ version: 3, deployment: { manifest: {} } }), /holds no resources/],
+        [
+            "an older deployment version",
+            JSON.stringify({ version: 2, deployment: { resources: [resource] } }),
+            /deployment version 2 is not supported/,
+        ],
+        [
+            "a resource without a URN",
+            JSON.stringify({ version: 3, deployment: { resources: [{ type: "x" }] } }),
+            /deployment\.resources\[0\] has no "urn"/,
+        ],
+        [
+            "a URN that is not one",
+            JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, urn: "blue" }] } }),
+            /not a Pulumi URN: "blue"/,
+        ],
+        [
+            "inputs that are not an object",
+            JSON.stringify({ version: 3, deployment: { resources: [{ ...resource, inputs: [] }] } }),
+            /"inputs" must be an object/,
+        ],
+        [
+            "a preview step without newState",
+            JSON.stringify({ steps: [{ op: "create", urn: resource.urn }] }),
+            /steps\[0\] \(create .*\) has no "newState"/,
+        ],
+        [
+            "an export without resources",
+            JSON.stringify({ version: 3, deployment: { manifest: {} } }),
+            /holds no resources/,
+        ],
     ];
     for (const [what, content, message] of cases) {
         it(`on ${what}`, async () => {
@@ -125,7 +192,16 @@ describe("check when the policy pack cannot serve", function () {
 
     async function checkWith(packDir: string) {
         let stderr = "";
-        const code = await check([input], { stdout: () => undefined, stderr: (t) => { stderr += t; } }, packDir);
+        const code = await check(
+            [input],
+            {
+                stdout: () => undefined,
+                stderr: (t) => {
+                    stderr += t;
+                },
+            },
+            packDir,
+        );
         return { code, stderr };
     }
 
@@ -139,6 +215,9 @@ describe("check when the policy pack cannot serve", function () {
         const run = await checkWith(path.join(FIXTURES, "broken-policy-pack"));
         assert.strictEqual(run.code, ExitCode.Error);
         assert.match(run.stderr, /policy pack .*broken-policy-pack failed to start: exited with code \d+/);
-        assert.match(run.stderr, /TS2375: Type '\{ description: undefined; \}' is not assignable to type '\{ description\?: string; \}' with 'exactOptionalPropertyTypes: true'/);
+        assert.match(
+            run.stderr,
+            /TS2375: Type '\{ description: undefined; \}' is not assignable to type '\{ description\?: string; \}' with 'exactOptionalPropertyTypes: true'/,
+        );
     });
 });

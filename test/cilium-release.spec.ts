@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CiliumRelease, CiliumReleaseArgs } from "../components/CiliumRelease";
 import { buildCiliumValues, CiliumValuesInput } from "../components/cilium-values";
 import { InputError } from "../components/validation";
-import { Recorder, recordRegistrations } from "../tools/mock-runtime";
+import { Recorder, recordRegistrations } from "../engine/mock/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
 
 const COMPONENT = "eks-cilium-istio:index:CiliumRelease";
@@ -32,19 +32,24 @@ async function install(args: CiliumReleaseArgs): Promise<Installed> {
 
 function expectInputError(args: CiliumReleaseArgs, input: string, allowedFragment: string): void {
     const recorder = recordRegistrations();
-    assert.throws(() => new CiliumRelease("cilium", args), (err: unknown) => {
-        assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-        assert.strictEqual(err.input, input);
-        assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
-        return true;
-    });
+    assert.throws(
+        () => new CiliumRelease("cilium", args),
+        (err: unknown) => {
+            assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+            assert.strictEqual(err.input, input);
+            assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
+            return true;
+        },
+    );
     assert.strictEqual(recorder.registrations.length, 0, "nothing may be registered before validation");
 }
 
 describe("CiliumRelease", () => {
     describe("defaults (eni, Istio on, chart 1.19.6)", () => {
         let installed: Installed;
-        before(async () => { installed = await install({ k8sServiceHost: HOST }); });
+        before(async () => {
+            installed = await install({ k8sServiceHost: HOST });
+        });
 
         it("registers the component and one Helm release under it, through the provider it was given", () => {
             const { registrations } = installed.recorder;
@@ -86,7 +91,16 @@ describe("CiliumRelease", () => {
     for (const [datapath, args] of [
         ["eni", { datapath: "eni", k8sServiceHost: HOST, version: "1.16.19" }],
         ["chaining", { datapath: "chaining", version: "1.17.18", hubble: { relay: true } }],
-        ["overlay", { datapath: "overlay", tunnelProtocol: "geneve", k8sServiceHost: HOST, version: "1.18.12", gatewayApi: true }],
+        [
+            "overlay",
+            {
+                datapath: "overlay",
+                tunnelProtocol: "geneve",
+                k8sServiceHost: HOST,
+                version: "1.18.12",
+                gatewayApi: true,
+            },
+        ],
     ] as [string, CiliumReleaseArgs & CiliumValuesInput][]) {
         it(`${datapath}: the release carries the version asked for and the builder's values for the datapath`, async () => {
             const installed = await install(args);
@@ -101,51 +115,88 @@ describe("CiliumRelease", () => {
         it("fills in the resolved host and makes the release depend on what produced it", async () => {
             const recorder = recordRegistrations();
             const endpoint = new k8s.core.v1.ConfigMap("endpoint", { data: { host: HOST } });
-            const component = new CiliumRelease("cilium", { datapath: "overlay", k8sServiceHost: endpoint.data.apply((d) => d.host) });
+            const component = new CiliumRelease("cilium", {
+                datapath: "overlay",
+                k8sServiceHost: endpoint.data.apply((d) => d.host),
+            });
             await recorder.settle();
             const release = one(recorder.registrations, RELEASE, "cilium");
             assert.strictEqual(release.inputs.values.k8sServiceHost, HOST);
-            assert.deepStrictEqual(release.inputs.values, buildCiliumValues({ datapath: "overlay", k8sServiceHost: HOST }));
+            assert.deepStrictEqual(
+                release.inputs.values,
+                buildCiliumValues({ datapath: "overlay", k8sServiceHost: HOST }),
+            );
             assert.ok(release.dependencies.includes(await valueOf(endpoint.urn)));
             assert.strictEqual((await valueOf(component.values)).routingMode, "tunnel");
         });
 
         it("still checks everything else before registering anything", () => {
-            expectInputError({ k8sServiceHost: pulumi.output(HOST), extraValues: { cni: { exclusive: true } } },
-                "CiliumRelease.extraValues.cni.exclusive", "failure-modes F2");
+            expectInputError(
+                { k8sServiceHost: pulumi.output(HOST), extraValues: { cni: { exclusive: true } } },
+                "CiliumRelease.extraValues.cni.exclusive",
+                "failure-modes F2",
+            );
         });
     });
 
     describe("rejects before registering anything", () => {
         it("an unknown datapath, a tunnel protocol other than vxlan or geneve, a malformed or unknown version", () => {
-            expectInputError({ datapath: "ipvlan" as any, k8sServiceHost: HOST }, "CiliumRelease.datapath", "one of eni, chaining, overlay");
-            expectInputError({ datapath: "overlay", tunnelProtocol: "gre" as any, k8sServiceHost: HOST }, "CiliumRelease.tunnelProtocol", "vxlan, geneve");
+            expectInputError(
+                { datapath: "ipvlan" as any, k8sServiceHost: HOST },
+                "CiliumRelease.datapath",
+                "one of eni, chaining, overlay",
+            );
+            expectInputError(
+                { datapath: "overlay", tunnelProtocol: "gre" as any, k8sServiceHost: HOST },
+                "CiliumRelease.tunnelProtocol",
+                "vxlan, geneve",
+            );
             expectInputError({ version: "1.19", k8sServiceHost: HOST }, "CiliumRelease.version", "MAJOR.MINOR.PATCH");
             expectInputError({ version: "1.20.0", k8sServiceHost: HOST }, "CiliumRelease.version", "1.19.x");
         });
 
         it("eni or overlay without k8sServiceHost, or a host with a scheme", () => {
             expectInputError({ datapath: "eni" }, "CiliumRelease.k8sServiceHost", "required by the eni datapath");
-            expectInputError({ datapath: "overlay" }, "CiliumRelease.k8sServiceHost", "required by the overlay datapath");
+            expectInputError(
+                { datapath: "overlay" },
+                "CiliumRelease.k8sServiceHost",
+                "required by the overlay datapath",
+            );
             expectInputError({ k8sServiceHost: `https://${HOST}` }, "CiliumRelease.k8sServiceHost", "without scheme");
         });
 
         it("a kubeProxyReplacement the chart version rejects, or that contradicts the datapath", () => {
-            expectInputError({ version: "1.16.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" },
-                "CiliumRelease.kubeProxyReplacement", "what cilium chart 1.16.19 accepts");
-            expectInputError({ k8sServiceHost: HOST, kubeProxyReplacement: "false" }, "CiliumRelease.kubeProxyReplacement", "with the eni datapath");
+            expectInputError(
+                { version: "1.16.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" },
+                "CiliumRelease.kubeProxyReplacement",
+                "what cilium chart 1.16.19 accepts",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, kubeProxyReplacement: "false" },
+                "CiliumRelease.kubeProxyReplacement",
+                "with the eni datapath",
+            );
         });
 
         it("extraValues that break the Istio requirements", () => {
-            expectInputError({ k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
-                "CiliumRelease.extraValues.socketLB.hostNamespaceOnly", "failure-modes F1");
-            expectInputError({ k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
-                "CiliumRelease.extraValues.cni.exclusive", "failure-modes F2");
+            expectInputError(
+                { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
+                "CiliumRelease.extraValues.socketLB.hostNamespaceOnly",
+                "failure-modes F1",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
+                "CiliumRelease.extraValues.cni.exclusive",
+                "failure-modes F2",
+            );
         });
 
         it("values the chart schema rejects", () => {
-            expectInputError({ k8sServiceHost: HOST, extraValues: { operator: { replicas: "2" } } },
-                "CiliumRelease.values", "operator.replicas must be integer");
+            expectInputError(
+                { k8sServiceHost: HOST, extraValues: { operator: { replicas: "2" } } },
+                "CiliumRelease.values",
+                "operator.replicas must be integer",
+            );
         });
 
         it("Hubble UI without the relay", () => {

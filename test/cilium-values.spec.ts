@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { CILIUM_SCHEMA_KEYS, CILIUM_SCHEMA_VERSIONS } from "../components/chart-schemas/cilium-keys";
 import Ajv from "ajv";
 import { AJV_OPTIONS, carriedSchemaVersions, ciliumSchemaErrors } from "../components/chart-schemas/cilium-schemas";
@@ -13,15 +15,28 @@ const DATAPATHS = ["eni", "chaining", "overlay"];
 /** Every option switched on that the datapath allows (Gateway API needs kube-proxy replacement: not with chaining). */
 function withOptions(datapath: string): CiliumValuesInput {
     return {
-        datapath, k8sServiceHost: HOST, k8sServicePort: 8443, tunnelProtocol: "geneve", istioMode: "ambient",
-        hubble: { enabled: true, relay: true, ui: true }, prometheus: true, gatewayApi: datapath !== "chaining",
-        operatorReplicas: 1, extraValues: { hubble: { metrics: { enabled: ["dns", "drop", "flow"] } } },
+        datapath,
+        k8sServiceHost: HOST,
+        k8sServicePort: 8443,
+        tunnelProtocol: "geneve",
+        istioMode: "ambient",
+        hubble: { enabled: true, relay: true, ui: true },
+        prometheus: true,
+        gatewayApi: datapath !== "chaining",
+        operatorReplicas: 1,
+        extraValues: { hubble: { metrics: { enabled: ["dns", "drop", "flow"] } } },
     };
 }
 
 function expectInputError(input: CiliumValuesInput, name: string, allowedFragment: string): InputError {
     let caught: unknown;
-    assert.throws(() => buildCiliumValues(input), (err: unknown) => { caught = err; return true; });
+    assert.throws(
+        () => buildCiliumValues(input),
+        (err: unknown) => {
+            caught = err;
+            return true;
+        },
+    );
     assert.ok(caught instanceof InputError, `expected an InputError, got ${String(caught)}`);
     assert.strictEqual(caught.input, name);
     assert.ok(caught.allowed.includes(allowedFragment), `"${caught.allowed}" should mention "${allowedFragment}"`);
@@ -36,8 +51,11 @@ describe("Cilium values builder", () => {
 
         for (const version of CILIUM_SCHEMA_VERSIONS) {
             for (const datapath of DATAPATHS) {
-                for (const [label, input] of [["defaults", { datapath, k8sServiceHost: HOST }],
-                    ["every option", withOptions(datapath)], ["without Istio", { datapath, k8sServiceHost: HOST, istio: false }]] as const) {
+                for (const [label, input] of [
+                    ["defaults", { datapath, k8sServiceHost: HOST }],
+                    ["every option", withOptions(datapath)],
+                    ["without Istio", { datapath, k8sServiceHost: HOST, istio: false }],
+                ] as const) {
                     it(`${datapath}, ${label}: validates against cilium ${version}'s schema`, () => {
                         const values = buildCiliumValues({ ...input, version });
                         assert.deepStrictEqual(ciliumSchemaErrors(version, values), []);
@@ -46,18 +64,29 @@ describe("Cilium values builder", () => {
             }
 
             it(`the ${version} schema is valid draft-07, as compiling it without the meta-schema check assumes`, () => {
-                // eslint-disable-next-line @typescript-eslint/no-var-requires
-                const schema = require(`../components/chart-schemas/cilium-${version}.schema.json`);
+                const schema = JSON.parse(
+                    fs.readFileSync(
+                        path.join(__dirname, "..", "components", "chart-schemas", `cilium-${version}.schema.json`),
+                        "utf8",
+                    ),
+                );
                 const checking = new Ajv({ ...AJV_OPTIONS, validateSchema: true });
                 assert.strictEqual(checking.validateSchema(schema), true, JSON.stringify(checking.errors));
-                assert.strictEqual(checking.validateSchema({ ...schema, properties: { operator: { type: "integr" } } }), false);
+                assert.strictEqual(
+                    checking.validateSchema({ ...schema, properties: { operator: { type: "integr" } } }),
+                    false,
+                );
             });
 
             it(`the ${version} schema is not vacuous: it rejects a wrongly typed value the builder writes`, () => {
                 const values = buildCiliumValues({ version, k8sServiceHost: HOST });
                 const broken = { ...values, operator: { replicas: "2" }, socketLB: { enabled: "yes" } };
-                assert.deepStrictEqual(ciliumSchemaErrors(version, broken).map((e) => e.path).sort(),
-                    ["operator.replicas", "socketLB.enabled"]);
+                assert.deepStrictEqual(
+                    ciliumSchemaErrors(version, broken)
+                        .map((e) => e.path)
+                        .sort(),
+                    ["operator.replicas", "socketLB.enabled"],
+                );
             });
         }
 
@@ -65,30 +94,50 @@ describe("Cilium values builder", () => {
             for (const version of ALL_VERSIONS) {
                 for (const datapath of DATAPATHS) {
                     for (const key of Object.keys(buildCiliumValues({ ...withOptions(datapath), version }))) {
-                        assert.ok(CILIUM_SCHEMA_KEYS.includes(key), `${key} (${datapath}, ${version}) is not a carried schema key`);
+                        assert.ok(
+                            CILIUM_SCHEMA_KEYS.includes(key),
+                            `${key} (${datapath}, ${version}) is not a carried schema key`,
+                        );
                     }
                 }
             }
         });
 
         it("rejects values the schema rejects, listing each offending path, when they come through extraValues", () => {
-            const error = expectInputError({ k8sServiceHost: HOST, extraValues: { operator: { replicas: "two" }, hubble: { relay: { enabled: "yes" } } } },
-                "CiliumRelease.values", "cilium chart 1.19.6's values.schema.json");
+            const error = expectInputError(
+                {
+                    k8sServiceHost: HOST,
+                    extraValues: { operator: { replicas: "two" }, hubble: { relay: { enabled: "yes" } } },
+                },
+                "CiliumRelease.values",
+                "cilium chart 1.19.6's values.schema.json",
+            );
             assert.deepStrictEqual(error.value, { "hubble.relay.enabled": "yes", "operator.replicas": "two" });
             assert.ok(error.allowed.includes("operator.replicas must be integer"), error.allowed);
             assert.ok(error.allowed.includes("hubble.relay.enabled must be boolean"), error.allowed);
         });
 
         it("checks a patch release of a carried minor with that minor's carried schema", () => {
-            assert.deepStrictEqual(resolveCiliumChartVersion("1.18.3"),
-                { version: "1.18.3", carried: "1.18.12", booleanKubeProxyReplacement: true, hasSchema: true });
-            expectInputError({ version: "1.18.3", k8sServiceHost: HOST, extraValues: { operator: { replicas: 1.5 } } },
-                "CiliumRelease.values", "cilium chart 1.18.12's");
+            assert.deepStrictEqual(resolveCiliumChartVersion("1.18.3"), {
+                version: "1.18.3",
+                carried: "1.18.12",
+                booleanKubeProxyReplacement: true,
+                hasSchema: true,
+            });
+            expectInputError(
+                { version: "1.18.3", k8sServiceHost: HOST, extraValues: { operator: { replicas: 1.5 } } },
+                "CiliumRelease.values",
+                "cilium chart 1.18.12's",
+            );
         });
 
         it("has no schema to check for 1.15 charts (none ships one) and says so", () => {
-            assert.deepStrictEqual(resolveCiliumChartVersion("1.15.19"),
-                { version: "1.15.19", carried: "1.15.19", booleanKubeProxyReplacement: false, hasSchema: false });
+            assert.deepStrictEqual(resolveCiliumChartVersion("1.15.19"), {
+                version: "1.15.19",
+                carried: "1.15.19",
+                booleanKubeProxyReplacement: false,
+                hasSchema: false,
+            });
         });
     });
 
@@ -96,18 +145,28 @@ describe("Cilium values builder", () => {
         it("eni: ENI IPAM, native routing, kube-proxy replacement with the API host, masquerade on eth+", () => {
             const values = buildCiliumValues({ datapath: "eni", k8sServiceHost: HOST, istio: false });
             assert.deepStrictEqual(values, {
-                kubeProxyReplacement: true, eni: { enabled: true }, ipam: { mode: "eni" }, routingMode: "native",
-                k8sServiceHost: HOST, k8sServicePort: 443, egressMasqueradeInterfaces: "eth+",
-                operator: { replicas: 2 }, hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
+                kubeProxyReplacement: true,
+                eni: { enabled: true },
+                ipam: { mode: "eni" },
+                routingMode: "native",
+                k8sServiceHost: HOST,
+                k8sServicePort: 443,
+                egressMasqueradeInterfaces: "eth+",
+                operator: { replicas: 2 },
+                hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
             });
         });
 
         it("chaining: aws-cni chaining, no IPv4 masquerade, native routing, endpoint routes, kube-proxy kept", () => {
             const values = buildCiliumValues({ datapath: "chaining", istio: false });
             assert.deepStrictEqual(values, {
-                kubeProxyReplacement: false, cni: { chainingMode: "aws-cni", exclusive: false },
-                enableIPv4Masquerade: false, routingMode: "native", endpointRoutes: { enabled: true },
-                operator: { replicas: 2 }, hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
+                kubeProxyReplacement: false,
+                cni: { chainingMode: "aws-cni", exclusive: false },
+                enableIPv4Masquerade: false,
+                routingMode: "native",
+                endpointRoutes: { enabled: true },
+                operator: { replicas: 2 },
+                hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
             });
         });
 
@@ -130,7 +189,10 @@ describe("Cilium values builder", () => {
         }
 
         it("uses tunnelProtocol only for overlay", () => {
-            assert.strictEqual(buildCiliumValues({ datapath: "eni", tunnelProtocol: "geneve", k8sServiceHost: HOST }).tunnelProtocol, undefined);
+            assert.strictEqual(
+                buildCiliumValues({ datapath: "eni", tunnelProtocol: "geneve", k8sServiceHost: HOST }).tunnelProtocol,
+                undefined,
+            );
         });
     });
 
@@ -156,13 +218,21 @@ describe("Cilium values builder", () => {
         });
 
         it("ignores istioMode when the stack has no Istio", () => {
-            assert.strictEqual(buildCiliumValues({ k8sServiceHost: HOST, istio: false, istioMode: "ambient" }).bpf, undefined);
+            assert.strictEqual(
+                buildCiliumValues({ k8sServiceHost: HOST, istio: false, istioMode: "ambient" }).bpf,
+                undefined,
+            );
         });
     });
 
     describe("options", () => {
         it("Hubble relay and UI, Prometheus on agent and operator, operator replicas", () => {
-            const values = buildCiliumValues({ k8sServiceHost: HOST, hubble: { relay: true, ui: true }, prometheus: true, operatorReplicas: 3 });
+            const values = buildCiliumValues({
+                k8sServiceHost: HOST,
+                hubble: { relay: true, ui: true },
+                prometheus: true,
+                operatorReplicas: 3,
+            });
             assert.deepStrictEqual(values.hubble, { enabled: true, relay: { enabled: true }, ui: { enabled: true } });
             assert.deepStrictEqual(values.prometheus, { enabled: true });
             assert.deepStrictEqual(values.operator, { replicas: 3, prometheus: { enabled: true } });
@@ -177,8 +247,13 @@ describe("Cilium values builder", () => {
 
         it("merges extraValues last: maps key by key, other values replace", () => {
             const values = buildCiliumValues({
-                k8sServiceHost: HOST, hubble: { relay: true },
-                extraValues: { egressMasqueradeInterfaces: "ens+", hubble: { relay: { replicas: 2 } }, debug: { enabled: true } },
+                k8sServiceHost: HOST,
+                hubble: { relay: true },
+                extraValues: {
+                    egressMasqueradeInterfaces: "ens+",
+                    hubble: { relay: { replicas: 2 } },
+                    debug: { enabled: true },
+                },
             });
             assert.strictEqual(values.egressMasqueradeInterfaces, "ens+");
             assert.deepStrictEqual(values.hubble.relay, { enabled: true, replicas: 2 });
@@ -187,7 +262,10 @@ describe("Cilium values builder", () => {
         });
 
         it("takes an extraValues override that repeats a required value", () => {
-            const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { cni: { exclusive: false }, routingMode: "native" } });
+            const values = buildCiliumValues({
+                k8sServiceHost: HOST,
+                extraValues: { cni: { exclusive: false }, routingMode: "native" },
+            });
             assert.strictEqual(values.routingMode, "native");
         });
     });
@@ -201,39 +279,69 @@ describe("Cilium values builder", () => {
 
             for (const kpr of ["strict", "partial", "disabled", "TRUE"]) {
                 it(`${version}: rejects "${kpr}"`, () => {
-                    expectInputError({ version, k8sServiceHost: HOST, kubeProxyReplacement: kpr },
-                        "CiliumRelease.kubeProxyReplacement", `one of true, false (what cilium chart ${version} accepts)`);
+                    expectInputError(
+                        { version, k8sServiceHost: HOST, kubeProxyReplacement: kpr },
+                        "CiliumRelease.kubeProxyReplacement",
+                        `one of true, false (what cilium chart ${version} accepts)`,
+                    );
                 });
             }
         }
 
         it("1.15: written as the string the chart accepts, deprecated spellings included", () => {
-            assert.strictEqual(buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST }).kubeProxyReplacement, "true");
-            assert.strictEqual(buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" })
-                .kubeProxyReplacement, "strict");
-            assert.strictEqual(buildCiliumValues({ version: "1.15.19", datapath: "chaining", kubeProxyReplacement: "disabled" })
-                .kubeProxyReplacement, "disabled");
+            assert.strictEqual(
+                buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST }).kubeProxyReplacement,
+                "true",
+            );
+            assert.strictEqual(
+                buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" })
+                    .kubeProxyReplacement,
+                "strict",
+            );
+            assert.strictEqual(
+                buildCiliumValues({ version: "1.15.19", datapath: "chaining", kubeProxyReplacement: "disabled" })
+                    .kubeProxyReplacement,
+                "disabled",
+            );
         });
 
         it("1.15: rejects what the chart rejects, and partial replacement where kube-proxy is gone", () => {
-            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "probe" },
-                "CiliumRelease.kubeProxyReplacement", "one of true, false, disabled, partial, strict");
-            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "partial" },
-                "CiliumRelease.kubeProxyReplacement", "true or strict with the eni datapath");
+            expectInputError(
+                { version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "probe" },
+                "CiliumRelease.kubeProxyReplacement",
+                "one of true, false, disabled, partial, strict",
+            );
+            expectInputError(
+                { version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "partial" },
+                "CiliumRelease.kubeProxyReplacement",
+                "true or strict with the eni datapath",
+            );
         });
 
         it("must be on where the datapath has no kube-proxy, and off where chaining keeps it", () => {
-            expectInputError({ datapath: "eni", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
-                "CiliumRelease.kubeProxyReplacement", "true with the eni datapath");
-            expectInputError({ datapath: "overlay", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
-                "CiliumRelease.kubeProxyReplacement", "true with the overlay datapath");
-            expectInputError({ datapath: "chaining", kubeProxyReplacement: "true" },
-                "CiliumRelease.kubeProxyReplacement", "false with the chaining datapath");
+            expectInputError(
+                { datapath: "eni", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
+                "CiliumRelease.kubeProxyReplacement",
+                "true with the eni datapath",
+            );
+            expectInputError(
+                { datapath: "overlay", k8sServiceHost: HOST, kubeProxyReplacement: "false" },
+                "CiliumRelease.kubeProxyReplacement",
+                "true with the overlay datapath",
+            );
+            expectInputError(
+                { datapath: "chaining", kubeProxyReplacement: "true" },
+                "CiliumRelease.kubeProxyReplacement",
+                "false with the chaining datapath",
+            );
         });
 
         it("1.15 with Gateway API: the chart wants an explicit true, not strict", () => {
-            expectInputError({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict", gatewayApi: true },
-                "CiliumRelease.kubeProxyReplacement", "true when gatewayApi is on");
+            expectInputError(
+                { version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict", gatewayApi: true },
+                "CiliumRelease.kubeProxyReplacement",
+                "true when gatewayApi is on",
+            );
         });
     });
 
@@ -246,73 +354,220 @@ describe("Cilium values builder", () => {
 
         it("a pre-release, or a version of a minor whose chart data is not carried", () => {
             for (const version of ["v1.19.6", "1.19.0-pre.1", "1.20.0", "1.14.12", "2.0.0"]) {
-                expectInputError({ version, k8sServiceHost: HOST }, "CiliumRelease.version",
-                    "a released chart version of a minor this project carries chart data for: 1.15.x, 1.16.x, 1.17.x, 1.18.x, 1.19.x");
+                expectInputError(
+                    { version, k8sServiceHost: HOST },
+                    "CiliumRelease.version",
+                    "a released chart version of a minor this project carries chart data for: 1.15.x, 1.16.x, 1.17.x, 1.18.x, 1.19.x",
+                );
             }
         });
 
         it("an unknown datapath, tunnel protocol or Istio mode", () => {
-            expectInputError({ datapath: "ipvlan", k8sServiceHost: HOST }, "CiliumRelease.datapath", "one of eni, chaining, overlay");
-            expectInputError({ datapath: "overlay", tunnelProtocol: "gre", k8sServiceHost: HOST }, "CiliumRelease.tunnelProtocol", "one of vxlan, geneve");
-            expectInputError({ k8sServiceHost: HOST, istioMode: "mesh" }, "CiliumRelease.istioMode", "one of sidecar, ambient");
+            expectInputError(
+                { datapath: "ipvlan", k8sServiceHost: HOST },
+                "CiliumRelease.datapath",
+                "one of eni, chaining, overlay",
+            );
+            expectInputError(
+                { datapath: "overlay", tunnelProtocol: "gre", k8sServiceHost: HOST },
+                "CiliumRelease.tunnelProtocol",
+                "one of vxlan, geneve",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, istioMode: "mesh" },
+                "CiliumRelease.istioMode",
+                "one of sidecar, ambient",
+            );
         });
 
         it("eni and overlay without k8sServiceHost", () => {
             expectInputError({ datapath: "eni" }, "CiliumRelease.k8sServiceHost", "required by the eni datapath");
-            expectInputError({ datapath: "overlay" }, "CiliumRelease.k8sServiceHost", "required by the overlay datapath");
+            expectInputError(
+                { datapath: "overlay" },
+                "CiliumRelease.k8sServiceHost",
+                "required by the overlay datapath",
+            );
         });
 
         it("a k8sServiceHost with scheme, port or path (Cilium's agent would crash)", () => {
             for (const host of [`https://${HOST}`, `${HOST}:443`, `${HOST}/`, ""]) {
-                expectInputError({ k8sServiceHost: host }, "CiliumRelease.k8sServiceHost", "without scheme, port or path");
+                expectInputError(
+                    { k8sServiceHost: host },
+                    "CiliumRelease.k8sServiceHost",
+                    "without scheme, port or path",
+                );
             }
         });
 
         it("a port, operator replica count or flag out of range", () => {
-            expectInputError({ k8sServiceHost: HOST, k8sServicePort: 0 }, "CiliumRelease.k8sServicePort", "from 1 to 65535");
-            expectInputError({ k8sServiceHost: HOST, operatorReplicas: 0 }, "CiliumRelease.operatorReplicas", "from 1 to 10");
-            expectInputError({ k8sServiceHost: HOST, operatorReplicas: 1.5 }, "CiliumRelease.operatorReplicas", "from 1 to 10");
-            expectInputError({ k8sServiceHost: HOST, istio: "yes" as unknown as boolean }, "CiliumRelease.istio", "true or false");
-            expectInputError({ k8sServiceHost: HOST, extraValues: ["x"] as unknown as object }, "CiliumRelease.extraValues", "a map");
+            expectInputError(
+                { k8sServiceHost: HOST, k8sServicePort: 0 },
+                "CiliumRelease.k8sServicePort",
+                "from 1 to 65535",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, operatorReplicas: 0 },
+                "CiliumRelease.operatorReplicas",
+                "from 1 to 10",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, operatorReplicas: 1.5 },
+                "CiliumRelease.operatorReplicas",
+                "from 1 to 10",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, istio: "yes" as unknown as boolean },
+                "CiliumRelease.istio",
+                "true or false",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, extraValues: ["x"] as unknown as object },
+                "CiliumRelease.extraValues",
+                "a map",
+            );
         });
 
         it("Hubble UI without relay, relay without Hubble (the chart's validate rules)", () => {
-            expectInputError({ k8sServiceHost: HOST, hubble: { ui: true } }, "CiliumRelease.hubble.ui", "unless hubble.relay is true");
-            expectInputError({ k8sServiceHost: HOST, hubble: { enabled: false, relay: true } }, "CiliumRelease.hubble.relay", "unless hubble.enabled is true");
-            expectInputError({ k8sServiceHost: HOST, hubble: { relay: true, ui: true }, extraValues: { hubble: { relay: { enabled: false } } } },
-                "CiliumRelease.extraValues.hubble.relay.enabled", "true while hubble.ui.enabled is true");
+            expectInputError(
+                { k8sServiceHost: HOST, hubble: { ui: true } },
+                "CiliumRelease.hubble.ui",
+                "unless hubble.relay is true",
+            );
+            expectInputError(
+                { k8sServiceHost: HOST, hubble: { enabled: false, relay: true } },
+                "CiliumRelease.hubble.relay",
+                "unless hubble.enabled is true",
+            );
+            expectInputError(
+                {
+                    k8sServiceHost: HOST,
+                    hubble: { relay: true, ui: true },
+                    extraValues: { hubble: { relay: { enabled: false } } },
+                },
+                "CiliumRelease.extraValues.hubble.relay.enabled",
+                "true while hubble.ui.enabled is true",
+            );
         });
 
         it("Gateway API with chaining, which keeps kube-proxy", () => {
-            expectInputError({ datapath: "chaining", gatewayApi: true }, "CiliumRelease.gatewayApi", "needs kube-proxy replacement");
+            expectInputError(
+                { datapath: "chaining", gatewayApi: true },
+                "CiliumRelease.gatewayApi",
+                "needs kube-proxy replacement",
+            );
         });
     });
 
     describe("extraValues that undo a requirement are rejected, not kept", () => {
         const cases: [string, CiliumValuesInput, string, string][] = [
-            ["Istio's socketLB.hostNamespaceOnly set false", { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
-                "socketLB.hostNamespaceOnly", "failure-modes F1"],
-            ["Istio's socketLB.hostNamespaceOnly removed with null", { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: null } } },
-                "socketLB.hostNamespaceOnly", "failure-modes F1"],
-            ["Istio's socketLB replaced as a whole", { k8sServiceHost: HOST, extraValues: { socketLB: null } },
-                "socketLB.hostNamespaceOnly", "failure-modes F1"],
-            ["Istio's cni.exclusive set true", { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
-                "cni.exclusive", "failure-modes F2"],
-            ["chaining's cni.exclusive, also without Istio", { datapath: "chaining", istio: false, extraValues: { cni: { exclusive: true } } },
-                "cni.exclusive", "aws-cni chaining install"],
-            ["eni's routing mode", { k8sServiceHost: HOST, extraValues: { routingMode: "tunnel" } }, "routingMode", "the eni datapath"],
-            ["eni's IPAM mode", { k8sServiceHost: HOST, extraValues: { ipam: { mode: "cluster-pool" } } }, "ipam.mode", "the eni datapath"],
-            ["eni's eni.enabled", { k8sServiceHost: HOST, extraValues: { eni: { enabled: false } } }, "eni.enabled", "the eni datapath"],
-            ["eni's kube-proxy replacement", { k8sServiceHost: HOST, extraValues: { kubeProxyReplacement: false } }, "kubeProxyReplacement", "F9"],
-            ["the API host, with a scheme", { k8sServiceHost: HOST, extraValues: { k8sServiceHost: `https://${HOST}` } }, "k8sServiceHost", "F9"],
-            ["chaining's chaining mode", { datapath: "chaining", extraValues: { cni: { chainingMode: "generic-veth" } } }, "cni.chainingMode", "chaining"],
-            ["chaining's IPv4 masquerade", { datapath: "chaining", extraValues: { enableIPv4Masquerade: true } }, "enableIPv4Masquerade", "chaining"],
-            ["chaining's endpoint routes", { datapath: "chaining", extraValues: { endpointRoutes: { enabled: false } } }, "endpointRoutes.enabled", "chaining"],
-            ["chaining's kube-proxy (replacement beside it)", { datapath: "chaining", extraValues: { kubeProxyReplacement: true } }, "kubeProxyReplacement", "keeps the kube-proxy add-on"],
-            ["overlay's tunnel protocol", { datapath: "overlay", k8sServiceHost: HOST, extraValues: { tunnelProtocol: "geneve" } }, "tunnelProtocol", "overlay"],
-            ["overlay's routing mode", { datapath: "overlay", k8sServiceHost: HOST, extraValues: { routingMode: "native" } }, "routingMode", "overlay"],
-            ["ambient's BPF masquerade", { k8sServiceHost: HOST, istioMode: "ambient", extraValues: { bpf: { masquerade: true } } }, "bpf.masquerade", "F5"],
-            ["Gateway API's L7 proxy", { k8sServiceHost: HOST, gatewayApi: true, extraValues: { l7Proxy: false } }, "l7Proxy", "Gateway API"],
+            [
+                "Istio's socketLB.hostNamespaceOnly set false",
+                { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
+                "socketLB.hostNamespaceOnly",
+                "failure-modes F1",
+            ],
+            [
+                "Istio's socketLB.hostNamespaceOnly removed with null",
+                { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: null } } },
+                "socketLB.hostNamespaceOnly",
+                "failure-modes F1",
+            ],
+            [
+                "Istio's socketLB replaced as a whole",
+                { k8sServiceHost: HOST, extraValues: { socketLB: null } },
+                "socketLB.hostNamespaceOnly",
+                "failure-modes F1",
+            ],
+            [
+                "Istio's cni.exclusive set true",
+                { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
+                "cni.exclusive",
+                "failure-modes F2",
+            ],
+            [
+                "chaining's cni.exclusive, also without Istio",
+                { datapath: "chaining", istio: false, extraValues: { cni: { exclusive: true } } },
+                "cni.exclusive",
+                "aws-cni chaining install",
+            ],
+            [
+                "eni's routing mode",
+                { k8sServiceHost: HOST, extraValues: { routingMode: "tunnel" } },
+                "routingMode",
+                "the eni datapath",
+            ],
+            [
+                "eni's IPAM mode",
+                { k8sServiceHost: HOST, extraValues: { ipam: { mode: "cluster-pool" } } },
+                "ipam.mode",
+                "the eni datapath",
+            ],
+            [
+                "eni's eni.enabled",
+                { k8sServiceHost: HOST, extraValues: { eni: { enabled: false } } },
+                "eni.enabled",
+                "the eni datapath",
+            ],
+            [
+                "eni's kube-proxy replacement",
+                { k8sServiceHost: HOST, extraValues: { kubeProxyReplacement: false } },
+                "kubeProxyReplacement",
+                "F9",
+            ],
+            [
+                "the API host, with a scheme",
+                { k8sServiceHost: HOST, extraValues: { k8sServiceHost: `https://${HOST}` } },
+                "k8sServiceHost",
+                "F9",
+            ],
+            [
+                "chaining's chaining mode",
+                { datapath: "chaining", extraValues: { cni: { chainingMode: "generic-veth" } } },
+                "cni.chainingMode",
+                "chaining",
+            ],
+            [
+                "chaining's IPv4 masquerade",
+                { datapath: "chaining", extraValues: { enableIPv4Masquerade: true } },
+                "enableIPv4Masquerade",
+                "chaining",
+            ],
+            [
+                "chaining's endpoint routes",
+                { datapath: "chaining", extraValues: { endpointRoutes: { enabled: false } } },
+                "endpointRoutes.enabled",
+                "chaining",
+            ],
+            [
+                "chaining's kube-proxy (replacement beside it)",
+                { datapath: "chaining", extraValues: { kubeProxyReplacement: true } },
+                "kubeProxyReplacement",
+                "keeps the kube-proxy add-on",
+            ],
+            [
+                "overlay's tunnel protocol",
+                { datapath: "overlay", k8sServiceHost: HOST, extraValues: { tunnelProtocol: "geneve" } },
+                "tunnelProtocol",
+                "overlay",
+            ],
+            [
+                "overlay's routing mode",
+                { datapath: "overlay", k8sServiceHost: HOST, extraValues: { routingMode: "native" } },
+                "routingMode",
+                "overlay",
+            ],
+            [
+                "ambient's BPF masquerade",
+                { k8sServiceHost: HOST, istioMode: "ambient", extraValues: { bpf: { masquerade: true } } },
+                "bpf.masquerade",
+                "F5",
+            ],
+            [
+                "Gateway API's L7 proxy",
+                { k8sServiceHost: HOST, gatewayApi: true, extraValues: { l7Proxy: false } },
+                "l7Proxy",
+                "Gateway API",
+            ],
         ];
         for (const [label, input, path, reason] of cases) {
             it(label, () => {
@@ -322,8 +577,11 @@ describe("Cilium values builder", () => {
         }
 
         it("names both reasons where two requirements meet (chaining and Istio on cni.exclusive)", () => {
-            expectInputError({ datapath: "chaining", extraValues: { cni: { exclusive: true } } }, "CiliumRelease.extraValues.cni.exclusive",
-                "aws-cni chaining install, cilium-istio-facts §3.3); and by Istio");
+            expectInputError(
+                { datapath: "chaining", extraValues: { cni: { exclusive: true } } },
+                "CiliumRelease.extraValues.cni.exclusive",
+                "aws-cni chaining install, cilium-istio-facts §3.3); and by Istio",
+            );
         });
     });
 });

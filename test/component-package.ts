@@ -4,6 +4,7 @@
  * infers from the TypeScript sources. The schema is memoised: inference builds a TypeScript program of the whole
  * project (about 20 s), so the specs that need it share one.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import * as api from "../components";
@@ -19,7 +20,9 @@ export function providerNameOf(npmName: string): string {
     return match[2].replace(/[^-a-zA-Z0-9_]/g, "-");
 }
 
-export const PROVIDER_NAME = providerNameOf(require(path.join(PACKAGE_DIR, "package.json")).name);
+export const PROVIDER_NAME = providerNameOf(
+    JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).name,
+);
 
 /** The component classes, found in the entry module's exports as run-plugin finds them. */
 export const COMPONENTS = getPulumiComponents(api);
@@ -70,7 +73,9 @@ let schema: Promise<PackageSchema> | undefined;
 
 /** The schema the plugin host answers GetSchema with, inferred from the sources. */
 export function inferredSchema(): Promise<PackageSchema> {
-    schema ??= componentProvider().getSchema().then((text) => JSON.parse(text) as PackageSchema);
+    schema ??= componentProvider()
+        .getSchema()
+        .then((text) => JSON.parse(text) as PackageSchema);
     return schema;
 }
 

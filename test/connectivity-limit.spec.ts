@@ -7,12 +7,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { tenantStackExport } from "../tools/bench-stack";
-import { check } from "../tools/check";
-import { MAX_PREDICTED_PAIRS, predictConnectivity, predictConnectivityWithin } from "../tools/connectivity";
-import { ExitCode } from "../tools/command-line";
-import { Report } from "../tools/report";
-import { modelResources } from "../tools/stack-gate";
+import { tenantStackExport } from "../bench/tenant-stack";
+import { check } from "../engine/commands/check";
+import {
+    MAX_PREDICTED_PAIRS,
+    predictConnectivity,
+    predictConnectivityWithin,
+} from "../policies/connectivity/connectivity";
+import { ExitCode } from "../engine/command-line";
+import { Report } from "../engine/report/report";
+import { modelResources } from "../engine/stack-gate";
 import { UNKNOWN } from "../policies/test/harness";
 
 describe("connectivity prediction limit", function () {
@@ -35,8 +39,16 @@ describe("connectivity prediction limit", function () {
 
     it("counts clients and servers from the resources as the model pairs them, so a stack at the limit is still predicted", () => {
         const deployment = (name: string, metadata: Record<string, unknown>) => ({
-            type: "kubernetes:apps/v1:Deployment", urn: `urn:pulumi:bench::tenants::kubernetes:apps/v1:Deployment::${name}`, name,
-            props: { metadata, spec: { selector: { matchLabels: { app: "netshoot" } }, template: { metadata: { labels: { app: "netshoot" } }, spec: { containers: [] } } } },
+            type: "kubernetes:apps/v1:Deployment",
+            urn: `urn:pulumi:bench::tenants::kubernetes:apps/v1:Deployment::${name}`,
+            name,
+            props: {
+                metadata,
+                spec: {
+                    selector: { matchLabels: { app: "netshoot" } },
+                    template: { metadata: { labels: { app: "netshoot" } }, spec: { containers: [] } },
+                },
+            },
         });
         const resources = [
             ...modelResources(tenantStackExport(2).deployment.resources),
@@ -46,8 +58,10 @@ describe("connectivity prediction limit", function () {
         ];
         const pairs = 3 * 2;
         assert.ok(predictConnectivityWithin(resources, pairs).answers.length > 0, "at the limit: predicted");
-        assert.deepStrictEqual(predictConnectivityWithin(resources, pairs - 1).omitted,
-            `connectivity not predicted: 3 netshoot clients and 2 httpbin servers make ${pairs} pairs, more than ${pairs - 1}`);
+        assert.deepStrictEqual(
+            predictConnectivityWithin(resources, pairs - 1).omitted,
+            `connectivity not predicted: 3 netshoot clients and 2 httpbin servers make ${pairs} pairs, more than ${pairs - 1}`,
+        );
     });
 
     it("check on a stack past the limit still gates it, prints no matrix and says why on stderr", async () => {
@@ -56,11 +70,23 @@ describe("connectivity prediction limit", function () {
         fs.writeFileSync(file, JSON.stringify(tenantStackExport(tenants)));
         let stdout = "";
         let stderr = "";
-        const code = await check([file, "--json"], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+        const code = await check([file, "--json"], {
+            stdout: (t) => {
+                stdout += t;
+            },
+            stderr: (t) => {
+                stderr += t;
+            },
+        });
         const report: Report = JSON.parse(stdout);
         assert.strictEqual(code, ExitCode.Ok, stderr);
         assert.strictEqual(report.resources.length, tenantStackExport(tenants).deployment.resources.length);
         assert.deepStrictEqual(report.connectivity, []);
-        assert.match(stderr, new RegExp(`note: connectivity not predicted: ${tenants} netshoot clients and ${tenants} httpbin servers make ${tenants * tenants} pairs, more than ${MAX_PREDICTED_PAIRS}`));
+        assert.match(
+            stderr,
+            new RegExp(
+                `note: connectivity not predicted: ${tenants} netshoot clients and ${tenants} httpbin servers make ${tenants * tenants} pairs, more than ${MAX_PREDICTED_PAIRS}`,
+            ),
+        );
     });
 });

@@ -1,5 +1,5 @@
 /**
- * The connectivity model (tools/connectivity.ts): whole matrices for the demo's stages in both mesh modes, read from
+ * The connectivity model (policies/connectivity/connectivity.ts): whole matrices for the demo's stages in both mesh modes, read from
  * the root program run on the mock runtime exactly as plan runs it; then stacks that are not ours, built by hand.
  *
  * Where the expected matrices come from: the sidecar rows are the Cilium Istio demo's documented answers (facts §1:
@@ -9,11 +9,11 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { ConnectivityAnswer, HttpCode, predictConnectivity } from "../tools/connectivity";
-import { runProgramOnMocks } from "../tools/mock-deployment";
-import { loadStackConfig, readProject } from "../tools/stack-config-files";
-import { toStackExport } from "../tools/stack-export";
-import { modelResources } from "../tools/stack-gate";
+import { ConnectivityAnswer, HttpCode, predictConnectivity } from "../policies/connectivity/connectivity";
+import { runProgramOnMocks } from "../engine/mock/mock-deployment";
+import { loadStackConfig, readProject } from "../engine/state/stack-config-files";
+import { toStackExport } from "../engine/state/stack-export";
+import { modelResources } from "../engine/stack-gate";
 import { StackResource } from "../policies/model/resources";
 import { ciliumL7PolicyVsIstioMtls } from "../policies/rules/cilium-l7-policy-vs-istio-mtls";
 import { mandatory, runStackPolicy, urnOf } from "../policies/test/harness";
@@ -24,8 +24,18 @@ const REPOSITORY = path.resolve(__dirname, "..");
 async function stackResources(stack: string, overrides: string[]): Promise<StackResource[]> {
     const project = readProject(REPOSITORY);
     const config = loadStackConfig(project, stack, overrides);
-    const { registrations } = await runProgramOnMocks({ project: project.name, stack, program: path.join(REPOSITORY, project.main!), config });
-    const exported = await toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date(0) });
+    const { registrations } = await runProgramOnMocks({
+        project: project.name,
+        stack,
+        program: path.join(REPOSITORY, project.main!),
+        config,
+    });
+    const exported = await toStackExport(registrations, {
+        project: project.name,
+        stack,
+        config: config.values,
+        time: new Date(0),
+    });
     return modelResources(exported.deployment.resources);
 }
 
@@ -35,34 +45,140 @@ type Matrix = Record<string, [HttpCode, HttpCode, HttpCode, HttpCode]>;
 function matrixOf(answers: readonly ConnectivityAnswer[]): Matrix {
     const matrix: Matrix = {};
     for (const from of [...new Set(answers.map((a) => a.from))]) {
-        const cell = (to: string, p: string) => answers.find((a) => a.from === from && a.to === to && a.path === p)?.code ?? "missing" as HttpCode;
+        const cell = (to: string, p: string) =>
+            answers.find((a) => a.from === from && a.to === to && a.path === p)?.code ?? ("missing" as HttpCode);
         matrix[from] = [cell("red", "/ip"), cell("red", "/deny"), cell("blue", "/ip"), cell("blue", "/deny")];
     }
     return matrix;
 }
 
-const ALL_200: Matrix = { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["200", "200", "200", "200"] };
-const GREEN_DROPPED_AT_BLUE: Matrix = { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["200", "200", "000", "000"] };
-const L7_ENFORCED: Matrix = { red: ["200", "200", "200", "403"], blue: ["200", "200", "200", "403"], green: ["200", "200", "000", "000"] };
+const ALL_200: Matrix = {
+    red: ["200", "200", "200", "200"],
+    blue: ["200", "200", "200", "200"],
+    green: ["200", "200", "200", "200"],
+};
+const GREEN_DROPPED_AT_BLUE: Matrix = {
+    red: ["200", "200", "200", "200"],
+    blue: ["200", "200", "200", "200"],
+    green: ["200", "200", "000", "000"],
+};
+const L7_ENFORCED: Matrix = {
+    red: ["200", "200", "200", "403"],
+    blue: ["200", "200", "200", "403"],
+    green: ["200", "200", "000", "000"],
+};
 
-const CASES: { mode: string; stack: string; stage: string; fix: boolean; expected: Matrix; reasons: [string, string, string, RegExp][] }[] = [
-    { mode: "sidecar", stack: "dev", stage: "open", fix: true, expected: ALL_200,
-        reasons: [["red", "blue", "/deny", /client sidecar sends mTLS.*no policy restricts it/]] },
-    { mode: "sidecar", stack: "dev", stage: "l4", fix: true, expected: GREEN_DROPPED_AT_BLUE,
-        reasons: [["green", "blue", "/ip", /dropped by an L4 rule: CiliumNetworkPolicy blue\/default admits no TCP 80 from green\/netshoot/]] },
-    { mode: "sidecar", stack: "dev", stage: "l7", fix: true, expected: L7_ENFORCED,
-        reasons: [["red", "blue", "/ip", /plain HTTP \(PeerAuthentication blue\/default sets DISABLE\).*HTTP rule allows GET \/ip/]] },
-    { mode: "sidecar", stack: "dev", stage: "l7", fix: false,
-        expected: { red: ["200", "200", "503", "503"], blue: ["200", "200", "503", "503"], green: ["200", "200", "000", "000"] },
-        reasons: [["red", "blue", "/ip", /HTTP proxy \(CiliumNetworkPolicy blue\/default\) cannot read the mTLS.*answers 503 \(F6\)/]] },
-    { mode: "ambient", stack: "ambient", stage: "open", fix: true, expected: ALL_200,
-        reasons: [["red", "blue", "/deny", /HBONE.*no policy restricts it/]] },
-    { mode: "ambient", stack: "ambient", stage: "l4", fix: true, expected: GREEN_DROPPED_AT_BLUE,
-        reasons: [["red", "blue", "/ip", /HBONE.*admitted by CiliumNetworkPolicy blue\/default on TCP 15008/]] },
-    { mode: "ambient", stack: "ambient", stage: "l7", fix: true, expected: L7_ENFORCED,
-        reasons: [["blue", "blue", "/deny", /Cilium's HTTP proxy denies GET \/deny: no HTTP rule of CiliumNetworkPolicy blue\/default allows it/]] },
-    { mode: "ambient", stack: "ambient", stage: "l7", fix: false, expected: GREEN_DROPPED_AT_BLUE,
-        reasons: [["red", "blue", "/deny", /on TCP 15008; the HTTP rules of CiliumNetworkPolicy blue\/default on other ports never see the tunnelled request/]] },
+const CASES: {
+    mode: string;
+    stack: string;
+    stage: string;
+    fix: boolean;
+    expected: Matrix;
+    reasons: [string, string, string, RegExp][];
+}[] = [
+    {
+        mode: "sidecar",
+        stack: "dev",
+        stage: "open",
+        fix: true,
+        expected: ALL_200,
+        reasons: [["red", "blue", "/deny", /client sidecar sends mTLS.*no policy restricts it/]],
+    },
+    {
+        mode: "sidecar",
+        stack: "dev",
+        stage: "l4",
+        fix: true,
+        expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [
+            [
+                "green",
+                "blue",
+                "/ip",
+                /dropped by an L4 rule: CiliumNetworkPolicy blue\/default admits no TCP 80 from green\/netshoot/,
+            ],
+        ],
+    },
+    {
+        mode: "sidecar",
+        stack: "dev",
+        stage: "l7",
+        fix: true,
+        expected: L7_ENFORCED,
+        reasons: [
+            [
+                "red",
+                "blue",
+                "/ip",
+                /plain HTTP \(PeerAuthentication blue\/default sets DISABLE\).*HTTP rule allows GET \/ip/,
+            ],
+        ],
+    },
+    {
+        mode: "sidecar",
+        stack: "dev",
+        stage: "l7",
+        fix: false,
+        expected: {
+            red: ["200", "200", "503", "503"],
+            blue: ["200", "200", "503", "503"],
+            green: ["200", "200", "000", "000"],
+        },
+        reasons: [
+            [
+                "red",
+                "blue",
+                "/ip",
+                /HTTP proxy \(CiliumNetworkPolicy blue\/default\) cannot read the mTLS.*answers 503 \(F6\)/,
+            ],
+        ],
+    },
+    {
+        mode: "ambient",
+        stack: "ambient",
+        stage: "open",
+        fix: true,
+        expected: ALL_200,
+        reasons: [["red", "blue", "/deny", /HBONE.*no policy restricts it/]],
+    },
+    {
+        mode: "ambient",
+        stack: "ambient",
+        stage: "l4",
+        fix: true,
+        expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [["red", "blue", "/ip", /HBONE.*admitted by CiliumNetworkPolicy blue\/default on TCP 15008/]],
+    },
+    {
+        mode: "ambient",
+        stack: "ambient",
+        stage: "l7",
+        fix: true,
+        expected: L7_ENFORCED,
+        reasons: [
+            [
+                "blue",
+                "blue",
+                "/deny",
+                /Cilium's HTTP proxy denies GET \/deny: no HTTP rule of CiliumNetworkPolicy blue\/default allows it/,
+            ],
+        ],
+    },
+    {
+        mode: "ambient",
+        stack: "ambient",
+        stage: "l7",
+        fix: false,
+        expected: GREEN_DROPPED_AT_BLUE,
+        reasons: [
+            [
+                "red",
+                "blue",
+                "/deny",
+                /on TCP 15008; the HTTP rules of CiliumNetworkPolicy blue\/default on other ports never see the tunnelled request/,
+            ],
+        ],
+    },
 ];
 
 describe("connectivity matrix of the demo, per mesh mode and stage", function () {
@@ -70,8 +186,12 @@ describe("connectivity matrix of the demo, per mesh mode and stage", function ()
 
     for (const c of CASES) {
         it(`${c.mode}, ${c.stage}${c.stage === "l7" ? (c.fix ? " with the fix" : " without the fix") : ""}`, async () => {
-            const answers = predictConnectivity(await stackResources(c.stack,
-                [`eks-cilium-istio:demoStage=${c.stage}`, `eks-cilium-istio:demoMtlsFix=${c.fix}`]));
+            const answers = predictConnectivity(
+                await stackResources(c.stack, [
+                    `eks-cilium-istio:demoStage=${c.stage}`,
+                    `eks-cilium-istio:demoMtlsFix=${c.fix}`,
+                ]),
+            );
             assert.strictEqual(answers.length, 12, "3 clients x 2 servers x 2 paths");
             assert.deepStrictEqual(matrixOf(answers), c.expected);
             for (const [from, to, urlPath, reason] of c.reasons) {
@@ -83,9 +203,15 @@ describe("connectivity matrix of the demo, per mesh mode and stage", function ()
 
     it("sidecar, open, with a STRICT mesh: green's plain text is refused everywhere, mesh clients still get through", async () => {
         const answers = predictConnectivity(await stackResources("dev", ["demoStage=open", "meshMtlsMode=STRICT"]));
-        assert.deepStrictEqual(matrixOf(answers), { red: ["200", "200", "200", "200"], blue: ["200", "200", "200", "200"], green: ["000", "000", "000", "000"] });
-        assert.match(answers.find((a) => a.from === "green" && a.to === "red")!.reason,
-            /plain text refused by STRICT mTLS: the server sidecar resets the connection \(PeerAuthentication istio-system\/default sets STRICT\)/);
+        assert.deepStrictEqual(matrixOf(answers), {
+            red: ["200", "200", "200", "200"],
+            blue: ["200", "200", "200", "200"],
+            green: ["000", "000", "000", "000"],
+        });
+        assert.match(
+            answers.find((a) => a.from === "green" && a.to === "red")!.reason,
+            /plain text refused by STRICT mTLS: the server sidecar resets the connection \(PeerAuthentication istio-system\/default sets STRICT\)/,
+        );
     });
 });
 
@@ -98,54 +224,107 @@ function resource(type: string, props: any): StackResource {
 }
 const namespace = (name: string, labels: Record<string, string> = {}) =>
     resource("kubernetes:core/v1:Namespace", { metadata: { name, labels } });
-const deployment = (ns: string, name: string, labels: Record<string, string>, ports: { name: string; containerPort: number }[] = []) =>
-    resource("kubernetes:apps/v1:Deployment", { metadata: { name, namespace: ns }, spec: { selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: { containers: [{ name, image: "example", ports }] } } } });
+const deployment = (
+    ns: string,
+    name: string,
+    labels: Record<string, string>,
+    ports: { name: string; containerPort: number }[] = [],
+) =>
+    resource("kubernetes:apps/v1:Deployment", {
+        metadata: { name, namespace: ns },
+        spec: {
+            selector: { matchLabels: labels },
+            template: { metadata: { labels }, spec: { containers: [{ name, image: "example", ports }] } },
+        },
+    });
 const service = (ns: string, selector: Record<string, string>, targetPort: number | string) =>
-    resource("kubernetes:core/v1:Service", { metadata: { name: "httpbin", namespace: ns }, spec: { selector, ports: [{ port: 80, targetPort }] } });
+    resource("kubernetes:core/v1:Service", {
+        metadata: { name: "httpbin", namespace: ns },
+        spec: { selector, ports: [{ port: 80, targetPort }] },
+    });
 
 describe("connectivity on stacks not built by our components", () => {
     it("follows a Kubernetes NetworkPolicy's namespaceSelector and a named targetPort, without Istio", () => {
         const answers = predictConnectivity([
-            namespace("shop", { team: "shop" }), namespace("tools"), namespace("api"),
-            deployment("shop", "netshoot", { app: "client" }), deployment("tools", "netshoot", { app: "client" }),
+            namespace("shop", { team: "shop" }),
+            namespace("tools"),
+            namespace("api"),
+            deployment("shop", "netshoot", { app: "client" }),
+            deployment("tools", "netshoot", { app: "client" }),
             deployment("api", "backend", { app: "api" }, [{ name: "web", containerPort: 8080 }]),
             service("api", { app: "api" }, "web"),
-            resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", { metadata: { name: "from-shop", namespace: "api" }, spec: {
-                podSelector: { matchLabels: { app: "api" } },
-                ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "shop" } } }], ports: [{ port: 8080 }] }],
-            } }),
+            resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
+                metadata: { name: "from-shop", namespace: "api" },
+                spec: {
+                    podSelector: { matchLabels: { app: "api" } },
+                    ingress: [
+                        { from: [{ namespaceSelector: { matchLabels: { team: "shop" } } }], ports: [{ port: 8080 }] },
+                    ],
+                },
+            }),
         ]);
-        assert.deepStrictEqual(answers.map((a) => [a.from, a.to, a.path, a.code]), [
-            ["shop", "api", "/ip", "200"], ["shop", "api", "/deny", "200"],
-            ["tools", "api", "/ip", "000"], ["tools", "api", "/deny", "000"],
-        ]);
+        assert.deepStrictEqual(
+            answers.map((a) => [a.from, a.to, a.path, a.code]),
+            [
+                ["shop", "api", "/ip", "200"],
+                ["shop", "api", "/deny", "200"],
+                ["tools", "api", "/ip", "000"],
+                ["tools", "api", "/deny", "000"],
+            ],
+        );
         assert.match(answers[2].reason, /NetworkPolicy api\/from-shop admits no TCP 8080 from tools\/netshoot/);
     });
 
     it("applies a clusterwide policy's HTTP rules with regular expressions, and its fromEndpoints across namespaces", () => {
         const answers = predictConnectivity([
-            namespace("a"), namespace("b"),
-            deployment("a", "netshoot", { app: "netshoot" }), deployment("b", "httpbin", { app: "httpbin" }),
+            namespace("a"),
+            namespace("b"),
+            deployment("a", "netshoot", { app: "netshoot" }),
+            deployment("b", "httpbin", { app: "httpbin" }),
             service("b", { app: "httpbin" }, 80),
-            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", { metadata: { name: "paths" }, spec: {
-                endpointSelector: { matchLabels: { app: "httpbin" } },
-                ingress: [{ fromEndpoints: [{ matchLabels: { app: "netshoot" } }],
-                    toPorts: [{ ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET", path: "/(ip|headers)" }] } }] }],
-            } }),
+            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", {
+                metadata: { name: "paths" },
+                spec: {
+                    endpointSelector: { matchLabels: { app: "httpbin" } },
+                    ingress: [
+                        {
+                            fromEndpoints: [{ matchLabels: { app: "netshoot" } }],
+                            toPorts: [
+                                {
+                                    ports: [{ port: "80", protocol: "TCP" }],
+                                    rules: { http: [{ method: "GET", path: "/(ip|headers)" }] },
+                                },
+                            ],
+                        },
+                    ],
+                },
+            }),
         ]);
-        assert.deepStrictEqual(answers.map((a) => a.code), ["200", "403"]);
+        assert.deepStrictEqual(
+            answers.map((a) => a.code),
+            ["200", "403"],
+        );
         assert.match(answers[1].reason, /CiliumClusterwideNetworkPolicy paths/);
     });
 
     it("leaves out a pair it cannot decide (a label unknown during preview) and predicts nothing without the demo", () => {
         const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
         const answers = predictConnectivity([
-            namespace("a"), namespace("b", { "istio-injection": unknown }),
-            deployment("a", "netshoot", { app: "netshoot" }), deployment("b", "netshoot", { app: "netshoot" }),
-            deployment("a", "httpbin", { app: "httpbin" }), service("a", { app: "httpbin" }, 80),
+            namespace("a"),
+            namespace("b", { "istio-injection": unknown }),
+            deployment("a", "netshoot", { app: "netshoot" }),
+            deployment("b", "netshoot", { app: "netshoot" }),
+            deployment("a", "httpbin", { app: "httpbin" }),
+            service("a", { app: "httpbin" }, 80),
         ]);
-        assert.deepStrictEqual(answers.map((a) => [a.from, a.code]), [["a", "200"], ["a", "200"]], "b's mesh enrolment is unknown");
+        assert.deepStrictEqual(
+            answers.map((a) => [a.from, a.code]),
+            [
+                ["a", "200"],
+                ["a", "200"],
+            ],
+            "b's mesh enrolment is unknown",
+        );
         assert.deepStrictEqual(predictConnectivity([namespace("a"), deployment("a", "web", { app: "web" })]), []);
     });
 });
@@ -172,8 +351,10 @@ describe("every 503 the model predicts because of mTLS is a cilium-l7-policy-vs-
         const violations = await l7RuleViolations(resources);
         for (const answer of failures) {
             assert.match(answer.reason, /cannot read the mTLS/);
-            assert.ok(answer.decidedBy.some((urn) => violations.includes(urn)),
-                `${answer.from} -> httpbin.${answer.to}${answer.path}: decided by ${answer.decidedBy.join(", ")}; violations on ${violations.join(", ")}`);
+            assert.ok(
+                answer.decidedBy.some((urn) => violations.includes(urn)),
+                `${answer.from} -> httpbin.${answer.to}${answer.path}: decided by ${answer.decidedBy.join(", ")}; violations on ${violations.join(", ")}`,
+            );
         }
     }
 
@@ -183,15 +364,32 @@ describe("every 503 the model predicts because of mTLS is a cilium-l7-policy-vs-
 
     it("on a hand-built stack: a clusterwide HTTP policy over sidecar pods under Istio's default PERMISSIVE", async () => {
         await assertAgree([
-            resource("kubernetes:helm.sh/v3:Release", { chart: "istiod", version: "1.30.3", namespace: "istio-system",
-                repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" }, values: {} }),
-            namespace("web", { "istio-injection": "enabled" }), namespace("api", { "istio-injection": "enabled" }),
-            deployment("web", "netshoot", { app: "netshoot" }), deployment("api", "httpbin", { app: "api" }),
+            resource("kubernetes:helm.sh/v3:Release", {
+                chart: "istiod",
+                version: "1.30.3",
+                namespace: "istio-system",
+                repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" },
+                values: {},
+            }),
+            namespace("web", { "istio-injection": "enabled" }),
+            namespace("api", { "istio-injection": "enabled" }),
+            deployment("web", "netshoot", { app: "netshoot" }),
+            deployment("api", "httpbin", { app: "api" }),
             service("api", { app: "api" }, 80),
-            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", { metadata: { name: "api-paths" }, spec: {
-                endpointSelector: { matchLabels: { app: "api" } },
-                ingress: [{ fromEndpoints: [{}], toPorts: [{ ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET" }] } }] }],
-            } }),
+            resource("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", {
+                metadata: { name: "api-paths" },
+                spec: {
+                    endpointSelector: { matchLabels: { app: "api" } },
+                    ingress: [
+                        {
+                            fromEndpoints: [{}],
+                            toPorts: [
+                                { ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET" }] } },
+                            ],
+                        },
+                    ],
+                },
+            }),
         ]);
     });
 });

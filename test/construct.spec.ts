@@ -11,17 +11,19 @@ import { ConstructRequest } from "@pulumi/pulumi/proto/provider_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { InputError } from "../components/validation";
-import { MOCK_ENDPOINT_HOST, Recorder, recordRegistrations, Registration } from "../tools/mock-runtime";
+import { MOCK_ENDPOINT_HOST, Recorder, recordRegistrations, Registration } from "../engine/mock/mock-runtime";
 import { componentProvider, inferredSchema, PackageSchema, PROVIDER_NAME } from "./component-package";
 import { one, ofType, providerUrn } from "./registrations";
 import { fullTypeToken, readYamlExample, referenceIn } from "./yaml-program";
 
 // The provider server's own decoding of a ConstructRequest's inputs (exported by provider/server.js, @internal in its
 // .d.ts), so the components receive exactly what they would receive from the engine.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- not in the SDK's .d.ts
 const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as {
-    deserializeInputs(inputs: Struct | undefined,
-        dependencies: ReturnType<ConstructRequest["getInputdependenciesMap"]>): Promise<pulumi.Inputs>;
+    deserializeInputs(
+        inputs: Struct | undefined,
+        dependencies: ReturnType<ConstructRequest["getInputdependenciesMap"]>,
+    ): Promise<pulumi.Inputs>;
 };
 
 const PROJECT = "eks-cilium-istio-yaml";
@@ -81,7 +83,9 @@ function providerFromReference(ref: string): pulumi.ProviderResource {
     const [, , qualifiedType, name] = urn.split("::");
     const type = qualifiedType.split("$").pop()!;
     const resourcePackage = rpc.getResourcePackage(type.split(":")[2], "");
-    return resourcePackage ? resourcePackage.constructProvider(name, type, urn) : new pulumi.DependencyProviderResource(ref);
+    return resourcePackage
+        ? resourcePackage.constructProvider(name, type, urn)
+        : new pulumi.DependencyProviderResource(ref);
 }
 
 interface Constructed {
@@ -97,19 +101,27 @@ interface Constructed {
 async function construct(req: ConstructRequest): Promise<Constructed> {
     const inputs = await deserializeInputs(req.getInputs(), req.getInputdependenciesMap());
     const providers: { [pkg: string]: pulumi.ProviderResource } = {};
-    req.getProvidersMap().forEach((ref, pkg) => { providers[pkg] = providerFromReference(ref); });
+    req.getProvidersMap().forEach((ref, pkg) => {
+        providers[pkg] = providerFromReference(ref);
+    });
     const opts: pulumi.ComponentResourceOptions = {
         dependsOn: req.getDependenciesList().map((urn) => new pulumi.DependencyResource(urn)),
         providers,
         parent: req.getParent() ? new pulumi.DependencyResource(req.getParent()) : undefined,
     };
     const result = await componentProvider().construct(req.getName(), req.getType(), inputs, opts);
-    const [state] = await rpc.serializeResourceProperties(`construct(${req.getType()}, ${req.getName()})`, result.state);
+    const [state] = await rpc.serializeResourceProperties(
+        `construct(${req.getType()}, ${req.getName()})`,
+        result.state,
+    );
     return { urn: await valueOf(pulumi.output(result.urn)), state };
 }
 
 /** A Kubernetes provider as a YAML program declares it (`pulumi:providers:kubernetes`): registered by the program. */
-async function kubernetesProvider(name: string, kubeconfig: pulumi.Input<string>): Promise<{ urn: string; id: string }> {
+async function kubernetesProvider(
+    name: string,
+    kubeconfig: pulumi.Input<string>,
+): Promise<{ urn: string; id: string }> {
     const provider = new k8s.Provider(name, { kubeconfig });
     return { urn: await valueOf(provider.urn), id: await valueOf(provider.id) };
 }
@@ -121,7 +133,9 @@ function childrenOf(registrations: Registration[], parentUrn: string): Registrat
 describe("component provider construct (requests as from a Python/Go/.NET/YAML program)", function () {
     this.timeout(180_000);
     let schema: PackageSchema;
-    before(async () => { schema = await inferredSchema(); });
+    before(async () => {
+        schema = await inferredSchema();
+    });
 
     describe("the YAML example, resource by resource", () => {
         let recorder: Recorder;
@@ -142,11 +156,16 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
                 return outputValue([source.urn], rpc.unwrapRpcSecret(output), rpc.isRpcSecret(output));
             };
             for (const [name, resource] of Object.entries(program.resources)) {
-                const properties = Object.fromEntries(Object.entries(resource.properties ?? {}).map(([k, v]) => [k, resolve(v)]));
+                const properties = Object.fromEntries(
+                    Object.entries(resource.properties ?? {}).map(([k, v]) => [k, resolve(v)]),
+                );
                 if (resource.type === K8S_PROVIDER) {
                     const kubeconfig = referenceIn(resource.properties?.kubeconfig)!;
                     const source = constructed[kubeconfig.resource].state[kubeconfig.property!];
-                    providers[name] = await kubernetesProvider(name, pulumi.secret(rpc.unwrapRpcSecret(source) as string));
+                    providers[name] = await kubernetesProvider(
+                        name,
+                        pulumi.secret(rpc.unwrapRpcSecret(source) as string),
+                    );
                     continue;
                 }
                 const providerName = referenceIn(resource.options?.provider)?.resource;
@@ -155,7 +174,9 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
                     name,
                     properties,
                     provider: providerName ? providers[providerName] : undefined,
-                    dependsOn: (resource.options?.dependsOn ?? []).map((d) => constructed[referenceIn(d)!.resource].urn),
+                    dependsOn: (resource.options?.dependsOn ?? []).map(
+                        (d) => constructed[referenceIn(d)!.resource].urn,
+                    ),
                 };
                 constructed[name] = await construct(constructRequest(request, false));
             }
@@ -163,8 +184,12 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
         });
 
         it("registers each component under the program's stack, with the URN construct returns", () => {
-            for (const [name, component] of [["cluster", "Cluster"], ["cilium", "CiliumRelease"], ["istio", "IstioRelease"],
-                ["demo", "NamespaceDemo"]]) {
+            for (const [name, component] of [
+                ["cluster", "Cluster"],
+                ["cilium", "CiliumRelease"],
+                ["istio", "IstioRelease"],
+                ["demo", "NamespaceDemo"],
+            ]) {
                 const registration = one(recorder.registrations, token(component), name);
                 assert.strictEqual(registration.parent, STACK_URN);
                 assert.strictEqual(registration.urn, constructed[name].urn);
@@ -173,12 +198,24 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
         });
 
         it("returns exactly the schema's outputs as each component's state", () => {
-            for (const [name, component] of [["cluster", "Cluster"], ["cilium", "CiliumRelease"], ["istio", "IstioRelease"],
-                ["demo", "NamespaceDemo"]]) {
+            for (const [name, component] of [
+                ["cluster", "Cluster"],
+                ["cilium", "CiliumRelease"],
+                ["istio", "IstioRelease"],
+                ["demo", "NamespaceDemo"],
+            ]) {
                 const resource = schema.resources[token(component)];
                 const keys = Object.keys(constructed[name].state);
-                assert.deepStrictEqual(keys.filter((k) => !(k in resource.properties)), [], `${component}: outputs outside the schema`);
-                assert.deepStrictEqual(resource.required.filter((k) => !keys.includes(k)), [], `${component}: required outputs missing`);
+                assert.deepStrictEqual(
+                    keys.filter((k) => !(k in resource.properties)),
+                    [],
+                    `${component}: outputs outside the schema`,
+                );
+                assert.deepStrictEqual(
+                    resource.required.filter((k) => !keys.includes(k)),
+                    [],
+                    `${component}: required outputs missing`,
+                );
             }
         });
 
@@ -186,15 +223,22 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
             const cluster = constructed.cluster;
             const children = childrenOf(recorder.registrations, cluster.urn);
             assert.deepStrictEqual([...new Set(children.map((r) => r.type))].sort(), [
-                "aws:ec2/launchTemplate:LaunchTemplate", "aws:eks/addon:Addon", "aws:eks/nodeGroup:NodeGroup",
-                "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                "eks:index:Cluster", K8S_PROVIDER,
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                "aws:eks/addon:Addon",
+                "aws:eks/nodeGroup:NodeGroup",
+                "aws:iam/role:Role",
+                "aws:iam/rolePolicy:RolePolicy",
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "eks:index:Cluster",
+                K8S_PROVIDER,
             ]);
             const nodeGroup = ofType(children, "aws:eks/nodeGroup:NodeGroup")[0];
             const yamlCluster = readYamlExample().resources.cluster.properties!;
             const yamlNodeGroup = yamlCluster.nodeGroup as { [k: string]: unknown };
             assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, {
-                desiredSize: yamlNodeGroup.desiredSize, minSize: yamlNodeGroup.minSize, maxSize: yamlNodeGroup.maxSize,
+                desiredSize: yamlNodeGroup.desiredSize,
+                minSize: yamlNodeGroup.minSize,
+                maxSize: yamlNodeGroup.maxSize,
             });
             assert.deepStrictEqual(nodeGroup.inputs.instanceTypes, yamlNodeGroup.instanceTypes);
             assert.strictEqual(ofType(children, "eks:index:Cluster")[0].inputs.version, yamlCluster.kubernetesVersion);
@@ -209,8 +253,10 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
             assert.strictEqual(providerUrn(release), providers.k8s.urn);
             assert.strictEqual(release.inputs.values.k8sServiceHost, MOCK_ENDPOINT_HOST);
             assert.strictEqual(release.inputs.values.hubble.relay.enabled, true);
-            assert.ok(release.propertyDependencies.values.includes(constructed.cluster.urn),
-                "values must depend on the cluster whose endpoint they carry");
+            assert.ok(
+                release.propertyDependencies.values.includes(constructed.cluster.urn),
+                "values must depend on the cluster whose endpoint they carry",
+            );
             assert.strictEqual(cilium.state.datapath, "eni");
         });
 
@@ -222,7 +268,10 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
             for (const child of children) {
                 assert.strictEqual(providerUrn(child), providers.k8s.urn, `${child.name} has another provider`);
             }
-            assert.ok(!children.some((r) => r.type === RELEASE && r.inputs.chart === "ztunnel"), "sidecar mode has no ztunnel");
+            assert.ok(
+                !children.some((r) => r.type === RELEASE && r.inputs.chart === "ztunnel"),
+                "sidecar mode has no ztunnel",
+            );
             const peerAuthentication = ofType(children, "kubernetes:security.istio.io/v1:PeerAuthentication")[0];
             assert.strictEqual(peerAuthentication.inputs.spec.mtls.mode, "PERMISSIVE");
             assert.strictEqual(istio.state.meshPeerAuthentication, "istio-system/default");
@@ -234,7 +283,10 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
             const namespaces = ofType(children, "kubernetes:core/v1:Namespace");
             assert.deepStrictEqual(namespaces.map((n) => n.inputs.metadata.name).sort(), ["blue", "green", "red"]);
             for (const namespace of namespaces) {
-                assert.ok(namespace.dependencies.includes(constructed.istio.urn), `${namespace.name} must wait for Istio`);
+                assert.ok(
+                    namespace.dependencies.includes(constructed.istio.urn),
+                    `${namespace.name} must wait for Istio`,
+                );
             }
             const policy = ofType(children, "kubernetes:cilium.io/v2:CiliumNetworkPolicy")[0];
             assert.ok(JSON.stringify(policy.inputs.spec).includes("/ip"), "stage l7 has the HTTP rule");
@@ -252,14 +304,29 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
         before(async () => {
             recorder = recordRegistrations({ project: PROJECT, stack: STACK });
             const provider = await kubernetesProvider("k8s", "{}");
-            istio = await construct(constructRequest({
-                type: token("IstioRelease"), name: "istio", provider,
-                properties: { mode: "ambient", ciliumDatapath: "overlay", meshMtlsMode: "STRICT" },
-            }, false));
-            demo = await construct(constructRequest({
-                type: token("NamespaceDemo"), name: "demo", provider, dependsOn: [istio.urn],
-                properties: { istioMode: "ambient", stage: "l4", mtlsFix: false },
-            }, false));
+            istio = await construct(
+                constructRequest(
+                    {
+                        type: token("IstioRelease"),
+                        name: "istio",
+                        provider,
+                        properties: { mode: "ambient", ciliumDatapath: "overlay", meshMtlsMode: "STRICT" },
+                    },
+                    false,
+                ),
+            );
+            demo = await construct(
+                constructRequest(
+                    {
+                        type: token("NamespaceDemo"),
+                        name: "demo",
+                        provider,
+                        dependsOn: [istio.urn],
+                        properties: { istioMode: "ambient", stage: "l4", mtlsFix: false },
+                    },
+                    false,
+                ),
+            );
             await recorder.settle();
         });
 
@@ -272,8 +339,12 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
 
         it("NamespaceDemo ambient at l4: red and blue enrolled in ambient, no mTLS fix", () => {
             const children = childrenOf(recorder.registrations, demo.urn);
-            const labels = Object.fromEntries(ofType(children, "kubernetes:core/v1:Namespace")
-                .map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels ?? {}]));
+            const labels = Object.fromEntries(
+                ofType(children, "kubernetes:core/v1:Namespace").map((n) => [
+                    n.inputs.metadata.name,
+                    n.inputs.metadata.labels ?? {},
+                ]),
+            );
             assert.strictEqual(labels.red["istio.io/dataplane-mode"], "ambient");
             assert.strictEqual(labels.blue["istio.io/dataplane-mode"], "ambient");
             assert.strictEqual(labels.green["istio.io/dataplane-mode"], undefined);
@@ -285,10 +356,17 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
         const recorder = recordRegistrations({ project: PROJECT, stack: STACK, preview: true });
         const provider = await kubernetesProvider("k8s", "{}");
         const clusterUrn = `urn:pulumi:${STACK}::${PROJECT}::${token("Cluster")}::cluster`;
-        const cilium = await construct(constructRequest({
-            type: token("CiliumRelease"), name: "cilium", provider,
-            properties: { datapath: "eni", k8sServiceHost: outputValue([clusterUrn]) },
-        }, true));
+        const cilium = await construct(
+            constructRequest(
+                {
+                    type: token("CiliumRelease"),
+                    name: "cilium",
+                    provider,
+                    properties: { datapath: "eni", k8sServiceHost: outputValue([clusterUrn]) },
+                },
+                true,
+            ),
+        );
         await recorder.settle();
         const [release] = ofType(childrenOf(recorder.registrations, cilium.urn), RELEASE);
         assert.ok(pulumi.isUnknown(release.inputs.values), "values wait for the endpoint");
@@ -299,21 +377,34 @@ describe("component provider construct (requests as from a Python/Go/.NET/YAML p
         const recorder = recordRegistrations({ project: PROJECT, stack: STACK });
         const provider = await kubernetesProvider("k8s", "{}");
         const before = recorder.registrations.length;
-        await assert.rejects(construct(constructRequest({
-            type: token("CiliumRelease"), name: "cilium", provider, properties: { datapath: "vxlan" },
-        }, false)), (err: unknown) => {
-            assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-            assert.strictEqual(err.input, "CiliumRelease.datapath");
-            assert.match(err.message, /vxlan/);
-            return true;
-        });
+        await assert.rejects(
+            construct(
+                constructRequest(
+                    {
+                        type: token("CiliumRelease"),
+                        name: "cilium",
+                        provider,
+                        properties: { datapath: "vxlan" },
+                    },
+                    false,
+                ),
+            ),
+            (err: unknown) => {
+                assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+                assert.strictEqual(err.input, "CiliumRelease.datapath");
+                assert.match(err.message, /vxlan/);
+                return true;
+            },
+        );
         await recorder.settle();
         assert.strictEqual(recorder.registrations.length, before, "nothing may be registered");
     });
 
     it("refuses a type token of another package, as the provider host does", async () => {
         recordRegistrations({ project: PROJECT, stack: STACK });
-        await assert.rejects(construct(constructRequest({ type: "other:index:Cluster", name: "c", properties: {} }, false)),
-            /Invalid package name other/);
+        await assert.rejects(
+            construct(constructRequest({ type: "other:index:Cluster", name: "c", properties: {} }, false)),
+            /Invalid package name other/,
+        );
     });
 });

@@ -1,23 +1,44 @@
 /**
- * tools/grpc-unary.ts against a @grpc/grpc-js server, the server a policy pack runs: answers, status errors (with the
+ * engine/analyzer/grpc-unary.ts against a @grpc/grpc-js server, the server a policy pack runs: answers, status errors (with the
  * Trailers-Only form grpc-js uses for them), concurrent calls on one connection, and a server that is not there.
  */
 import * as assert from "assert";
 import * as grpc from "@grpc/grpc-js";
-import { GrpcStatusError, UnaryGrpcClient } from "../tools/grpc-unary";
+import { GrpcStatusError, UnaryGrpcClient } from "../engine/analyzer/grpc-unary";
 
 const identity = (bytes: Buffer) => bytes;
 
 async function serve(): Promise<{ server: grpc.Server; address: string }> {
     const server = new grpc.Server();
-    server.register("/test.Echo/Echo", (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        callback(null, call.request), identity, identity, "unary");
-    server.register("/test.Echo/Reverse", (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        setTimeout(() => callback(null, Buffer.from(call.request).reverse()), Math.random() * 5), identity, identity, "unary");
-    server.register("/test.Echo/Fail", (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: "policy 'x' threw: 100% ünïcode, line\nbreak" }), identity, identity, "unary");
+    server.register(
+        "/test.Echo/Echo",
+        (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+            callback(null, call.request),
+        identity,
+        identity,
+        "unary",
+    );
+    server.register(
+        "/test.Echo/Reverse",
+        (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+            setTimeout(() => callback(null, Buffer.from(call.request).reverse()), Math.random() * 5),
+        identity,
+        identity,
+        "unary",
+    );
+    server.register(
+        "/test.Echo/Fail",
+        (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: "policy 'x' threw: 100% ünïcode, line\nbreak" }),
+        identity,
+        identity,
+        "unary",
+    );
     const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) =>
+            err ? reject(err) : resolve(bound),
+        ),
+    );
     return { server, address: `127.0.0.1:${port}` };
 }
 
@@ -46,18 +67,26 @@ describe("grpc-unary: unary gRPC calls over node:http2", () => {
     it("keeps concurrent calls on one connection apart, whatever order they are answered in", async () => {
         const sent = Array.from({ length: 300 }, (_, i) => Buffer.from(`request-${i}`));
         const answers = await Promise.all(sent.map((request) => client.call("/test.Echo/Reverse", request)));
-        answers.forEach((answer, i) => assert.strictEqual(answer.toString(), Buffer.from(sent[i]).reverse().toString()));
+        answers.forEach((answer, i) =>
+            assert.strictEqual(answer.toString(), Buffer.from(sent[i]).reverse().toString()),
+        );
     });
 
     it("rejects with the status code and the decoded message of a failed call", async () => {
-        const err = await client.call("/test.Echo/Fail", Buffer.from("x")).then(() => undefined, (e) => e);
+        const err = await client.call("/test.Echo/Fail", Buffer.from("x")).then(
+            () => undefined,
+            (e) => e,
+        );
         assert.ok(err instanceof GrpcStatusError, String(err));
         assert.strictEqual(err.code, grpc.status.INVALID_ARGUMENT);
         assert.strictEqual(err.details, "policy 'x' threw: 100% ünïcode, line\nbreak");
     });
 
     it("rejects a method the server does not have as UNIMPLEMENTED", async () => {
-        const err = await client.call("/test.Echo/Missing", Buffer.from("x")).then(() => undefined, (e) => e);
+        const err = await client.call("/test.Echo/Missing", Buffer.from("x")).then(
+            () => undefined,
+            (e) => e,
+        );
         assert.ok(err instanceof GrpcStatusError, String(err));
         assert.strictEqual(err.code, grpc.status.UNIMPLEMENTED);
     });
@@ -66,7 +95,10 @@ describe("grpc-unary: unary gRPC calls over node:http2", () => {
         const hanging = new grpc.Server();
         hanging.register("/test.Echo/Hang", () => undefined, identity, identity, "unary");
         const port = await new Promise<number>((resolve, reject) =>
-            hanging.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))));
+            hanging.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) =>
+                err ? reject(err) : resolve(bound),
+            ),
+        );
         const doomed = new UnaryGrpcClient(`127.0.0.1:${port}`);
         try {
             const call = doomed.call("/test.Echo/Hang", Buffer.from("x"));

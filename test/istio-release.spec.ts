@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { IstioRelease, IstioReleaseArgs } from "../components/IstioRelease";
 import { buildIstioValues, resolveIstioSettings } from "../components/istio-values";
 import { InputError } from "../components/validation";
-import { recordRegistrations, Recorder } from "../tools/mock-runtime";
+import { recordRegistrations, Recorder } from "../engine/mock/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -31,25 +31,33 @@ async function install(args: IstioReleaseArgs): Promise<Installed> {
 
 function expectInputError(args: IstioReleaseArgs, input: string, allowedFragment: string): void {
     const recorder = recordRegistrations();
-    assert.throws(() => new IstioRelease("istio", args), (err: unknown) => {
-        assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-        assert.strictEqual(err.input, input);
-        assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
-        return true;
-    });
+    assert.throws(
+        () => new IstioRelease("istio", args),
+        (err: unknown) => {
+            assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+            assert.strictEqual(err.input, input);
+            assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
+            return true;
+        },
+    );
     assert.strictEqual(recorder.registrations.length, 0, "nothing may be registered before validation");
 }
 
 describe("IstioRelease", () => {
     describe("sidecar mode on the ENI datapath (defaults)", () => {
         let installed: Installed;
-        before(async () => { installed = await install({}); });
+        before(async () => {
+            installed = await install({});
+        });
 
         it("registers base, istiod and cni releases under the component, and no ztunnel or istiod patch", () => {
             const { registrations } = installed.recorder;
             const component = one(registrations, COMPONENT, "istio");
             const releases = ofType(registrations, RELEASE);
-            assert.deepStrictEqual(releases.map((r) => r.name), ["istio-base", "istio-istiod", "istio-cni"]);
+            assert.deepStrictEqual(
+                releases.map((r) => r.name),
+                ["istio-base", "istio-istiod", "istio-cni"],
+            );
             for (const r of releases) {
                 assert.strictEqual(r.parent, component.urn);
             }
@@ -60,17 +68,49 @@ describe("IstioRelease", () => {
 
         it("installs chart 1.30.3 of every chart from the Istio repository into istio-system, with the docs' release names", () => {
             const releases = ofType(installed.recorder.registrations, RELEASE);
-            assert.deepStrictEqual(releases.map((r) => [r.inputs.chart, r.inputs.name, r.inputs.version, r.inputs.namespace,
-                r.inputs.repositoryOpts.repo, r.inputs.createNamespace]), [
-                ["base", "istio-base", "1.30.3", "istio-system", "https://istio-release.storage.googleapis.com/charts", true],
-                ["istiod", "istiod", "1.30.3", "istio-system", "https://istio-release.storage.googleapis.com/charts", false],
-                ["cni", "istio-cni", "1.30.3", "istio-system", "https://istio-release.storage.googleapis.com/charts", false],
-            ]);
+            assert.deepStrictEqual(
+                releases.map((r) => [
+                    r.inputs.chart,
+                    r.inputs.name,
+                    r.inputs.version,
+                    r.inputs.namespace,
+                    r.inputs.repositoryOpts.repo,
+                    r.inputs.createNamespace,
+                ]),
+                [
+                    [
+                        "base",
+                        "istio-base",
+                        "1.30.3",
+                        "istio-system",
+                        "https://istio-release.storage.googleapis.com/charts",
+                        true,
+                    ],
+                    [
+                        "istiod",
+                        "istiod",
+                        "1.30.3",
+                        "istio-system",
+                        "https://istio-release.storage.googleapis.com/charts",
+                        false,
+                    ],
+                    [
+                        "cni",
+                        "istio-cni",
+                        "1.30.3",
+                        "istio-system",
+                        "https://istio-release.storage.googleapis.com/charts",
+                        false,
+                    ],
+                ],
+            );
         });
 
         it("chains istio-cni and tells istiod's injector about it, in the 1.24+ top-level layout, without an ambient profile", () => {
             const { registrations } = installed.recorder;
-            assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, { cni: { enabled: true } });
+            assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, {
+                cni: { enabled: true },
+            });
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-cni").inputs.values, { chained: true });
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-base").inputs.values, {});
         });
@@ -88,7 +128,9 @@ describe("IstioRelease", () => {
 
         it("gives every child the provider passed to the component", async () => {
             const providerUrnValue = await new Promise<string>((resolve) => installed.provider.urn.apply(resolve));
-            const children = installed.recorder.registrations.filter((r) => r.type === RELEASE || r.type === PEER_AUTHN);
+            const children = installed.recorder.registrations.filter(
+                (r) => r.type === RELEASE || r.type === PEER_AUTHN,
+            );
             assert.strictEqual(children.length, 4);
             for (const child of children) {
                 assert.strictEqual(providerUrn(child), providerUrnValue, `${child.name} should use the given provider`);
@@ -104,24 +146,37 @@ describe("IstioRelease", () => {
         });
 
         it("outputs the PeerAuthentication as namespace/name", async () => {
-            const meshPeerAuthentication = await new Promise<string>((resolve) => installed.istio.meshPeerAuthentication.apply(resolve));
+            const meshPeerAuthentication = await new Promise<string>((resolve) =>
+                installed.istio.meshPeerAuthentication.apply(resolve),
+            );
             assert.strictEqual(meshPeerAuthentication, "istio-system/default");
         });
     });
 
     describe("ambient mode", () => {
         let installed: Installed;
-        before(async () => { installed = await install({ mode: "ambient", meshMtlsMode: "PERMISSIVE" }); });
+        before(async () => {
+            installed = await install({ mode: "ambient", meshMtlsMode: "PERMISSIVE" });
+        });
 
         it("adds ztunnel after cni and sets profile ambient on istiod and cni", () => {
             const { registrations } = installed.recorder;
             const releases = ofType(registrations, RELEASE);
-            assert.deepStrictEqual(releases.map((r) => r.inputs.chart), ["base", "istiod", "cni", "ztunnel"]);
+            assert.deepStrictEqual(
+                releases.map((r) => r.inputs.chart),
+                ["base", "istiod", "cni", "ztunnel"],
+            );
             const ztunnel = one(registrations, RELEASE, "istio-ztunnel");
             assert.deepStrictEqual(ztunnel.dependencies, [one(registrations, RELEASE, "istio-cni").urn]);
             assert.strictEqual(ztunnel.inputs.name, "ztunnel");
-            assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, { profile: "ambient", cni: { enabled: true } });
-            assert.deepStrictEqual(one(registrations, RELEASE, "istio-cni").inputs.values, { profile: "ambient", chained: true });
+            assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, {
+                profile: "ambient",
+                cni: { enabled: true },
+            });
+            assert.deepStrictEqual(one(registrations, RELEASE, "istio-cni").inputs.values, {
+                profile: "ambient",
+                chained: true,
+            });
         });
 
         it("takes the PeerAuthentication mode from meshMtlsMode", () => {
@@ -141,7 +196,9 @@ describe("IstioRelease", () => {
             });
             assert.deepStrictEqual(policy.dependencies, [one(registrations, RELEASE, "istio-ztunnel").urn]);
             assert.strictEqual(policy.parent, one(registrations, COMPONENT, "istio").urn);
-            const name = await new Promise<string>((resolve) => installed.istio.ambientHostProbesPolicy!.apply(resolve));
+            const name = await new Promise<string>((resolve) =>
+                installed.istio.ambientHostProbesPolicy!.apply(resolve),
+            );
             assert.strictEqual(name, "allow-ambient-hostprobes");
         });
 
@@ -154,7 +211,9 @@ describe("IstioRelease", () => {
 
     describe("Cilium overlay datapath", () => {
         let installed: Installed;
-        before(async () => { installed = await install({ ciliumDatapath: "overlay" }); });
+        before(async () => {
+            installed = await install({ ciliumDatapath: "overlay" });
+        });
 
         it("patches istio-system/istiod onto the host network after the istiod release", () => {
             const { registrations } = installed.recorder;
@@ -163,7 +222,9 @@ describe("IstioRelease", () => {
             assert.strictEqual(patch.inputs.metadata.name, "istiod");
             assert.strictEqual(patch.inputs.metadata.namespace, "istio-system");
             assert.strictEqual(patch.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
-            assert.deepStrictEqual(patch.inputs.spec, { template: { spec: { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" } } });
+            assert.deepStrictEqual(patch.inputs.spec, {
+                template: { spec: { hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" } },
+            });
             assert.deepStrictEqual(patch.dependencies, [one(registrations, RELEASE, "istio-istiod").urn]);
         });
 
@@ -184,7 +245,11 @@ describe("IstioRelease", () => {
         it("uses the pilot.* / cni.* layout of the 1.22 and 1.23 charts", () => {
             for (const version of ["1.22.0", "1.23.6"]) {
                 const values = buildIstioValues(resolveIstioSettings({ version, mode: "ambient" }));
-                assert.deepStrictEqual(values.istiod, { profile: "ambient", pilot: { cni: { enabled: true } } }, version);
+                assert.deepStrictEqual(
+                    values.istiod,
+                    { profile: "ambient", pilot: { cni: { enabled: true } } },
+                    version,
+                );
                 assert.deepStrictEqual(values.cni, { profile: "ambient", cni: { chained: true } }, version);
             }
         });
@@ -205,47 +270,103 @@ describe("IstioRelease", () => {
 
     describe("extraValues", () => {
         it("merges a user's values over the built ones, per chart", () => {
-            const values = buildIstioValues(resolveIstioSettings({
-                extraValues: {
-                    istiod: { pilot: { resources: { requests: { cpu: "1" } } }, cni: { provider: "default" } },
-                    cni: { excludeNamespaces: ["kube-system", "istio-system"] },
-                },
-            }));
-            assert.deepStrictEqual(values.istiod, { cni: { enabled: true, provider: "default" }, pilot: { resources: { requests: { cpu: "1" } } } });
+            const values = buildIstioValues(
+                resolveIstioSettings({
+                    extraValues: {
+                        istiod: { pilot: { resources: { requests: { cpu: "1" } } }, cni: { provider: "default" } },
+                        cni: { excludeNamespaces: ["kube-system", "istio-system"] },
+                    },
+                }),
+            );
+            assert.deepStrictEqual(values.istiod, {
+                cni: { enabled: true, provider: "default" },
+                pilot: { resources: { requests: { cpu: "1" } } },
+            });
             assert.deepStrictEqual(values.cni, { chained: true, excludeNamespaces: ["kube-system", "istio-system"] });
         });
 
         it("rejects unchaining istio-cni, in either spelling", () => {
-            expectInputError({ extraValues: { cni: { chained: false } } }, "IstioRelease.extraValues.cni.chained", "true");
-            expectInputError({ extraValues: { cni: { cni: { chained: false } } } }, "IstioRelease.extraValues.cni.cni.chained", "true");
-            expectInputError({ version: "1.23.6", extraValues: { cni: { cni: { chained: "false" } } } },
-                "IstioRelease.extraValues.cni.cni.chained", "true");
+            expectInputError(
+                { extraValues: { cni: { chained: false } } },
+                "IstioRelease.extraValues.cni.chained",
+                "true",
+            );
+            expectInputError(
+                { extraValues: { cni: { cni: { chained: false } } } },
+                "IstioRelease.extraValues.cni.cni.chained",
+                "true",
+            );
+            expectInputError(
+                { version: "1.23.6", extraValues: { cni: { cni: { chained: "false" } } } },
+                "IstioRelease.extraValues.cni.cni.chained",
+                "true",
+            );
         });
 
         it("rejects a profile that contradicts the mode", () => {
-            expectInputError({ mode: "ambient", extraValues: { istiod: { profile: "default" } } }, "IstioRelease.extraValues.istiod.profile", "ambient");
-            expectInputError({ extraValues: { cni: { profile: "ambient" } } }, "IstioRelease.extraValues.cni.profile", "sidecar mode");
+            expectInputError(
+                { mode: "ambient", extraValues: { istiod: { profile: "default" } } },
+                "IstioRelease.extraValues.istiod.profile",
+                "ambient",
+            );
+            expectInputError(
+                { extraValues: { cni: { profile: "ambient" } } },
+                "IstioRelease.extraValues.cni.profile",
+                "sidecar mode",
+            );
         });
 
         it("rejects putting the istio-cni agent on the host network beside a host-network istiod", () => {
-            expectInputError({ ciliumDatapath: "overlay", mode: "ambient", extraValues: { cni: { ambient: { shareHostNetworkNamespace: true } } } },
-                "IstioRelease.extraValues.cni.ambient.shareHostNetworkNamespace", "15014");
-            const eni = buildIstioValues(resolveIstioSettings({ mode: "ambient", extraValues: { cni: { ambient: { shareHostNetworkNamespace: true } } } }));
-            assert.strictEqual(eni.cni.ambient.shareHostNetworkNamespace, true, "allowed where istiod stays in the pod network");
+            expectInputError(
+                {
+                    ciliumDatapath: "overlay",
+                    mode: "ambient",
+                    extraValues: { cni: { ambient: { shareHostNetworkNamespace: true } } },
+                },
+                "IstioRelease.extraValues.cni.ambient.shareHostNetworkNamespace",
+                "15014",
+            );
+            const eni = buildIstioValues(
+                resolveIstioSettings({
+                    mode: "ambient",
+                    extraValues: { cni: { ambient: { shareHostNetworkNamespace: true } } },
+                }),
+            );
+            assert.strictEqual(
+                eni.cni.ambient.shareHostNetworkNamespace,
+                true,
+                "allowed where istiod stays in the pod network",
+            );
         });
 
         it("rejects values for a chart it does not install", () => {
-            expectInputError({ extraValues: { gateway: {} } as never }, "IstioRelease.extraValues", "base, istiod, cni, ztunnel");
-            expectInputError({ extraValues: { ztunnel: { logLevel: "debug" } } }, "IstioRelease.extraValues.ztunnel", "ambient");
+            expectInputError(
+                { extraValues: { gateway: {} } as never },
+                "IstioRelease.extraValues",
+                "base, istiod, cni, ztunnel",
+            );
+            expectInputError(
+                { extraValues: { ztunnel: { logLevel: "debug" } } },
+                "IstioRelease.extraValues.ztunnel",
+                "ambient",
+            );
         });
     });
 
     describe("validation", () => {
         it("rejects an unknown mode, datapath or mTLS mode", () => {
             expectInputError({ mode: "hybrid" as never }, "IstioRelease.mode", "sidecar, ambient");
-            expectInputError({ ciliumDatapath: "calico" as never }, "IstioRelease.ciliumDatapath", "eni, chaining, overlay");
+            expectInputError(
+                { ciliumDatapath: "calico" as never },
+                "IstioRelease.ciliumDatapath",
+                "eni, chaining, overlay",
+            );
             expectInputError({ meshMtlsMode: "DISABLE" as never }, "IstioRelease.meshMtlsMode", "STRICT, PERMISSIVE");
-            expectInputError({ mode: "ambient", ambientHostProbes: "yes" as never }, "IstioRelease.ambientHostProbes", "true or false");
+            expectInputError(
+                { mode: "ambient", ambientHostProbes: "yes" as never },
+                "IstioRelease.ambientHostProbes",
+                "true or false",
+            );
         });
 
         it("rejects a malformed version", () => {
@@ -254,7 +375,11 @@ describe("IstioRelease", () => {
         });
 
         it("rejects ambient mode with an Istio older than 1.22", () => {
-            expectInputError({ mode: "ambient", version: "1.21.6" }, "IstioRelease.version", "1.22.0 or later in ambient mode");
+            expectInputError(
+                { mode: "ambient", version: "1.21.6" },
+                "IstioRelease.version",
+                "1.22.0 or later in ambient mode",
+            );
         });
 
         it("rejects sidecar mode with an Istio older than 1.22", () => {
@@ -262,8 +387,14 @@ describe("IstioRelease", () => {
         });
 
         it("rejects ambient on an overlay before Istio 1.26 (port 15014 clash with istio-cni on the host network)", () => {
-            expectInputError({ mode: "ambient", ciliumDatapath: "overlay", version: "1.25.5" }, "IstioRelease.version", "1.26.0 or later");
-            assert.doesNotThrow(() => resolveIstioSettings({ mode: "sidecar", ciliumDatapath: "overlay", version: "1.25.5" }));
+            expectInputError(
+                { mode: "ambient", ciliumDatapath: "overlay", version: "1.25.5" },
+                "IstioRelease.version",
+                "1.26.0 or later",
+            );
+            assert.doesNotThrow(() =>
+                resolveIstioSettings({ mode: "sidecar", ciliumDatapath: "overlay", version: "1.25.5" }),
+            );
         });
     });
 });

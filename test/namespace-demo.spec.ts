@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { NamespaceDemo, NamespaceDemoArgs } from "../components/NamespaceDemo";
 import { DemoCheck } from "../components/demo-objects";
 import { InputError } from "../components/validation";
-import { Registration, recordRegistrations } from "../tools/mock-runtime";
+import { Registration, recordRegistrations } from "../engine/mock/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -42,19 +42,24 @@ function labelsOf(deployed: Deployed): { [ns: string]: { [key: string]: string }
 
 function expectInputError(args: NamespaceDemoArgs, input: string, allowedFragment: string): void {
     const recorder = recordRegistrations();
-    assert.throws(() => new NamespaceDemo("demo", args), (err: unknown) => {
-        assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-        assert.strictEqual(err.input, input);
-        assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
-        return true;
-    });
+    assert.throws(
+        () => new NamespaceDemo("demo", args),
+        (err: unknown) => {
+            assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+            assert.strictEqual(err.input, input);
+            assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
+            return true;
+        },
+    );
     assert.strictEqual(recorder.registrations.length, 0, "nothing may be registered before validation");
 }
 
 describe("NamespaceDemo", () => {
     describe("sidecar mode, stage l7 with the fix (defaults)", () => {
         let deployed: Deployed;
-        before(async () => { deployed = await deploy({}); });
+        before(async () => {
+            deployed = await deploy({});
+        });
 
         it("creates namespaces red, blue, green; red and blue labelled for sidecar injection, green not enrolled", () => {
             assert.deepStrictEqual(labelsOf(deployed), {
@@ -66,8 +71,11 @@ describe("NamespaceDemo", () => {
 
         it("runs httpbin (Service port 80 + Deployment) in red and blue and netshoot in all three", () => {
             const { registrations } = deployed;
-            const where = (type: string, name: string) => ofType(registrations, type)
-                .filter((r) => r.inputs.metadata.name === name).map((r) => r.inputs.metadata.namespace).sort();
+            const where = (type: string, name: string) =>
+                ofType(registrations, type)
+                    .filter((r) => r.inputs.metadata.name === name)
+                    .map((r) => r.inputs.metadata.namespace)
+                    .sort();
             assert.deepStrictEqual(where(SERVICE, "httpbin"), ["blue", "red"]);
             assert.deepStrictEqual(where(DEPLOYMENT, "httpbin"), ["blue", "red"]);
             assert.deepStrictEqual(where(DEPLOYMENT, "netshoot"), ["blue", "green", "red"]);
@@ -79,12 +87,14 @@ describe("NamespaceDemo", () => {
             const httpbin = one(registrations, DEPLOYMENT, "demo-red-httpbin").inputs.spec;
             assert.strictEqual(httpbin.replicas, 1);
             assert.deepStrictEqual(httpbin.template.metadata.labels, { app: "httpbin" });
-            assert.deepStrictEqual(httpbin.template.spec.containers,
-                [{ name: "httpbin", image: "docker.io/kong/httpbin", ports: [{ containerPort: 80 }] }]);
+            assert.deepStrictEqual(httpbin.template.spec.containers, [
+                { name: "httpbin", image: "docker.io/kong/httpbin", ports: [{ containerPort: 80 }] },
+            ]);
 
             const netshoot = one(registrations, DEPLOYMENT, "demo-green-netshoot").inputs.spec;
-            assert.deepStrictEqual(netshoot.template.spec.containers,
-                [{ name: "netshoot", image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] }]);
+            assert.deepStrictEqual(netshoot.template.spec.containers, [
+                { name: "netshoot", image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] },
+            ]);
         });
 
         it("puts the L7 CiliumNetworkPolicy blue/default on httpbin: red and blue on TCP 80, GET /ip only", () => {
@@ -92,13 +102,20 @@ describe("NamespaceDemo", () => {
             assert.deepStrictEqual(policy.metadata, { name: "default", namespace: "blue" });
             assert.deepStrictEqual(policy.spec, {
                 endpointSelector: { matchLabels: { app: "httpbin" } },
-                ingress: [{
-                    fromEndpoints: [
-                        { matchLabels: { "io.kubernetes.pod.namespace": "red" } },
-                        { matchLabels: { "io.kubernetes.pod.namespace": "blue" } },
-                    ],
-                    toPorts: [{ ports: [{ port: "80", protocol: "TCP" }], rules: { http: [{ method: "GET", path: "/ip" }] } }],
-                }],
+                ingress: [
+                    {
+                        fromEndpoints: [
+                            { matchLabels: { "io.kubernetes.pod.namespace": "red" } },
+                            { matchLabels: { "io.kubernetes.pod.namespace": "blue" } },
+                        ],
+                        toPorts: [
+                            {
+                                ports: [{ port: "80", protocol: "TCP" }],
+                                rules: { http: [{ method: "GET", path: "/ip" }] },
+                            },
+                        ],
+                    },
+                ],
             });
         });
 
@@ -119,7 +136,11 @@ describe("NamespaceDemo", () => {
             const objects = registrations.filter((r) => [SERVICE, DEPLOYMENT, CNP, PEER_AUTHN].includes(r.type));
             assert.strictEqual(objects.length, 2 + 5 + 1 + 1);
             for (const object of objects) {
-                assert.deepStrictEqual(object.dependencies, [namespaceUrns[object.inputs.metadata.namespace]], object.name);
+                assert.deepStrictEqual(
+                    object.dependencies,
+                    [namespaceUrns[object.inputs.metadata.namespace]],
+                    object.name,
+                );
                 assert.strictEqual(object.parent, component.urn, object.name);
                 assert.strictEqual(providerUrn(object), deployed.providerUrn, object.name);
             }
@@ -128,18 +149,32 @@ describe("NamespaceDemo", () => {
         it("outputs the 12 check commands: red, blue, green × httpbin in red, blue × /ip, /deny", () => {
             assert.strictEqual(deployed.checks.length, 12);
             assert.deepStrictEqual(deployed.checks[0], {
-                from: "red", to: "red", path: "/ip",
-                command: 'kubectl exec -n red deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.red/ip',
+                from: "red",
+                to: "red",
+                path: "/ip",
+                command:
+                    'kubectl exec -n red deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.red/ip',
             });
             const triples = deployed.checks.map((c) => `${c.from}>${c.to}${c.path}`);
             assert.deepStrictEqual(triples, [
-                "red>red/ip", "red>red/deny", "red>blue/ip", "red>blue/deny",
-                "blue>red/ip", "blue>red/deny", "blue>blue/ip", "blue>blue/deny",
-                "green>red/ip", "green>red/deny", "green>blue/ip", "green>blue/deny",
+                "red>red/ip",
+                "red>red/deny",
+                "red>blue/ip",
+                "red>blue/deny",
+                "blue>red/ip",
+                "blue>red/deny",
+                "blue>blue/ip",
+                "blue>blue/deny",
+                "green>red/ip",
+                "green>red/deny",
+                "green>blue/ip",
+                "green>blue/deny",
             ]);
             for (const c of deployed.checks) {
-                assert.strictEqual(c.command,
-                    `kubectl exec -n ${c.from} deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.${c.to}${c.path}`);
+                assert.strictEqual(
+                    c.command,
+                    `kubectl exec -n ${c.from} deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.${c.to}${c.path}`,
+                );
             }
         });
     });
@@ -176,8 +211,14 @@ describe("NamespaceDemo", () => {
                 green: {},
             });
             const policy = one(deployed.registrations, CNP, "demo-blue-cilium-policy").inputs;
-            assert.deepStrictEqual(policy.spec.ingress[0].toPorts,
-                [{ ports: [{ port: "80", protocol: "TCP" }, { port: "15008", protocol: "TCP" }] }]);
+            assert.deepStrictEqual(policy.spec.ingress[0].toPorts, [
+                {
+                    ports: [
+                        { port: "80", protocol: "TCP" },
+                        { port: "15008", protocol: "TCP" },
+                    ],
+                },
+            ]);
         });
 
         it("l7 with the fix: red and blue leave ambient, no PeerAuthentication; HTTP rule on 80, plain 15008", async () => {

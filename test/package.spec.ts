@@ -16,7 +16,7 @@ import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
 import * as ts from "typescript";
 import { CILIUM_SCHEMA_VERSIONS } from "../components/chart-schemas/cilium-keys";
-import { MOCK_ENDPOINT_HOST, Registration } from "../tools/mock-runtime";
+import { MOCK_ENDPOINT_HOST, Registration } from "../engine/mock/mock-runtime";
 import { inferredSchema, PACKAGE_DIR, PROVIDER_NAME } from "./component-package";
 import { one, ofType, providerUrn } from "./registrations";
 
@@ -44,6 +44,9 @@ function mustRun(command: string, args: string[], cwd: string): string {
     assert.strictEqual(result.status, 0, `${command} ${args.join(" ")} failed:\n${result.stderr}\n${result.stdout}`);
     return result.stdout;
 }
+
+/** The version in a package.json. */
+const installedVersion = (manifest: string): string => JSON.parse(fs.readFileSync(manifest, "utf8")).version;
 
 /** `npm pack --json` output: one entry per package. */
 interface PackResult {
@@ -76,10 +79,14 @@ function expectedTarballFiles(): string[] {
 /** The consumer's package.json: the example's, with the tarball and exactly the versions the npm cache holds. */
 function consumerPackageJson(tarball: string): object {
     const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE_DIR, "package.json"), "utf8"));
-    const installed = (name: string) => require(`${name}/package.json`).version as string;
+    const installed = (name: string) => installedVersion(require.resolve(`${name}/package.json`));
     return {
         ...example,
-        dependencies: { ...example.dependencies, "eks-cilium-istio": `file:${tarball}`, "@pulumi/pulumi": installed("@pulumi/pulumi") },
+        dependencies: {
+            ...example.dependencies,
+            "eks-cilium-istio": `file:${tarball}`,
+            "@pulumi/pulumi": installed("@pulumi/pulumi"),
+        },
         devDependencies: { ...example.devDependencies, typescript: installed("typescript") },
     };
 }
@@ -87,9 +94,14 @@ function consumerPackageJson(tarball: string): object {
 /** Starts Pulumi's plugin host on the package directory, as the CLI does for a nodejs plugin; resolves its port. */
 function startPluginHost(consumerDir: string, packageDir: string): { host: ChildProcess; port: Promise<string> } {
     const runPlugin = path.join(consumerDir, "node_modules", "@pulumi", "pulumi", "cmd", "run-plugin");
-    const host = spawn(process.execPath, [runPlugin, packageDir], { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] });
+    const host = spawn(process.execPath, [runPlugin, packageDir], {
+        cwd: packageDir,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
-    host.stderr!.on("data", (chunk) => { stderr += chunk; });
+    host.stderr!.on("data", (chunk) => {
+        stderr += chunk;
+    });
     const port = new Promise<string>((resolve, reject) => {
         let stdout = "";
         host.stdout!.on("data", (chunk) => {
@@ -157,18 +169,27 @@ describe("npm package", function () {
 
         // Strict, as examples/typescript/tsconfig.json says; --skipLibCheck spares type-checking all of @pulumi/aws's
         // declarations (20 s): the package's own .d.ts are checked for stray imports below instead.
-        compile = run(process.execPath, [path.join(consumerDir, "node_modules", "typescript", "bin", "tsc"), "-p", ".",
-            "--skipLibCheck"], consumerDir);
+        compile = run(
+            process.execPath,
+            [path.join(consumerDir, "node_modules", "typescript", "bin", "tsc"), "-p", ".", "--skipLibCheck"],
+            consumerDir,
+        );
 
         // The project's mock runtime, transpiled into the consumer, so that it uses the consumer's @pulumi/pulumi.
-        const mockRuntime = fs.readFileSync(path.join(PACKAGE_DIR, "tools", "mock-runtime.ts"), "utf8");
+        const mockRuntime = fs.readFileSync(path.join(PACKAGE_DIR, "engine", "mock", "mock-runtime.ts"), "utf8");
         fs.mkdirSync(path.join(consumerDir, "harness"));
-        fs.writeFileSync(path.join(consumerDir, "harness", "mock-runtime.js"), ts.transpileModule(mockRuntime, {
-            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true },
-        }).outputText);
+        fs.writeFileSync(
+            path.join(consumerDir, "harness", "mock-runtime.js"),
+            ts.transpileModule(mockRuntime, {
+                compilerOptions: {
+                    module: ts.ModuleKind.CommonJS,
+                    target: ts.ScriptTarget.ES2020,
+                    esModuleInterop: true,
+                },
+            }).outputText,
+        );
         fs.copyFileSync(RUNNER, path.join(consumerDir, "run-on-mocks.js"));
         program = run(process.execPath, ["run-on-mocks.js"], consumerDir);
-
     });
 
     after(() => {
@@ -182,7 +203,11 @@ describe("npm package", function () {
         it("npm pack --dry-run lists the built components, their sources and chart schemas, the plugin manifest, README and LICENSE, nothing else", () => {
             const listed = dryRun.files.map((f) => f.path).sort();
             assert.deepStrictEqual(listed, expectedTarballFiles());
-            assert.deepStrictEqual(packed.files.map((f) => f.path).sort(), listed, "the real pack holds what the dry run lists");
+            assert.deepStrictEqual(
+                packed.files.map((f) => f.path).sort(),
+                listed,
+                "the real pack holds what the dry run lists",
+            );
         });
 
         it("holds the Cilium chart schemas the compiled components load at run time", () => {
@@ -210,7 +235,9 @@ describe("npm package", function () {
             for (const file of packed.files.map((f) => f.path).filter((p) => p.endsWith(".d.ts"))) {
                 const text = fs.readFileSync(path.join(installedDir, file), "utf8");
                 for (const { fileName: specifier } of ts.preProcessFile(text, true, true).importedFiles) {
-                    const pkg = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0];
+                    const pkg = specifier.startsWith("@")
+                        ? specifier.split("/").slice(0, 2).join("/")
+                        : specifier.split("/")[0];
                     if (!specifier.startsWith(".") && !dependencies.includes(pkg)) {
                         strays.push(`${file}: ${specifier}`);
                     }
@@ -231,13 +258,20 @@ describe("npm package", function () {
 
         it("compiles strictly against the package's declarations", () => {
             assert.ok(fs.existsSync(path.join(consumerDir, "bin", "index.js")));
-            assert.strictEqual(require(path.join(consumerDir, "node_modules", "@pulumi", "pulumi", "package.json")).version,
-                require("@pulumi/pulumi/package.json").version, "one @pulumi/pulumi, the pinned one");
+            assert.strictEqual(
+                installedVersion(path.join(consumerDir, "node_modules", "@pulumi", "pulumi", "package.json")),
+                installedVersion(require.resolve("@pulumi/pulumi/package.json")),
+                "one @pulumi/pulumi, the pinned one",
+            );
         });
 
         it("registers the four components at the top of the consumer's stack", () => {
-            for (const [component, name] of [["Cluster", "shop"], ["CiliumRelease", "cilium"], ["IstioRelease", "istio"],
-                ["NamespaceDemo", "demo"]]) {
+            for (const [component, name] of [
+                ["Cluster", "shop"],
+                ["CiliumRelease", "cilium"],
+                ["IstioRelease", "istio"],
+                ["NamespaceDemo", "demo"],
+            ]) {
                 assert.strictEqual(one(registrations, token(component), name).parent, undefined);
             }
         });
@@ -249,7 +283,10 @@ describe("npm package", function () {
             assert.strictEqual(nodeGroup.parent, cluster.urn);
             assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { desiredSize: 3, minSize: 2, maxSize: 5 });
             assert.deepStrictEqual(nodeGroup.inputs.instanceTypes, ["m7i.large"]);
-            assert.strictEqual(outputs.clusterName, one(registrations, "eks:index:Cluster", "shop-eks").outputs.eksCluster.name);
+            assert.strictEqual(
+                outputs.clusterName,
+                one(registrations, "eks:index:Cluster", "shop-eks").outputs.eksCluster.name,
+            );
         });
 
         it("CiliumRelease: a Geneve overlay on chart 1.18.12, through the cluster's provider and endpoint", () => {
@@ -259,7 +296,11 @@ describe("npm package", function () {
             assert.strictEqual(release.inputs.values.routingMode, "tunnel");
             assert.strictEqual(release.inputs.values.tunnelProtocol, "geneve");
             assert.strictEqual(release.inputs.values.k8sServiceHost, MOCK_ENDPOINT_HOST);
-            assert.deepStrictEqual(release.inputs.values.hubble, { enabled: true, relay: { enabled: true }, ui: { enabled: true } });
+            assert.deepStrictEqual(release.inputs.values.hubble, {
+                enabled: true,
+                relay: { enabled: true },
+                ui: { enabled: true },
+            });
             assert.strictEqual(release.inputs.values.operator.replicas, 1);
             assert.strictEqual(providerUrn(release), one(registrations, "pulumi:providers:kubernetes", "shop-k8s").urn);
             assert.strictEqual(outputs.ciliumVersion, "1.18.12");
@@ -268,10 +309,20 @@ describe("npm package", function () {
         it("IstioRelease: ambient with ztunnel, istiod on the host network, PERMISSIVE mesh, after Cilium", () => {
             const istio = one(registrations, token("IstioRelease"), "istio");
             const base = one(registrations, RELEASE, "istio-base");
-            assert.ok(base.dependencies.includes(one(registrations, RELEASE, "cilium").urn), "base must wait for Cilium");
+            assert.ok(
+                base.dependencies.includes(one(registrations, RELEASE, "cilium").urn),
+                "base must wait for Cilium",
+            );
             assert.strictEqual(one(registrations, RELEASE, "istio-ztunnel").parent, istio.urn);
-            assert.strictEqual(one(registrations, "kubernetes:apps/v1:DeploymentPatch", "istio-istiod-host-network").parent, istio.urn);
-            const mesh = one(registrations, "kubernetes:security.istio.io/v1:PeerAuthentication", "istio-mesh-peer-authentication");
+            assert.strictEqual(
+                one(registrations, "kubernetes:apps/v1:DeploymentPatch", "istio-istiod-host-network").parent,
+                istio.urn,
+            );
+            const mesh = one(
+                registrations,
+                "kubernetes:security.istio.io/v1:PeerAuthentication",
+                "istio-mesh-peer-authentication",
+            );
             assert.strictEqual(mesh.inputs.spec.mtls.mode, "PERMISSIVE");
             assert.strictEqual(outputs.meshPeerAuthentication, "istio-system/default");
         });
@@ -283,8 +334,12 @@ describe("npm package", function () {
             const policy = one(registrations, "kubernetes:cilium.io/v2:CiliumNetworkPolicy", "demo-blue-cilium-policy");
             assert.strictEqual(policy.parent, demo.urn);
             assert.ok(!JSON.stringify(policy.inputs.spec).includes("/ip"), "stage l4 has no HTTP rule");
-            assert.strictEqual(ofType(registrations, "kubernetes:security.istio.io/v1:PeerAuthentication")
-                .filter((r) => r.parent === demo.urn).length, 0);
+            assert.strictEqual(
+                ofType(registrations, "kubernetes:security.istio.io/v1:PeerAuthentication").filter(
+                    (r) => r.parent === demo.urn,
+                ).length,
+                0,
+            );
             assert.strictEqual(outputs.checks.length, 12);
         });
     });

@@ -9,18 +9,18 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AnalyzerInfo } from "../tools/analyzer-client";
-import { ExitCode } from "../tools/command-line";
-import { check } from "../tools/check";
-import { plan, PlanLocations, PROJECT_LOCATIONS } from "../tools/plan";
-import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../tools/policy-pack-config";
-import { Report } from "../tools/report";
-import { ResourceV3, StackExport, parseUrn } from "../tools/stack-export";
-import { rootStackUrn } from "../tools/policy-evaluation";
+import { AnalyzerInfo } from "../engine/analyzer/analyzer-client";
+import { ExitCode } from "../engine/command-line";
+import { check } from "../engine/commands/check";
+import { plan, PlanLocations, PROJECT_LOCATIONS } from "../engine/commands/plan";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../engine/analyzer/policy-pack-config";
+import { Report } from "../engine/report/report";
+import { ResourceV3, StackExport, parseUrn } from "../engine/state/stack-export";
+import { rootStackUrn } from "../engine/analyzer/policy-evaluation";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policies/policies";
 import { FixtureResource, runResourcePolicy, runStackPolicy, urnOf } from "../policies/test/harness";
-import { RESOURCE_SIG, SIG_KEY, SECRET_SIG, stateToPlain } from "../tools/property-values";
+import { RESOURCE_SIG, SIG_KEY, SECRET_SIG, stateToPlain } from "../engine/state/property-values";
 
 const FIXTURES: PlanLocations = {
     projectDir: path.join(__dirname, "fixtures", "program"),
@@ -40,7 +40,18 @@ interface Run {
 async function runPlan(argv: string[], locations: PlanLocations = FIXTURES): Promise<Run> {
     let stdout = "";
     let stderr = "";
-    const code = await plan(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } }, locations);
+    const code = await plan(
+        argv,
+        {
+            stdout: (t) => {
+                stdout += t;
+            },
+            stderr: (t) => {
+                stderr += t;
+            },
+        },
+        locations,
+    );
     return { code, stdout, stderr };
 }
 
@@ -70,7 +81,13 @@ describe("plan on the fixture program and test-double pack", function () {
 
     it("exits 0 and prints one JSON document with exactly the issue's fields", () => {
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
-        assert.deepStrictEqual(Object.keys(report).sort(), ["connectivity", "criticalPath", "resources", "stack", "violations"]);
+        assert.deepStrictEqual(Object.keys(report).sort(), [
+            "connectivity",
+            "criticalPath",
+            "resources",
+            "stack",
+            "violations",
+        ]);
         assert.strictEqual(report.stack, "dev");
         for (const r of report.resources) {
             assert.deepStrictEqual(Object.keys(r).sort(), ["dependencies", "parent", "type", "urn"]);
@@ -92,14 +109,26 @@ describe("plan on the fixture program and test-double pack", function () {
 
     it("records provider references, dependencies and secrets as the engine stores them", () => {
         const [, provider, tenant, namespace, peerAuthentication] = exported.deployment.resources;
-        assert.strictEqual(namespace.provider, `${provider.urn}::${provider.id}`, "inherited from the component's providers");
+        assert.strictEqual(
+            namespace.provider,
+            `${provider.urn}::${provider.id}`,
+            "inherited from the component's providers",
+        );
         assert.strictEqual(namespace.parent, tenant.urn);
-        assert.ok(peerAuthentication.dependencies!.includes(namespace.urn), "metadata.namespace comes from the Namespace");
+        assert.ok(
+            peerAuthentication.dependencies!.includes(namespace.urn),
+            "metadata.namespace comes from the Namespace",
+        );
         assert.deepStrictEqual(peerAuthentication.propertyDependencies!.metadata, [namespace.urn]);
-        assert.deepStrictEqual(exported.deployment.resources[0].outputs!.token,
-            { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify("fixture-token") });
-        assert.deepStrictEqual(tenant.inputs!.cluster, { [SIG_KEY]: RESOURCE_SIG, urn: provider.urn, id: provider.id },
-            "a resource passed as an input is stored as a resource reference");
+        assert.deepStrictEqual(exported.deployment.resources[0].outputs!.token, {
+            [SIG_KEY]: SECRET_SIG,
+            plaintext: JSON.stringify("fixture-token"),
+        });
+        assert.deepStrictEqual(
+            tenant.inputs!.cluster,
+            { [SIG_KEY]: RESOURCE_SIG, urn: provider.urn, id: provider.id },
+            "a resource passed as an input is stored as a resource reference",
+        );
     });
 
     it("gives the program its config as the CLI would: Pulumi.yaml defaults under the stack file", () => {
@@ -113,7 +142,10 @@ describe("plan on the fixture program and test-double pack", function () {
     });
 
     it("puts the resources that take time on the critical path, in creation order", () => {
-        assert.deepStrictEqual(report.criticalPath, [exported.deployment.resources[3].urn, exported.deployment.resources[4].urn]);
+        assert.deepStrictEqual(report.criticalPath, [
+            exported.deployment.resources[3].urn,
+            exported.deployment.resources[4].urn,
+        ]);
     });
 });
 
@@ -124,36 +156,66 @@ describe("plan's verdicts and exit codes on the fixture", function () {
         const run = await runPlan(["--config", "fixture:mtlsMode=DISABLE", "--out", tempFile("dev.json"), "--json"]);
         assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
         const report: Report = JSON.parse(run.stdout);
-        assert.deepStrictEqual(report.violations.map((v) => [v.policy, v.level, v.urn.split("::").pop()]),
-            [["fixture-no-disabled-mtls", "mandatory", "blue-peer-authentication"]]);
+        assert.deepStrictEqual(
+            report.violations.map((v) => [v.policy, v.level, v.urn.split("::").pop()]),
+            [["fixture-no-disabled-mtls", "mandatory", "blue-peer-authentication"]],
+        );
         assert.match(report.violations[0].message, /mtls\.mode DISABLE in namespace blue/);
     });
 
     it("--policy-pack-config reaches the pack: `all` sets every level, a policy's own entry wins, properties apply", async () => {
-        const config = tempFile("policy-config.json", JSON.stringify({
-            all: "advisory",
-            "fixture-namespace-label": { enforcementLevel: "mandatory", label: "cost-centre" },
-        }));
-        const run = await runPlan(["--config", "mtlsMode=DISABLE", "--policy-pack-config", config, "--out", tempFile("dev.json"), "--json"]);
+        const config = tempFile(
+            "policy-config.json",
+            JSON.stringify({
+                all: "advisory",
+                "fixture-namespace-label": { enforcementLevel: "mandatory", label: "cost-centre" },
+            }),
+        );
+        const run = await runPlan([
+            "--config",
+            "mtlsMode=DISABLE",
+            "--policy-pack-config",
+            config,
+            "--out",
+            tempFile("dev.json"),
+            "--json",
+        ]);
         assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
         const report: Report = JSON.parse(run.stdout);
-        assert.deepStrictEqual(report.violations.map((v) => [v.level, v.policy, v.urn.split("::").pop()]), [
-            ["mandatory", "fixture-namespace-label", "blue"],
-            ["advisory", "fixture-no-disabled-mtls", "blue-peer-authentication"],
-        ]);
+        assert.deepStrictEqual(
+            report.violations.map((v) => [v.level, v.policy, v.urn.split("::").pop()]),
+            [
+                ["mandatory", "fixture-namespace-label", "blue"],
+                ["advisory", "fixture-no-disabled-mtls", "blue-peer-authentication"],
+            ],
+        );
         assert.match(report.violations[0].message, /namespace blue has no label cost-centre/);
     });
 
     it("a policy at level remediate: Analyze sees the remediated inputs, as the CLI sends them after Remediate", async () => {
-        const config = tempFile("policy-config.json", JSON.stringify({ "fixture-strict-mtls-remediation": "remediate" }));
-        const run = await runPlan(["--config", "mtlsMode=DISABLE", "--policy-pack-config", config, "--out", tempFile("dev.json"), "--json"]);
+        const config = tempFile(
+            "policy-config.json",
+            JSON.stringify({ "fixture-strict-mtls-remediation": "remediate" }),
+        );
+        const run = await runPlan([
+            "--config",
+            "mtlsMode=DISABLE",
+            "--policy-pack-config",
+            config,
+            "--out",
+            tempFile("dev.json"),
+            "--json",
+        ]);
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const report: Report = JSON.parse(run.stdout);
         assert.deepStrictEqual(report.violations, []);
     });
 
     it("a config the pack's schema rejects exits 2 with the policy and the reason", async () => {
-        const config = tempFile("policy-config.json", JSON.stringify({ "fixture-no-disabled-mtls": { allowedNamespaces: "blue" } }));
+        const config = tempFile(
+            "policy-config.json",
+            JSON.stringify({ "fixture-no-disabled-mtls": { allowedNamespaces: "blue" } }),
+        );
         const run = await runPlan(["--policy-pack-config", config, "--out", tempFile("dev.json")]);
         assert.strictEqual(run.code, ExitCode.Error);
         assert.match(run.stderr, /fixture-no-disabled-mtls: \/allowedNamespaces must be array/);
@@ -162,17 +224,32 @@ describe("plan's verdicts and exit codes on the fixture", function () {
 
 describe("plan refuses bad input before running anything", () => {
     const cases: [string, string[], RegExp][] = [
-        ["an unknown --config key", ["--config", "fixture:colour=red"], /unknown config key "fixture:colour"; known keys: fixture:mtlsMode, fixture:team/],
+        [
+            "an unknown --config key",
+            ["--config", "fixture:colour=red"],
+            /unknown config key "fixture:colour"; known keys: fixture:mtlsMode, fixture:team/,
+        ],
         ["a --config without =", ["--config", "mtlsMode"], /--config expects KEY=VALUE/],
-        ["a stack without a file", ["--stack", "prod"], /no stack "prod": .*Pulumi\.prod\.yaml does not exist; stacks here: dev/],
+        [
+            "a stack without a file",
+            ["--stack", "prod"],
+            /no stack "prod": .*Pulumi\.prod\.yaml does not exist; stacks here: dev/,
+        ],
         ["an unknown flag", ["--dry-run"], /unknown flag "--dry-run"/],
         ["a policy pack config that is not JSON", ["--policy-pack-config", "POLICY_CONFIG"], /is not JSON/],
-        ["an enforcement level that does not exist", ["--policy-pack-config", "BAD_LEVEL"], /all: "fatal" is not an enforcement level; allowed: advisory, mandatory, remediate, disabled/],
+        [
+            "an enforcement level that does not exist",
+            ["--policy-pack-config", "BAD_LEVEL"],
+            /all: "fatal" is not an enforcement level; allowed: advisory, mandatory, remediate, disabled/,
+        ],
     ];
     for (const [what, argv, message] of cases) {
         it(`exits 2 on ${what}, without a stack trace and without writing a plan`, async () => {
             const out = tempFile("dev.json");
-            const files: Record<string, string> = { POLICY_CONFIG: tempFile("c.json", "{nope"), BAD_LEVEL: tempFile("c.json", '{"all": "fatal"}') };
+            const files: Record<string, string> = {
+                POLICY_CONFIG: tempFile("c.json", "{nope"),
+                BAD_LEVEL: tempFile("c.json", '{"all": "fatal"}'),
+            };
             const run = await runPlan([...argv.map((a) => files[a] ?? a), "--out", out]);
             assert.strictEqual(run.code, ExitCode.Error);
             assert.match(run.stderr, message);
@@ -182,15 +259,24 @@ describe("plan refuses bad input before running anything", () => {
     }
 
     it("exits 2 on a key the root program does not know, listing the keys of eks-cilium-istio", async () => {
-        const run = await runPlan(["--config", "eks-cilium-istio:demoStages=l4", "--out", tempFile("dev.json")], PROJECT_LOCATIONS);
+        const run = await runPlan(
+            ["--config", "eks-cilium-istio:demoStages=l4", "--out", tempFile("dev.json")],
+            PROJECT_LOCATIONS,
+        );
         assert.strictEqual(run.code, ExitCode.Error);
-        assert.match(run.stderr, /^error: unknown config key "eks-cilium-istio:demoStages"; known keys: .*eks-cilium-istio:demoStage, /);
+        assert.match(
+            run.stderr,
+            /^error: unknown config key "eks-cilium-istio:demoStages"; known keys: .*eks-cilium-istio:demoStage, /,
+        );
     });
 
     it("exits 2 on a program error, with the stack trace only under --verbose", async () => {
         const quiet = await runPlan(["--config", "mtlsMode=OFF", "--out", tempFile("dev.json")]);
         assert.strictEqual(quiet.code, ExitCode.Error);
-        assert.strictEqual(quiet.stderr, 'error: the program failed: fixture:mtlsMode: got "OFF"; allowed: one of STRICT, PERMISSIVE, DISABLE\n');
+        assert.strictEqual(
+            quiet.stderr,
+            'error: the program failed: fixture:mtlsMode: got "OFF"; allowed: one of STRICT, PERMISSIVE, DISABLE\n',
+        );
         const verbose = await runPlan(["--config", "mtlsMode=OFF", "--out", tempFile("dev.json"), "--verbose"]);
         assert.strictEqual(verbose.code, ExitCode.Error);
         assert.match(verbose.stderr, /InputError: fixture:mtlsMode[^\n]*\n\s+at oneOf/);
@@ -199,9 +285,16 @@ describe("plan refuses bad input before running anything", () => {
 
 describe("policy pack config reconciliation (as the CLI's ReconcilePolicyPackConfig)", () => {
     const info: AnalyzerInfo = {
-        name: "pack", version: "1.0.0", supportsConfig: true,
+        name: "pack",
+        version: "1.0.0",
+        supportsConfig: true,
         policies: [
-            { name: "a", description: "", enforcementLevel: "mandatory", configSchema: { properties: { max: { type: "integer", default: 3 } } } },
+            {
+                name: "a",
+                description: "",
+                enforcementLevel: "mandatory",
+                configSchema: { properties: { max: { type: "integer", default: 3 } } },
+            },
             { name: "b", description: "", enforcementLevel: "advisory" },
         ],
         initialConfig: { b: { enforcementLevel: "disabled" } },
@@ -216,15 +309,20 @@ describe("policy pack config reconciliation (as the CLI's ReconcilePolicyPackCon
     });
 
     it("applies `all` first and per-policy entries over it", () => {
-        const given = parsePolicyPackConfig(JSON.stringify({ all: "advisory", a: { max: 5 }, b: "mandatory" }), "c.json");
+        const given = parsePolicyPackConfig(
+            JSON.stringify({ all: "advisory", a: { max: 5 }, b: "mandatory" }),
+            "c.json",
+        );
         const config = reconcilePolicyPackConfig(info, given, noWarnings);
         assert.deepStrictEqual(config.a, { enforcementLevel: "advisory", properties: { max: 5 } });
         assert.deepStrictEqual(config.b, { enforcementLevel: "mandatory", properties: undefined });
     });
 
     it("refuses a property-only entry for a policy the pack lacks, and warns about a level-only one", () => {
-        assert.throws(() => reconcilePolicyPackConfig(info, { zz: { properties: { x: 1 } } }, () => undefined),
-            /"zz" is not a policy of pack and has no enforcement level/);
+        assert.throws(
+            () => reconcilePolicyPackConfig(info, { zz: { properties: { x: 1 } } }, () => undefined),
+            /"zz" is not a policy of pack and has no enforcement level/,
+        );
         const warnings: string[] = [];
         reconcilePolicyPackConfig(info, { zz: { enforcementLevel: "advisory" } }, (m) => warnings.push(m));
         assert.deepStrictEqual(warnings, ['policy pack config names "zz", which pack pack does not have']);
@@ -244,14 +342,22 @@ async function directVerdicts(exported: StackExport): Promise<Verdict[]> {
     const fixtureOf = (r: ResourceV3, props: Record<string, any> | undefined): FixtureResource => {
         const { qualifiedType, name } = parseUrn(r.urn);
         const types = qualifiedType.split("$");
-        return { type: r.type, name, props: stateToPlain(props ?? {}) as Record<string, any>, parentTypes: types.slice(0, -1) };
+        return {
+            type: r.type,
+            name,
+            props: stateToPlain(props ?? {}) as Record<string, any>,
+            parentTypes: types.slice(0, -1),
+        };
     };
     const realUrn = new Map(resources.map((r) => [urnOf(fixtureOf(r, {})), r.urn]));
     const root = rootStackUrn(resources);
     const verdicts: Verdict[] = [];
     for (const policy of policies) {
-        const config = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {})
-            .filter(([, schema]) => "default" in (schema as object)).map(([key, schema]) => [key, (schema as { default: unknown }).default]));
+        const config = Object.fromEntries(
+            Object.entries(policy.configSchema?.properties ?? {})
+                .filter(([, schema]) => "default" in (schema as object))
+                .map(([key, schema]) => [key, (schema as { default: unknown }).default]),
+        );
         if ("validateResource" in policy) {
             for (const r of resources) {
                 for (const v of await runResourcePolicy(policy, fixtureOf(r, r.inputs ?? r.outputs), { config })) {
@@ -281,25 +387,48 @@ describe("the real pack cilium-istio-guard, served as the CLI serves it", functi
             const run = await runPlan(["--stack", stack, "--out", out, "--json"], PROJECT_LOCATIONS);
             assert.strictEqual(run.code, ExitCode.Ok, `${run.stderr}\n${run.stdout}`);
             const report: Report = JSON.parse(run.stdout);
-            assert.deepStrictEqual(report.violations.filter((v) => v.level === "mandatory"), []);
-            assert.deepStrictEqual(servedVerdicts(report), await directVerdicts(JSON.parse(fs.readFileSync(out, "utf8"))));
+            assert.deepStrictEqual(
+                report.violations.filter((v) => v.level === "mandatory"),
+                [],
+            );
+            assert.deepStrictEqual(
+                servedVerdicts(report),
+                await directVerdicts(JSON.parse(fs.readFileSync(out, "utf8"))),
+            );
         });
     }
 
-    /** `npm run plan` itself, so the exit code is the process's. */
+    /** `npm run plan` itself (the built command line, as the npm script runs it), so the exit code is the process's. */
     function npmRunPlan(args: string[]) {
-        return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/plan.ts", ...args],
-            { cwd: REPOSITORY, encoding: "utf8" });
+        return spawnSync(process.execPath, ["bin/engine/cli.js", "plan", ...args], {
+            cwd: REPOSITORY,
+            encoding: "utf8",
+        });
     }
 
     it("check on a hand-written stack that breaks many rules: the served verdicts equal the rules called directly", async () => {
         const file = path.join(__dirname, "fixtures", "check", "many-rules-broken.json");
         let stdout = "";
-        const code = await check([file, "--json"], { stdout: (t) => { stdout += t; }, stderr: () => undefined }, PROJECT_LOCATIONS.packDir);
+        const code = await check(
+            [file, "--json"],
+            {
+                stdout: (t) => {
+                    stdout += t;
+                },
+                stderr: () => undefined,
+            },
+            PROJECT_LOCATIONS.packDir,
+        );
         assert.strictEqual(code, ExitCode.Violation);
         const served = servedVerdicts(JSON.parse(stdout));
-        assert.ok(new Set(served.map(([policy]) => policy)).size >= 6, `several rules must fire: ${served.map(([p]) => p).join(", ")}`);
-        assert.ok(served.some(([policy]) => policy === "cilium-kpr-value-for-chart-version"), "a resource policy among them");
+        assert.ok(
+            new Set(served.map(([policy]) => policy)).size >= 6,
+            `several rules must fire: ${served.map(([p]) => p).join(", ")}`,
+        );
+        assert.ok(
+            served.some(([policy]) => policy === "cilium-kpr-value-for-chart-version"),
+            "a resource policy among them",
+        );
         assert.deepStrictEqual(served, await directVerdicts(JSON.parse(fs.readFileSync(file, "utf8"))));
     });
 
@@ -308,8 +437,10 @@ describe("the real pack cilium-istio-guard, served as the CLI serves it", functi
         const child = npmRunPlan(["--config", "eks-cilium-istio:demoMtlsFix=false", "--out", out, "--json"]);
         assert.strictEqual(child.status, 1, child.stderr);
         const report: Report = JSON.parse(child.stdout);
-        assert.ok(report.violations.some((v) => v.policy === "cilium-l7-policy-vs-istio-mtls" && v.level === "mandatory"),
-            JSON.stringify(report.violations, null, 2));
+        assert.ok(
+            report.violations.some((v) => v.policy === "cilium-l7-policy-vs-istio-mtls" && v.level === "mandatory"),
+            JSON.stringify(report.violations, null, 2),
+        );
         assert.deepStrictEqual(servedVerdicts(report), await directVerdicts(JSON.parse(fs.readFileSync(out, "utf8"))));
     });
 });

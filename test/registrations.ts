@@ -1,6 +1,6 @@
-/** Look-ups over what tools/mock-runtime.ts recorded, for the specs' assertions. */
+/** Look-ups over what engine/mock/mock-runtime.ts recorded, for the specs' assertions. */
 import * as assert from "assert";
-import { Registration } from "../tools/mock-runtime";
+import { Registration } from "../engine/mock/mock-runtime";
 
 /** Every registration of `type`, in registration order. */
 export function ofType(registrations: Registration[], type: string): Registration[] {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { DemoCheck } from "../components/demo-objects";
 import { InputError } from "../components/validation";
-import { MOCK_ENDPOINT_HOST, Registration, recordRegistrations } from "../tools/mock-runtime";
+import { MOCK_ENDPOINT_HOST, Registration, recordRegistrations } from "../engine/mock/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
 import program = require("../index");
 
@@ -43,12 +43,19 @@ async function run(config: { [key: string]: string }): Promise<Run> {
     pulumi.runtime.setAllConfig(config);
     const outputs = await program();
     const [clusterName, checks, kubeconfigIsSecret] = await Promise.all([
-        value(outputs.clusterName), value(outputs.checks), pulumi.isSecret(outputs.kubeconfig)]);
+        value(outputs.clusterName),
+        value(outputs.checks),
+        pulumi.isSecret(outputs.kubeconfig),
+    ]);
     await recorder.settle();
     return { registrations: recorder.registrations, clusterName, kubeconfigIsSecret, checks };
 }
 
-async function expectConfigRejected(config: { [key: string]: string }, input: string, allowedFragment: string): Promise<void> {
+async function expectConfigRejected(
+    config: { [key: string]: string },
+    input: string,
+    allowedFragment: string,
+): Promise<void> {
     const recorder = recordRegistrations({ stack: "test" });
     pulumi.runtime.setAllConfig({ "aws:region": "us-west-2", ...config });
     await assert.rejects(program(), (err: unknown) => {
@@ -58,7 +65,11 @@ async function expectConfigRejected(config: { [key: string]: string }, input: st
         return true;
     });
     await recorder.settle();
-    assert.deepStrictEqual(recorder.registrations.map((r) => r.name), [], "nothing may be registered on a bad config");
+    assert.deepStrictEqual(
+        recorder.registrations.map((r) => r.name),
+        [],
+        "nothing may be registered on a bad config",
+    );
 }
 
 const STACKS = [
@@ -84,10 +95,22 @@ describe("root program", () => {
             });
 
             it("builds the four components, each once, at the top level", () => {
-                for (const [type, name] of [["Cluster", "cluster"], ["CiliumRelease", "cilium"], ["IstioRelease", "istio"], ["NamespaceDemo", "demo"]]) {
-                    assert.strictEqual(one(registrations, `eks-cilium-istio:index:${type}`, name).parent, undefined, type);
+                for (const [type, name] of [
+                    ["Cluster", "cluster"],
+                    ["CiliumRelease", "cilium"],
+                    ["IstioRelease", "istio"],
+                    ["NamespaceDemo", "demo"],
+                ]) {
+                    assert.strictEqual(
+                        one(registrations, `eks-cilium-istio:index:${type}`, name).parent,
+                        undefined,
+                        type,
+                    );
                 }
-                assert.strictEqual(one(registrations, "eks-cilium-istio:index:Cluster", "cluster").inputs.ciliumDatapath, stack.datapath);
+                assert.strictEqual(
+                    one(registrations, "eks-cilium-istio:index:Cluster", "cluster").inputs.ciliumDatapath,
+                    stack.datapath,
+                );
             });
 
             it("installs Cilium with the Istio requirements, its datapath, and the cluster's API host", () => {
@@ -97,7 +120,10 @@ describe("root program", () => {
                 assert.strictEqual(values.k8sServiceHost, MOCK_ENDPOINT_HOST);
                 assert.strictEqual(values.kubeProxyReplacement, true);
                 if (stack.datapath === "eni") {
-                    assert.deepStrictEqual([values.eni.enabled, values.ipam.mode, values.routingMode], [true, "eni", "native"]);
+                    assert.deepStrictEqual(
+                        [values.eni.enabled, values.ipam.mode, values.routingMode],
+                        [true, "eni", "native"],
+                    );
                 } else {
                     assert.deepStrictEqual([values.routingMode, values.tunnelProtocol], ["tunnel", "vxlan"]);
                 }
@@ -111,7 +137,9 @@ describe("root program", () => {
                 const cilium = one(registrations, RELEASE, "cilium");
                 const cluster = one(registrations, "eks-cilium-istio:index:Cluster", "cluster");
                 const eks = one(registrations, "eks:index:Cluster", "cluster-eks");
-                const nodeGroups = registrations.filter((r) => r.parent === cluster.urn && r.type.startsWith("aws:eks/nodeGroup"));
+                const nodeGroups = registrations.filter(
+                    (r) => r.parent === cluster.urn && r.type.startsWith("aws:eks/nodeGroup"),
+                );
                 assert.strictEqual(nodeGroups.length, 1);
                 assert.ok(cilium.dependencies.includes(eks.urn));
                 assert.ok(!cilium.dependencies.includes(nodeGroups[0].urn));
@@ -120,8 +148,12 @@ describe("root program", () => {
             it("installs Istio base -> istiod -> cni (-> ztunnel) after Cilium, with the mode's values", () => {
                 const cilium = one(registrations, RELEASE, "cilium");
                 const istio = ofType(registrations, RELEASE).filter((r) => r.name.startsWith("istio-"));
-                const charts = stack.mode === "ambient" ? ["base", "istiod", "cni", "ztunnel"] : ["base", "istiod", "cni"];
-                assert.deepStrictEqual(istio.map((r) => r.inputs.chart), charts);
+                const charts =
+                    stack.mode === "ambient" ? ["base", "istiod", "cni", "ztunnel"] : ["base", "istiod", "cni"];
+                assert.deepStrictEqual(
+                    istio.map((r) => r.inputs.chart),
+                    charts,
+                );
                 assert.deepStrictEqual(istio[0].dependencies, [cilium.urn]);
                 for (let i = 1; i < istio.length; i++) {
                     assert.deepStrictEqual(istio[i].dependencies, [istio[i - 1].urn], istio[i].name);
@@ -151,29 +183,50 @@ describe("root program", () => {
             });
 
             it("deploys the demo for the mode: enrolment, the L7 policy, and the fix", () => {
-                const labels = Object.fromEntries(ofType(registrations, NAMESPACE).map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels]));
+                const labels = Object.fromEntries(
+                    ofType(registrations, NAMESPACE).map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels]),
+                );
                 const policy = one(registrations, CNP, "demo-blue-cilium-policy").inputs.spec;
                 assert.deepStrictEqual(policy.ingress[0].toPorts[0].rules, { http: [{ method: "GET", path: "/ip" }] });
                 const demoPeerAuthn = ofType(registrations, PEER_AUTHN).filter((r) => r.name.startsWith("demo-"));
                 if (stack.mode === "sidecar") {
-                    assert.deepStrictEqual(labels, { red: { "istio-injection": "enabled" }, blue: { "istio-injection": "enabled" }, green: {} });
-                    assert.deepStrictEqual(demoPeerAuthn.map((r) => [r.inputs.metadata.namespace, r.inputs.spec.mtls.mode]), [["blue", "DISABLE"]]);
+                    assert.deepStrictEqual(labels, {
+                        red: { "istio-injection": "enabled" },
+                        blue: { "istio-injection": "enabled" },
+                        green: {},
+                    });
+                    assert.deepStrictEqual(
+                        demoPeerAuthn.map((r) => [r.inputs.metadata.namespace, r.inputs.spec.mtls.mode]),
+                        [["blue", "DISABLE"]],
+                    );
                 } else {
-                    assert.deepStrictEqual(labels, { red: {}, blue: {}, green: {} }, "the ambient fix takes red and blue out of the mesh");
+                    assert.deepStrictEqual(
+                        labels,
+                        { red: {}, blue: {}, green: {} },
+                        "the ambient fix takes red and blue out of the mesh",
+                    );
                     assert.strictEqual(demoPeerAuthn.length, 0);
                 }
             });
 
             it("holds the demo's namespaces back until all of Istio is in place", () => {
-                const istioChildren = registrations.filter((r) => r.parent === one(registrations, "eks-cilium-istio:index:IstioRelease", "istio").urn);
+                const istioChildren = registrations.filter(
+                    (r) => r.parent === one(registrations, "eks-cilium-istio:index:IstioRelease", "istio").urn,
+                );
                 for (const ns of ofType(registrations, NAMESPACE)) {
-                    assert.deepStrictEqual([...ns.dependencies].sort(), istioChildren.map((r) => r.urn).sort(), ns.name);
+                    assert.deepStrictEqual(
+                        [...ns.dependencies].sort(),
+                        istioChildren.map((r) => r.urn).sort(),
+                        ns.name,
+                    );
                 }
             });
 
             it("uses the cluster's Kubernetes provider for every Kubernetes object", () => {
                 const clusterUrn = one(registrations, "eks-cilium-istio:index:Cluster", "cluster").urn;
-                const provider = registrations.filter((r) => r.type === "pulumi:providers:kubernetes" && r.parent === clusterUrn);
+                const provider = registrations.filter(
+                    (r) => r.type === "pulumi:providers:kubernetes" && r.parent === clusterUrn,
+                );
                 assert.strictEqual(provider.length, 1);
                 const kubernetesObjects = registrations.filter((r) => r.type.startsWith("kubernetes:"));
                 assert.ok(kubernetesObjects.length >= 15);
@@ -187,18 +240,30 @@ describe("root program", () => {
                 assert.strictEqual(result.clusterName, eks.outputs.eksCluster.name);
                 assert.strictEqual(result.kubeconfigIsSecret, true);
                 assert.strictEqual(result.checks.length, 12);
-                assert.deepStrictEqual(result.checks.find((c) => c.from === "green" && c.to === "blue" && c.path === "/deny"), {
-                    from: "green", to: "blue", path: "/deny",
-                    command: 'kubectl exec -n green deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.blue/deny',
-                });
+                assert.deepStrictEqual(
+                    result.checks.find((c) => c.from === "green" && c.to === "blue" && c.path === "/deny"),
+                    {
+                        from: "green",
+                        to: "blue",
+                        path: "/deny",
+                        command:
+                            'kubectl exec -n green deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.blue/deny',
+                    },
+                );
             });
         });
     }
 
     describe("config beyond the shipped stacks", () => {
         it("demoMtlsFix false keeps mTLS on blue: no PeerAuthentication DISABLE", async () => {
-            const result = await run({ ...stackFileConfig("Pulumi.dev.yaml"), "eks-cilium-istio:demoMtlsFix": "false" });
-            assert.deepStrictEqual(ofType(result.registrations, PEER_AUTHN).map((r) => r.name), ["istio-mesh-peer-authentication"]);
+            const result = await run({
+                ...stackFileConfig("Pulumi.dev.yaml"),
+                "eks-cilium-istio:demoMtlsFix": "false",
+            });
+            assert.deepStrictEqual(
+                ofType(result.registrations, PEER_AUTHN).map((r) => r.name),
+                ["istio-mesh-peer-authentication"],
+            );
         });
 
         it("demoEnabled false leaves the demo out and returns no checks", async () => {
@@ -212,21 +277,53 @@ describe("root program", () => {
             const result = await run({ "aws:region": "us-west-2" });
             const { registrations } = result;
             assert.strictEqual(one(registrations, RELEASE, "cilium").inputs.values.routingMode, "native");
-            assert.strictEqual(one(registrations, PEER_AUTHN, "istio-mesh-peer-authentication").inputs.spec.mtls.mode, "STRICT");
+            assert.strictEqual(
+                one(registrations, PEER_AUTHN, "istio-mesh-peer-authentication").inputs.spec.mtls.mode,
+                "STRICT",
+            );
             assert.strictEqual(ofType(registrations, RELEASE).length, 4);
-            assert.strictEqual(one(registrations, PEER_AUTHN, "demo-blue-peer-authentication").inputs.spec.mtls.mode, "DISABLE");
+            assert.strictEqual(
+                one(registrations, PEER_AUTHN, "demo-blue-peer-authentication").inputs.spec.mtls.mode,
+                "DISABLE",
+            );
         });
 
         it("rejects bad config before any resource is registered, naming the input", async () => {
             await expectConfigRejected({ "eks-cilium-istio:demoStag": "l4" }, "eks-cilium-istio:demoStag", "demoStage");
-            await expectConfigRejected({ "eks-cilium-istio:demoStage": "l3" }, "eks-cilium-istio:demoStage", "open, l4, l7");
-            await expectConfigRejected({ "eks-cilium-istio:tunnelProtocol": "geneve" }, "eks-cilium-istio:tunnelProtocol", "overlay");
-            await expectConfigRejected({ "eks-cilium-istio:istioMode": "ambient", "eks-cilium-istio:istioVersion": "1.21.6" },
-                "IstioRelease.version", "ambient");
-            await expectConfigRejected({ "eks-cilium-istio:ciliumDatapath": "overlay", "eks-cilium-istio:istioMode": "ambient",
-                "eks-cilium-istio:istioVersion": "1.25.5" }, "IstioRelease.version", "1.26.0");
-            await expectConfigRejected({ "eks-cilium-istio:ciliumVersion": "1.14.0" }, "CiliumRelease.version", "1.19.x");
-            await expectConfigRejected({ "eks-cilium-istio:kubernetesVersion": "1.20" }, "Cluster.kubernetesVersion", "1.34");
+            await expectConfigRejected(
+                { "eks-cilium-istio:demoStage": "l3" },
+                "eks-cilium-istio:demoStage",
+                "open, l4, l7",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:tunnelProtocol": "geneve" },
+                "eks-cilium-istio:tunnelProtocol",
+                "overlay",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:istioMode": "ambient", "eks-cilium-istio:istioVersion": "1.21.6" },
+                "IstioRelease.version",
+                "ambient",
+            );
+            await expectConfigRejected(
+                {
+                    "eks-cilium-istio:ciliumDatapath": "overlay",
+                    "eks-cilium-istio:istioMode": "ambient",
+                    "eks-cilium-istio:istioVersion": "1.25.5",
+                },
+                "IstioRelease.version",
+                "1.26.0",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:ciliumVersion": "1.14.0" },
+                "CiliumRelease.version",
+                "1.19.x",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:kubernetesVersion": "1.20" },
+                "Cluster.kubernetesVersion",
+                "1.34",
+            );
         });
     });
 });

@@ -8,7 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as types from "../components/types";
 import {
-    COMPONENTS, inferredSchema, localTypeToken, PackageSchema, PACKAGE_DIR, PROVIDER_NAME, SchemaProperty,
+    COMPONENTS,
+    inferredSchema,
+    localTypeToken,
+    PackageSchema,
+    PACKAGE_DIR,
+    PROVIDER_NAME,
+    SchemaProperty,
 } from "./component-package";
 
 const token = (name: string) => `${PROVIDER_NAME}:index:${name}`;
@@ -16,22 +22,63 @@ const token = (name: string) => `${PROVIDER_NAME}:index:${name}`;
 /** The public args and outputs agreed for each component (notes: interfaces; README's tables). */
 const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string[]; optionalOutputs: string[] } } = {
     Cluster: {
-        inputs: ["kubernetesVersion", "ciliumDatapath", "vpcId", "publicSubnetIds", "privateSubnetIds", "nodeGroup",
-            "endpointPublicAccess", "endpointPrivateAccess", "publicAccessCidrs", "secretsKmsKeyArn", "tags"],
+        inputs: [
+            "kubernetesVersion",
+            "ciliumDatapath",
+            "vpcId",
+            "publicSubnetIds",
+            "privateSubnetIds",
+            "nodeGroup",
+            "endpointPublicAccess",
+            "endpointPrivateAccess",
+            "publicAccessCidrs",
+            "secretsKmsKeyArn",
+            "tags",
+        ],
         // `provider` is TypeScript-only (a getter): see components/Cluster.ts and the external-reference test below.
-        outputs: ["eksCluster", "clusterName", "endpointHost", "kubeconfig", "oidcProviderArn", "oidcIssuer",
-            "clusterSecurityGroupId", "nodeSecurityGroupId", "nodeGroup"],
+        outputs: [
+            "eksCluster",
+            "clusterName",
+            "endpointHost",
+            "kubeconfig",
+            "oidcProviderArn",
+            "oidcIssuer",
+            "clusterSecurityGroupId",
+            "nodeSecurityGroupId",
+            "nodeGroup",
+        ],
         optionalOutputs: [],
     },
     CiliumRelease: {
-        inputs: ["version", "datapath", "tunnelProtocol", "k8sServiceHost", "k8sServicePort", "istio", "istioMode",
-            "hubble", "prometheus", "gatewayApi", "operatorReplicas", "kubeProxyReplacement", "extraValues"],
+        inputs: [
+            "version",
+            "datapath",
+            "tunnelProtocol",
+            "k8sServiceHost",
+            "k8sServicePort",
+            "istio",
+            "istioMode",
+            "hubble",
+            "prometheus",
+            "gatewayApi",
+            "operatorReplicas",
+            "kubeProxyReplacement",
+            "extraValues",
+        ],
         outputs: ["release", "values", "version", "datapath"],
         optionalOutputs: [],
     },
     IstioRelease: {
         inputs: ["version", "mode", "ciliumDatapath", "meshMtlsMode", "ambientHostProbes", "extraValues"],
-        outputs: ["base", "istiod", "cni", "ztunnel", "istiodHostNetwork", "ambientHostProbesPolicy", "meshPeerAuthentication"],
+        outputs: [
+            "base",
+            "istiod",
+            "cni",
+            "ztunnel",
+            "istiodHostNetwork",
+            "ambientHostProbesPolicy",
+            "meshPeerAuthentication",
+        ],
         optionalOutputs: ["ambientHostProbesPolicy", "istiodHostNetwork", "ztunnel"],
     },
     NamespaceDemo: {
@@ -42,8 +89,13 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
 };
 
 /** Inputs typed `pulumi.Input<...>`: they take another resource's outputs; every other input is plain. */
-const OUTPUT_ACCEPTING_INPUTS = ["Cluster.vpcId", "Cluster.publicSubnetIds", "Cluster.privateSubnetIds",
-    "Cluster.secretsKmsKeyArn", "CiliumRelease.k8sServiceHost"];
+const OUTPUT_ACCEPTING_INPUTS = [
+    "Cluster.vpcId",
+    "Cluster.publicSubnetIds",
+    "Cluster.privateSubnetIds",
+    "Cluster.secretsKmsKeyArn",
+    "CiliumRelease.k8sServiceHost",
+];
 
 /** Which enum each mode input takes. */
 const ENUM_INPUTS: [string, string, keyof typeof types][] = [
@@ -63,7 +115,11 @@ function classDocComment(name: string): string {
     const source = fs.readFileSync(path.join(PACKAGE_DIR, "components", `${name}.ts`), "utf8");
     const match = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*export class ${name}\\b`).exec(source);
     assert.ok(match, `no doc comment above class ${name}`);
-    return match[1].split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n").trim();
+    return match[1]
+        .split("\n")
+        .map((line) => line.replace(/^\s*\* ?/, ""))
+        .join("\n")
+        .trim();
 }
 
 /** Every `$ref` in the schema, with where it was found. */
@@ -111,10 +167,12 @@ function inputTypeTokens(schema: PackageSchema): Set<string> {
 describe("component package schema (inferred offline, as `pulumi package add` receives it)", function () {
     this.timeout(180_000);
     let schema: PackageSchema;
-    before(async () => { schema = await inferredSchema(); });
+    before(async () => {
+        schema = await inferredSchema();
+    });
 
     it("is named after package.json and describes exactly the four components", () => {
-        const packageJson = require(path.join(PACKAGE_DIR, "package.json"));
+        const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"));
         assert.strictEqual(schema.name, PROVIDER_NAME);
         assert.strictEqual(PROVIDER_NAME, "eks-cilium-istio", "the type tokens eks-cilium-istio:index:<Name> need it");
         assert.strictEqual(schema.version, packageJson.version);
@@ -139,16 +197,21 @@ describe("component package schema (inferred offline, as `pulumi package add` re
             it("accepts other resources' outputs exactly where the args are pulumi.Input", () => {
                 const resource = schema.resources[token(name)];
                 const outputAccepting = Object.entries(resource.inputProperties)
-                    .filter(([, property]) => !property.plain).map(([input]) => `${name}.${input}`);
-                assert.deepStrictEqual(outputAccepting.sort(),
-                    OUTPUT_ACCEPTING_INPUTS.filter((i) => i.startsWith(`${name}.`)).sort());
+                    .filter(([, property]) => !property.plain)
+                    .map(([input]) => `${name}.${input}`);
+                assert.deepStrictEqual(
+                    outputAccepting.sort(),
+                    OUTPUT_ACCEPTING_INPUTS.filter((i) => i.startsWith(`${name}.`)).sort(),
+                );
             });
 
             it("exposes the agreed outputs, each described", () => {
                 const resource = schema.resources[token(name)];
                 assert.deepStrictEqual(Object.keys(resource.properties).sort(), [...surface.outputs].sort());
-                assert.deepStrictEqual(resource.required,
-                    surface.outputs.filter((o) => !surface.optionalOutputs.includes(o)).sort());
+                assert.deepStrictEqual(
+                    resource.required,
+                    surface.outputs.filter((o) => !surface.optionalOutputs.includes(o)).sort(),
+                );
                 for (const [output, property] of Object.entries(resource.properties)) {
                     assert.ok(property.description, `${name}.${output} has no description`);
                 }
@@ -166,7 +229,10 @@ describe("component package schema (inferred offline, as `pulumi package add` re
             const inferred = schema.types[token(enumName)];
             assert.ok(inferred?.enum, `${enumName} is not a schema enum`);
             assert.strictEqual(inferred.type, "string");
-            assert.deepStrictEqual(inferred.enum.map((e) => [e.name, e.value]), Object.entries(declared));
+            assert.deepStrictEqual(
+                inferred.enum.map((e) => [e.name, e.value]),
+                Object.entries(declared),
+            );
         }
         for (const [component, input, enumName] of ENUM_INPUTS) {
             const property = schema.resources[token(component)].inputProperties[input];
@@ -176,8 +242,10 @@ describe("component package schema (inferred offline, as `pulumi package add` re
 
     it("describes every property of the nested input types, defaults included", () => {
         const reachable = inputTypeTokens(schema);
-        assert.deepStrictEqual([...reachable].sort(),
-            ["HubbleArgs", "IstioExtraValuesArgs", "NodeGroupArgs"].map(token).sort());
+        assert.deepStrictEqual(
+            [...reachable].sort(),
+            ["HubbleArgs", "IstioExtraValuesArgs", "NodeGroupArgs"].map(token).sort(),
+        );
         for (const typeToken of reachable) {
             for (const [name, property] of Object.entries(schema.types[typeToken].properties ?? {})) {
                 assert.match(property.description ?? "", /default/i, `${typeToken}.${name} says no default`);
@@ -200,7 +268,10 @@ describe("component package schema (inferred offline, as `pulumi package add` re
         const external = /^\/([^/]+)\/v([^/]+)\/schema\.json#\/resources\/(.+)$/;
         for (const { where, ref } of refsOf(schema)) {
             if (ref.startsWith("#/types/")) {
-                assert.ok(schema.types[decodeURIComponent(ref.slice("#/types/".length))], `${where}: ${ref} is not defined`);
+                assert.ok(
+                    schema.types[decodeURIComponent(ref.slice("#/types/".length))],
+                    `${where}: ${ref} is not defined`,
+                );
                 continue;
             }
             if (ref.startsWith("pulumi.json#/")) {
@@ -209,8 +280,15 @@ describe("component package schema (inferred offline, as `pulumi package add` re
             const match = external.exec(ref);
             assert.ok(match, `${where}: ${ref} is neither a local type nor an external resource`);
             const [, pkg, version, resourceToken] = match;
-            assert.ok(schema.dependencies.some((d) => d.name === pkg && d.version === version), `${where}: ${pkg} v${version} undeclared`);
-            assert.strictEqual(version, require(`@pulumi/${pkg}/package.json`).version, `${where}: not the installed @pulumi/${pkg}`);
+            assert.ok(
+                schema.dependencies.some((d) => d.name === pkg && d.version === version),
+                `${where}: ${pkg} v${version} undeclared`,
+            );
+            assert.strictEqual(
+                version,
+                JSON.parse(fs.readFileSync(require.resolve(`@pulumi/${pkg}/package.json`), "utf8")).version,
+                `${where}: not the installed @pulumi/${pkg}`,
+            );
             // A resource token is <package>:<module>:<Type>. A Provider has the bare token "kubernetes", which the
             // kubernetes schema has no resource for (providers are `#/provider`): SDK generation would fail on it.
             const parts = decodeURIComponent(resourceToken).split(":");

@@ -8,18 +8,34 @@ function from(values: { [key: string]: string }): (key: string) => string | unde
 }
 
 function expectConfigError(values: { [key: string]: string }, key: string, allowedFragment: string): void {
-    assert.throws(() => readStackConfig(from(values)), (err: unknown) => {
-        assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
-        assert.strictEqual(err.input, `eks-cilium-istio:${key}`);
-        assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
-        return true;
-    });
+    assert.throws(
+        () => readStackConfig(from(values)),
+        (err: unknown) => {
+            assert.ok(err instanceof InputError, `expected InputError, got ${String(err)}`);
+            assert.strictEqual(err.input, `eks-cilium-istio:${key}`);
+            assert.ok(err.allowed.includes(allowedFragment), `"${err.allowed}" should mention "${allowedFragment}"`);
+            return true;
+        },
+    );
 }
 
 describe("stack config", () => {
     it("knows the keys the issue names", () => {
-        for (const key of ["ciliumDatapath", "tunnelProtocol", "istioMode", "meshMtlsMode", "demoStage", "demoMtlsFix",
-            "ciliumVersion", "istioVersion", "kubernetesVersion", "nodeInstanceType", "nodeDesiredSize", "nodeMinSize", "nodeMaxSize"]) {
+        for (const key of [
+            "ciliumDatapath",
+            "tunnelProtocol",
+            "istioMode",
+            "meshMtlsMode",
+            "demoStage",
+            "demoMtlsFix",
+            "ciliumVersion",
+            "istioVersion",
+            "kubernetesVersion",
+            "nodeInstanceType",
+            "nodeDesiredSize",
+            "nodeMinSize",
+            "nodeMaxSize",
+        ]) {
             assert.ok((STACK_CONFIG_KEYS as readonly string[]).includes(key), key);
         }
     });
@@ -35,15 +51,42 @@ describe("stack config", () => {
     });
 
     it("reads every key into its type", () => {
-        assert.deepStrictEqual(readStackConfig(from({
-            ciliumDatapath: "overlay", tunnelProtocol: "geneve", istioMode: "ambient", meshMtlsMode: "PERMISSIVE",
-            ciliumVersion: "1.18.12", istioVersion: "1.29.6", kubernetesVersion: "1.33", nodeInstanceType: "m7i-flex.xlarge",
-            nodeDesiredSize: "3", nodeMinSize: "2", nodeMaxSize: "5", demoEnabled: "false", demoStage: "l4", demoMtlsFix: "false",
-        })), {
-            ciliumDatapath: "overlay", tunnelProtocol: "geneve", istioMode: "ambient", meshMtlsMode: "PERMISSIVE",
-            ciliumVersion: "1.18.12", istioVersion: "1.29.6", kubernetesVersion: "1.33", nodeInstanceType: "m7i-flex.xlarge",
-            nodeDesiredSize: 3, nodeMinSize: 2, nodeMaxSize: 5, demoEnabled: false, demoStage: "l4", demoMtlsFix: false,
-        });
+        assert.deepStrictEqual(
+            readStackConfig(
+                from({
+                    ciliumDatapath: "overlay",
+                    tunnelProtocol: "geneve",
+                    istioMode: "ambient",
+                    meshMtlsMode: "PERMISSIVE",
+                    ciliumVersion: "1.18.12",
+                    istioVersion: "1.29.6",
+                    kubernetesVersion: "1.33",
+                    nodeInstanceType: "m7i-flex.xlarge",
+                    nodeDesiredSize: "3",
+                    nodeMinSize: "2",
+                    nodeMaxSize: "5",
+                    demoEnabled: "false",
+                    demoStage: "l4",
+                    demoMtlsFix: "false",
+                }),
+            ),
+            {
+                ciliumDatapath: "overlay",
+                tunnelProtocol: "geneve",
+                istioMode: "ambient",
+                meshMtlsMode: "PERMISSIVE",
+                ciliumVersion: "1.18.12",
+                istioVersion: "1.29.6",
+                kubernetesVersion: "1.33",
+                nodeInstanceType: "m7i-flex.xlarge",
+                nodeDesiredSize: 3,
+                nodeMinSize: 2,
+                nodeMaxSize: 5,
+                demoEnabled: false,
+                demoStage: "l4",
+                demoMtlsFix: false,
+            },
+        );
     });
 
     it("rejects a value outside each mode's enum", () => {
@@ -81,8 +124,15 @@ describe("stack config", () => {
     });
 
     it("rejects an unknown key of its namespace and ignores other namespaces", () => {
-        assert.doesNotThrow(() => checkStackConfigKeys(["aws:region", "eks-cilium-istio:demoStage", "kubernetes:context"]));
-        assert.throws(() => checkStackConfigKeys(["eks-cilium-istio:demoStag"]),
-            (err: unknown) => err instanceof InputError && err.input === "eks-cilium-istio:demoStag" && err.allowed.includes("demoStage"));
+        assert.doesNotThrow(() =>
+            checkStackConfigKeys(["aws:region", "eks-cilium-istio:demoStage", "kubernetes:context"]),
+        );
+        assert.throws(
+            () => checkStackConfigKeys(["eks-cilium-istio:demoStag"]),
+            (err: unknown) =>
+                err instanceof InputError &&
+                err.input === "eks-cilium-istio:demoStag" &&
+                err.allowed.includes("demoStage"),
+        );
     });
 });

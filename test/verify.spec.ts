@@ -9,20 +9,26 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { demoChecks } from "../components/demo-objects";
-import { ExitCode } from "../tools/command-line";
-import { checkArguments, parseObservation, verify } from "../tools/verify";
+import { ExitCode } from "../engine/command-line";
+import { checkArguments, parseObservation, verify } from "../engine/commands/verify";
 
 const REPOSITORY = path.resolve(__dirname, "..");
 const STAND_IN = path.join(__dirname, "fixtures", "kubectl");
 
 /** What a cluster running the dev stack (sidecar, l7 with the fix) answers, per the connectivity model. */
 const DEV_ANSWERS: Record<string, string> = {
-    "red http://httpbin.red/ip": "200", "red http://httpbin.red/deny": "200",
-    "red http://httpbin.blue/ip": "200", "red http://httpbin.blue/deny": "403",
-    "blue http://httpbin.red/ip": "200", "blue http://httpbin.red/deny": "200",
-    "blue http://httpbin.blue/ip": "200", "blue http://httpbin.blue/deny": "403",
-    "green http://httpbin.red/ip": "200", "green http://httpbin.red/deny": "200",
-    "green http://httpbin.blue/ip": "000", "green http://httpbin.blue/deny": "000",
+    "red http://httpbin.red/ip": "200",
+    "red http://httpbin.red/deny": "200",
+    "red http://httpbin.blue/ip": "200",
+    "red http://httpbin.blue/deny": "403",
+    "blue http://httpbin.red/ip": "200",
+    "blue http://httpbin.red/deny": "200",
+    "blue http://httpbin.blue/ip": "200",
+    "blue http://httpbin.blue/deny": "403",
+    "green http://httpbin.red/ip": "200",
+    "green http://httpbin.red/deny": "200",
+    "green http://httpbin.blue/ip": "000",
+    "green http://httpbin.blue/deny": "000",
 };
 
 interface Table {
@@ -31,7 +37,9 @@ interface Table {
 
 /** A table from codes: `000` comes with curl's timeout exit code 28, as kubectl exec passes it on. */
 function table(codes: Record<string, string>): Table {
-    return Object.fromEntries(Object.entries(codes).map(([k, code]) => [k, { stdout: code, exit: code === "000" ? 28 : 0 }]));
+    return Object.fromEntries(
+        Object.entries(codes).map(([k, code]) => [k, { stdout: code, exit: code === "000" ? 28 : 0 }]),
+    );
 }
 
 function standInEnv(answers: Table) {
@@ -40,8 +48,18 @@ function standInEnv(answers: Table) {
     const log = path.join(dir, "calls.log");
     fs.writeFileSync(tableFile, JSON.stringify(answers));
     return {
-        env: { ...process.env, PATH: `${STAND_IN}${path.delimiter}${process.env.PATH}`, KUBECTL_STANDIN_TABLE: tableFile, KUBECTL_STANDIN_LOG: log },
-        calls: () => fs.readFileSync(log, "utf8").trim().split("\n").map((line) => JSON.parse(line) as string[]),
+        env: {
+            ...process.env,
+            PATH: `${STAND_IN}${path.delimiter}${process.env.PATH}`,
+            KUBECTL_STANDIN_TABLE: tableFile,
+            KUBECTL_STANDIN_LOG: log,
+        },
+        calls: () =>
+            fs
+                .readFileSync(log, "utf8")
+                .trim()
+                .split("\n")
+                .map((line) => JSON.parse(line) as string[]),
     };
 }
 
@@ -49,8 +67,18 @@ async function runVerify(argv: string[], answers: Table) {
     const standIn = standInEnv(answers);
     let stdout = "";
     let stderr = "";
-    const code = await verify(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } },
-        { projectDir: REPOSITORY, env: standIn.env });
+    const code = await verify(
+        argv,
+        {
+            stdout: (t) => {
+                stdout += t;
+            },
+            stderr: (t) => {
+                stderr += t;
+            },
+        },
+        { projectDir: REPOSITORY, env: standIn.env },
+    );
     return { code, stdout, stderr, calls: standIn.calls };
 }
 
@@ -62,19 +90,45 @@ describe("verify against a kubectl stand-in", function () {
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const calls = run.calls();
         assert.strictEqual(calls.length, 12);
-        assert.deepStrictEqual(calls.find((c) => c.includes("http://httpbin.blue/deny") && c.includes("green")),
-            ["--kubeconfig", "/tmp/kc.yaml", "--context", "demo", "exec", "-n", "green", "deploy/netshoot", "--",
-                "curl", "-s", "-o", "/dev/null", "-m", "1", "-w", "%{http_code}", "http://httpbin.blue/deny"]);
+        assert.deepStrictEqual(
+            calls.find((c) => c.includes("http://httpbin.blue/deny") && c.includes("green")),
+            [
+                "--kubeconfig",
+                "/tmp/kc.yaml",
+                "--context",
+                "demo",
+                "exec",
+                "-n",
+                "green",
+                "deploy/netshoot",
+                "--",
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-m",
+                "1",
+                "-w",
+                "%{http_code}",
+                "http://httpbin.blue/deny",
+            ],
+        );
         assert.match(run.stdout, /^from\s+to\s+path\s+predicted\s+observed/m);
         assert.match(run.stdout, /^red\s+blue\s+\/deny\s+403\s+403\s+ok$/m);
         assert.match(run.stdout, /^green\s+blue\s+\/ip\s+000\s+000\s+ok$/m);
     });
 
     it("exits 1 and explains each difference", async () => {
-        const run = await runVerify([], table({ ...DEV_ANSWERS, "red http://httpbin.blue/ip": "503", "red http://httpbin.blue/deny": "503" }));
+        const run = await runVerify(
+            [],
+            table({ ...DEV_ANSWERS, "red http://httpbin.blue/ip": "503", "red http://httpbin.blue/deny": "503" }),
+        );
         assert.strictEqual(run.code, ExitCode.Violation);
         assert.match(run.stdout, /^red\s+blue\s+\/ip\s+200\s+503\s+DIFFERS$/m);
-        assert.match(run.stdout, /red -> httpbin\.blue\/deny: predicted 403 \(Cilium's HTTP proxy denies GET \/deny[^)]*\); observed 503/);
+        assert.match(
+            run.stdout,
+            /red -> httpbin\.blue\/deny: predicted 403 \(Cilium's HTTP proxy denies GET \/deny[^)]*\); observed 503/,
+        );
         assert.deepStrictEqual(run.calls()[0].slice(0, 2), ["exec", "-n"], "no --kubeconfig or --context unless given");
     });
 
@@ -83,13 +137,19 @@ describe("verify against a kubectl stand-in", function () {
         delete answers["blue http://httpbin.red/ip"];
         const run = await runVerify([], answers);
         assert.strictEqual(run.code, ExitCode.Error);
-        assert.match(run.stderr, /kubectl could not run every check \(first: blue -> httpbin\.red\/ip: Error from server \(NotFound\): deployments\.apps "netshoot" not found in blue\)/);
+        assert.match(
+            run.stderr,
+            /kubectl could not run every check \(first: blue -> httpbin\.red\/ip: Error from server \(NotFound\): deployments\.apps "netshoot" not found in blue\)/,
+        );
     });
 
     it("as a child process, returns its exit code to the shell", () => {
         const standIn = standInEnv(table({ ...DEV_ANSWERS, "green http://httpbin.blue/ip": "200" }));
-        const child = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", "tools/verify.ts"],
-            { cwd: REPOSITORY, env: standIn.env, encoding: "utf8" });
+        const child = spawnSync(process.execPath, ["bin/engine/cli.js", "verify"], {
+            cwd: REPOSITORY,
+            env: standIn.env,
+            encoding: "utf8",
+        });
         assert.strictEqual(child.status, 1, child.stderr);
         assert.match(child.stdout, /^green\s+blue\s+\/ip\s+000\s+200\s+DIFFERS$/m);
     });
@@ -102,15 +162,18 @@ describe("verify's parsing of one check", () => {
     });
 
     it("reports a check that never ran, with kubectl's first error line", () => {
-        assert.deepStrictEqual(parseObservation("", "error: You must be logged in to the server (Unauthorized)\nmore\n", 1),
-            { error: "error: You must be logged in to the server (Unauthorized)" });
+        assert.deepStrictEqual(
+            parseObservation("", "error: You must be logged in to the server (Unauthorized)\nmore\n", 1),
+            { error: "error: You must be logged in to the server (Unauthorized)" },
+        );
         assert.deepStrictEqual(parseObservation("", "", 127), { error: 'kubectl exited with 127 and printed ""' });
     });
 
     it("runs the same command NamespaceDemo's `checks` output prints", () => {
         for (const check of demoChecks()) {
             const shell = ["kubectl", ...checkArguments({}, check.from, check.to, check.path)]
-                .map((arg) => (arg.includes("%") ? `"${arg}"` : arg)).join(" ");
+                .map((arg) => (arg.includes("%") ? `"${arg}"` : arg))
+                .join(" ");
             assert.strictEqual(shell, check.command);
         }
     });

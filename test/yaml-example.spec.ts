@@ -29,14 +29,18 @@ function mismatches(schema: PackageSchema, where: string, property: SchemaProper
         }
         if (type.enum) {
             const values = type.enum.map((e) => e.value);
-            return values.includes(value as string) ? [] : [`${where}: ${String(value)} is not one of ${values.join(", ")}`];
+            return values.includes(value as string)
+                ? []
+                : [`${where}: ${String(value)} is not one of ${values.join(", ")}`];
         }
         if (!value || typeof value !== "object" || Array.isArray(value)) {
             return [`${where}: expects an object`];
         }
         return Object.entries(value).flatMap(([key, inner]) => {
             const innerProperty = type.properties?.[key];
-            return innerProperty ? mismatches(schema, `${where}.${key}`, innerProperty, inner) : [`${where}.${key}: no such property`];
+            return innerProperty
+                ? mismatches(schema, `${where}.${key}`, innerProperty, inner)
+                : [`${where}.${key}: no such property`];
         });
     }
     switch (property.type) {
@@ -49,7 +53,9 @@ function mismatches(schema: PackageSchema, where: string, property: SchemaProper
         case "string":
         case "number":
         case "boolean":
-            return typeof value === property.type ? [] : [`${where}: expects a ${property.type}, got ${JSON.stringify(value)}`];
+            return typeof value === property.type
+                ? []
+                : [`${where}: expects a ${property.type}, got ${JSON.stringify(value)}`];
         default:
             return [];
     }
@@ -68,7 +74,10 @@ describe("examples/yaml/Pulumi.yaml against the inferred schema", function () {
         assert.strictEqual(program.runtime, "yaml");
         const source = program.packages?.[PROVIDER_NAME];
         assert.ok(source, `packages has no ${PROVIDER_NAME}`);
-        assert.ok(fs.existsSync(path.join(path.dirname(YAML_EXAMPLE), source, "PulumiPlugin.yaml")), `${source} is no plugin`);
+        assert.ok(
+            fs.existsSync(path.join(path.dirname(YAML_EXAMPLE), source, "PulumiPlugin.yaml")),
+            `${source} is no plugin`,
+        );
     });
 
     it("uses only resource types of the package, or providers of the packages its schema depends on", () => {
@@ -79,7 +88,10 @@ describe("examples/yaml/Pulumi.yaml against the inferred schema", function () {
                 continue;
             }
             const provider = /^pulumi:providers:(.+)$/.exec(type);
-            assert.ok(provider && schema.dependencies.some((d) => d.name === provider[1]), `${name}: unexpected type ${type}`);
+            assert.ok(
+                provider && schema.dependencies.some((d) => d.name === provider[1]),
+                `${name}: unexpected type ${type}`,
+            );
         }
     });
 
@@ -91,12 +103,18 @@ describe("examples/yaml/Pulumi.yaml against the inferred schema", function () {
             const properties = Object.entries(resource.properties ?? {});
             if (!component) {
                 const known = providerInputs(type.split(":")[2]);
-                problems.push(...properties.filter(([key]) => !known.has(key)).map(([key]) => `${name}.${key}: no such input`));
+                problems.push(
+                    ...properties.filter(([key]) => !known.has(key)).map(([key]) => `${name}.${key}: no such input`),
+                );
                 continue;
             }
             for (const [key, value] of properties) {
                 const property = component.inputProperties[key];
-                problems.push(...(property ? mismatches(schema, `${name}.${key}`, property, value) : [`${name}.${key}: no such input`]));
+                problems.push(
+                    ...(property
+                        ? mismatches(schema, `${name}.${key}`, property, value)
+                        : [`${name}.${key}: no such input`]),
+                );
             }
         }
         assert.deepStrictEqual(problems, []);
@@ -106,7 +124,8 @@ describe("examples/yaml/Pulumi.yaml against the inferred schema", function () {
         const declared = Object.keys(program.resources);
         const references = [
             ...Object.entries(program.resources).flatMap(([name, resource]) =>
-                interpolations({ ...resource.properties, ...resource.options }).map((text) => ({ where: name, text }))),
+                interpolations({ ...resource.properties, ...resource.options }).map((text) => ({ where: name, text })),
+            ),
             ...interpolations(program.outputs ?? {}).map((text) => ({ where: "outputs", text })),
         ];
         assert.ok(references.length > 0);
@@ -116,13 +135,20 @@ describe("examples/yaml/Pulumi.yaml against the inferred schema", function () {
             assert.ok(declared.includes(reference.resource), `${where}: ${reference.resource} is not declared`);
             if (reference.property) {
                 const type = fullTypeToken(program.resources[reference.resource].type);
-                assert.ok(schema.resources[type]?.properties[reference.property], `${where}: ${type} has no output ${reference.property}`);
+                assert.ok(
+                    schema.resources[type]?.properties[reference.property],
+                    `${where}: ${type} has no output ${reference.property}`,
+                );
             }
         }
         for (const [name, resource] of Object.entries(program.resources)) {
             const provider = referenceIn(resource.options?.provider);
             if (provider) {
-                assert.match(program.resources[provider.resource].type, /^pulumi:providers:/, `${name}: provider is no provider`);
+                assert.match(
+                    program.resources[provider.resource].type,
+                    /^pulumi:providers:/,
+                    `${name}: provider is no provider`,
+                );
             }
         }
     });

@@ -4,7 +4,7 @@
  * subschema exactly as the chart ships it; see NOTICE.md.
  *
  * Shared by the values builder (a test checks every key it emits is listed here) and by
- * tools/extract-chart-schemas.ts (which trims the chart schemas to these keys), so the two cannot drift apart.
+ * scripts/extract-chart-schemas.ts (which trims the chart schemas to these keys), so the two cannot drift apart.
  */
 export const CILIUM_SCHEMA_KEYS: readonly string[] = [
     "bpf",

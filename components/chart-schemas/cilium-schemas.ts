@@ -22,7 +22,12 @@ const SCHEMAS: { [version: string]: object } = {
 // every plan's path, issue 5): the carried schemas are not validated against the draft-07 meta-schema on each load
 // (test/cilium-values.spec.ts does that once), and the generated validator is not optimised, which costs nothing
 // measurable for one values tree and halves the compile time.
-export const AJV_OPTIONS = { strict: false, allErrors: true, validateSchema: false, code: { optimize: false } } as const;
+export const AJV_OPTIONS = {
+    strict: false,
+    allErrors: true,
+    validateSchema: false,
+    code: { optimize: false },
+} as const;
 const ajv = new Ajv(AJV_OPTIONS);
 const compiled = new Map<string, ValidateFunction>();
 

@@ -3,7 +3,15 @@
 // test/package.spec.ts compiles it strictly against the packed and installed package and runs it on the mocks.
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CiliumDatapath, CiliumRelease, Cluster, DemoCheck, DemoStage, IstioMode, IstioRelease, MtlsMode, NamespaceDemo,
+    CiliumDatapath,
+    CiliumRelease,
+    Cluster,
+    DemoCheck,
+    DemoStage,
+    IstioMode,
+    IstioRelease,
+    MtlsMode,
+    NamespaceDemo,
     TunnelProtocol,
 } from "eks-cilium-istio";
 
@@ -16,28 +24,40 @@ const cluster = new Cluster("shop", {
 });
 
 // Cilium needs the control plane only (its endpoint and provider), not the whole Cluster: see Cluster's doc comment.
-const cilium = new CiliumRelease("cilium", {
-    version: "1.18.12",
-    datapath: CiliumDatapath.Overlay,
-    tunnelProtocol: TunnelProtocol.Geneve,
-    k8sServiceHost: cluster.endpointHost,
-    istioMode: IstioMode.Ambient,
-    hubble: { relay: true, ui: true },
-    prometheus: true,
-    operatorReplicas: 1,
-}, { provider: cluster.provider });
+const cilium = new CiliumRelease(
+    "cilium",
+    {
+        version: "1.18.12",
+        datapath: CiliumDatapath.Overlay,
+        tunnelProtocol: TunnelProtocol.Geneve,
+        k8sServiceHost: cluster.endpointHost,
+        istioMode: IstioMode.Ambient,
+        hubble: { relay: true, ui: true },
+        prometheus: true,
+        operatorReplicas: 1,
+    },
+    { provider: cluster.provider },
+);
 
-const istio = new IstioRelease("istio", {
-    mode: IstioMode.Ambient,
-    ciliumDatapath: CiliumDatapath.Overlay,
-    meshMtlsMode: MtlsMode.Permissive,
-}, { provider: cluster.provider, dependsOn: [cilium] });
+const istio = new IstioRelease(
+    "istio",
+    {
+        mode: IstioMode.Ambient,
+        ciliumDatapath: CiliumDatapath.Overlay,
+        meshMtlsMode: MtlsMode.Permissive,
+    },
+    { provider: cluster.provider, dependsOn: [cilium] },
+);
 
-const demo = new NamespaceDemo("demo", {
-    istioMode: IstioMode.Ambient,
-    stage: DemoStage.L4,
-    mtlsFix: false,
-}, { provider: cluster.provider, dependsOn: [istio] });
+const demo = new NamespaceDemo(
+    "demo",
+    {
+        istioMode: IstioMode.Ambient,
+        stage: DemoStage.L4,
+        mtlsFix: false,
+    },
+    { provider: cluster.provider, dependsOn: [istio] },
+);
 
 export const clusterName: pulumi.Output<string> = cluster.clusterName;
 export const ciliumVersion: pulumi.Output<string> = cilium.version;

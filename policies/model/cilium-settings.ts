@@ -10,13 +10,16 @@
  * When a chart and the ConfigMap it rendered are both in the stack they are one install, read from the ConfigMap.
  */
 import {
-    ChartVersion, ciliumChartVersion, ciliumDefault, ciliumRoutingModeWithEni, describeChartVersion, newestCiliumChart,
+    ChartVersion,
+    ciliumChartVersion,
+    ciliumDefault,
+    ciliumRoutingModeWithEni,
+    describeChartVersion,
+    newestCiliumChart,
 } from "./chart-defaults";
 import { HelmSource, helmValue, readHelmSource } from "./helm-sources";
 import { Read, guarded, parseBoolean, readArray, readObject, readPath, readString } from "./property-reader";
-import {
-    SourceRef, StackResource, describeSource, isKubernetes, renderedByChart, sourceOf,
-} from "./resources";
+import { SourceRef, StackResource, describeSource, isKubernetes, renderedByChart, sourceOf } from "./resources";
 
 /** One effective setting, with where it came from, for decisions and for messages. */
 export interface Setting<T> {
@@ -82,32 +85,70 @@ export function isCiliumChart(helm: HelmSource): boolean {
 
 type Parse<T> = (raw: unknown) => T | undefined;
 const asBoolean: Parse<boolean> = parseBoolean;
-const asString: Parse<string> = (raw) => (typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : undefined);
+const asString: Parse<string> = (raw) =>
+    typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : undefined;
 
 /** A Helm value as set, else the chart version's default (`whenNull` stands for a default of `~`, e.g. chainingMode none). */
-function fromHelm<T>(helm: HelmSource, version: ChartVersion, helmPath: string, configKey: string, parse: Parse<T>, whenNull?: T): Setting<T> {
+function fromHelm<T>(
+    helm: HelmSource,
+    version: ChartVersion,
+    helmPath: string,
+    configKey: string,
+    parse: Parse<T>,
+    whenNull?: T,
+): Setting<T> {
     const read = helmValue(helm, helmPath);
     if (read.state === "known") {
         const value = parse(read.value);
         return value === undefined
-            ? { value, origin: "unchecked", helmPath, configKey, detail: `set to ${JSON.stringify(read.value)}, which is not a valid value` }
+            ? {
+                  value,
+                  origin: "unchecked",
+                  helmPath,
+                  configKey,
+                  detail: `set to ${JSON.stringify(read.value)}, which is not a valid value`,
+              }
             : { value, origin: "set", helmPath, configKey, detail: `set to ${JSON.stringify(read.value)}` };
     }
     if (read.state === "unreadable") {
         return { value: undefined, origin: "unchecked", helmPath, configKey, detail: `${read.path} ${read.reason}` };
     }
     const chartDefault = ciliumDefault(version, helmPath);
-    return defaultSetting(chartDefault.value === null ? whenNull : parse(chartDefault.value), chartDefault.certain, version, helmPath, configKey);
+    return defaultSetting(
+        chartDefault.value === null ? whenNull : parse(chartDefault.value),
+        chartDefault.certain,
+        version,
+        helmPath,
+        configKey,
+    );
 }
 
-function defaultSetting<T>(value: T | undefined, certain: boolean, version: ChartVersion, helmPath: string, configKey: string): Setting<T> {
+function defaultSetting<T>(
+    value: T | undefined,
+    certain: boolean,
+    version: ChartVersion,
+    helmPath: string,
+    configKey: string,
+): Setting<T> {
     const chart = describeChartVersion("cilium", version);
     if (value === undefined) {
-        return { value, origin: "unchecked", helmPath, configKey, detail: `left unset, and the ${chart} documents no default` };
+        return {
+            value,
+            origin: "unchecked",
+            helmPath,
+            configKey,
+            detail: `left unset, and the ${chart} documents no default`,
+        };
     }
     return certain
         ? { value, origin: "default", helmPath, configKey, detail: `left unset; default of ${chart}` }
-        : { value: undefined, origin: "unchecked", helmPath, configKey, detail: `left unset; its default differs between the carried chart versions, and the ${chart}` };
+        : {
+              value: undefined,
+              origin: "unchecked",
+              helmPath,
+              configKey,
+              detail: `left unset; its default differs between the carried chart versions, and the ${chart}`,
+          };
 }
 
 function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettings {
@@ -115,7 +156,13 @@ function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettin
     const chainingNone = chainingSetting.value === "" ? { ...chainingSetting, value: "none" } : chainingSetting;
     const eniEnabled = fromHelm(helm, version, "eni.enabled", "ipam", asBoolean);
     return {
-        socketLbHostNamespaceOnly: fromHelm(helm, version, "socketLB.hostNamespaceOnly", "bpf-lb-sock-hostns-only", asBoolean),
+        socketLbHostNamespaceOnly: fromHelm(
+            helm,
+            version,
+            "socketLB.hostNamespaceOnly",
+            "bpf-lb-sock-hostns-only",
+            asBoolean,
+        ),
         cniExclusive: helmCniExclusive(helm, version),
         chainingMode: chainingNone,
         kubeProxyReplacement: fromHelm(helm, version, "kubeProxyReplacement", "kube-proxy-replacement", asString),
@@ -134,10 +181,20 @@ function helmCniExclusive(helm: HelmSource, version: ChartVersion): Setting<bool
     const install = fromHelm(helm, version, "cni.install", "cni-exclusive", asBoolean);
     const customConf = fromHelm(helm, version, "cni.customConf", "cni-exclusive", asBoolean);
     if (install.value === false) {
-        return { ...exclusive, value: false, origin: install.origin, detail: `cni.install is false, so Cilium does not manage the CNI config` };
+        return {
+            ...exclusive,
+            value: false,
+            origin: install.origin,
+            detail: `cni.install is false, so Cilium does not manage the CNI config`,
+        };
     }
     if (customConf.value === true) {
-        return { ...exclusive, value: false, origin: customConf.origin, detail: `cni.customConf is true, so the chart does not write cni-exclusive` };
+        return {
+            ...exclusive,
+            value: false,
+            origin: customConf.origin,
+            detail: `cni.customConf is true, so the chart does not write cni-exclusive`,
+        };
     }
     return exclusive;
 }
@@ -153,10 +210,18 @@ function helmRoutingMode(helm: HelmSource, version: ChartVersion, eniEnabled: Se
 }
 
 /** A chaining mode other than none renders `enable-host-legacy-routing: "true"` unless the value is set (facts §3.2). */
-function helmHostLegacyRouting(helm: HelmSource, version: ChartVersion, chainingMode: Setting<string>): Setting<boolean> {
+function helmHostLegacyRouting(
+    helm: HelmSource,
+    version: ChartVersion,
+    chainingMode: Setting<string>,
+): Setting<boolean> {
     const legacy = fromHelm(helm, version, "bpf.hostLegacyRouting", "enable-host-legacy-routing", asBoolean);
     if (legacy.origin === "default" && chainingMode.value !== undefined && chainingMode.value !== "none") {
-        return { ...legacy, value: true, detail: `left unset; the chart turns it on for cni.chainingMode ${chainingMode.value}` };
+        return {
+            ...legacy,
+            value: true,
+            detail: `left unset; the chart turns it on for cni.chainingMode ${chainingMode.value}`,
+        };
     }
     return legacy;
 }
@@ -167,7 +232,12 @@ function helmK8sServiceHost(helm: HelmSource, version: ChartVersion): Setting<st
     if (host.value === "") {
         const ref = helmValue(helm, "k8sServiceHostRef.name");
         if (ref.state === "known" && ref.value !== "") {
-            return { ...host, value: `ref:${String(ref.value)}`, origin: "set", detail: "set through k8sServiceHostRef" };
+            return {
+                ...host,
+                value: `ref:${String(ref.value)}`,
+                origin: "set",
+                detail: "set through k8sServiceHostRef",
+            };
         }
     }
     return host;
@@ -184,20 +254,51 @@ export function isCiliumConfigMap(resource: StackResource): boolean {
     return name.state === "known" && name.value === "cilium-config";
 }
 
-function fromConfigMap<T>(data: Read<object>, configKey: string, helmPath: string, parse: Parse<T>, absent: T, absentDetail: string): Setting<T> {
+function fromConfigMap<T>(
+    data: Read<object>,
+    configKey: string,
+    helmPath: string,
+    parse: Parse<T>,
+    absent: T,
+    absentDetail: string,
+): Setting<T> {
     if (data.state === "unreadable") {
-        return { value: undefined, origin: "unchecked", helmPath, configKey, detail: `data (${data.path}) ${data.reason}` };
+        return {
+            value: undefined,
+            origin: "unchecked",
+            helmPath,
+            configKey,
+            detail: `data (${data.path}) ${data.reason}`,
+        };
     }
     const read = data.state === "known" ? readPath(data.value, [configKey]) : data;
     if (read.state === "unreadable") {
-        return { value: undefined, origin: "unchecked", helmPath, configKey, detail: `data.${configKey} ${read.reason}` };
+        return {
+            value: undefined,
+            origin: "unchecked",
+            helmPath,
+            configKey,
+            detail: `data.${configKey} ${read.reason}`,
+        };
     }
     if (read.state === "absent") {
-        return { value: absent, origin: "default", helmPath, configKey, detail: `not in cilium-config; ${absentDetail}` };
+        return {
+            value: absent,
+            origin: "default",
+            helmPath,
+            configKey,
+            detail: `not in cilium-config; ${absentDetail}`,
+        };
     }
     const value = parse(read.value);
     return value === undefined
-        ? { value, origin: "unchecked", helmPath, configKey, detail: `cilium-config has ${JSON.stringify(read.value)}, not a valid value` }
+        ? {
+              value,
+              origin: "unchecked",
+              helmPath,
+              configKey,
+              detail: `cilium-config has ${JSON.stringify(read.value)}, not a valid value`,
+          }
         : { value, origin: "set", helmPath, configKey, detail: `cilium-config has "${String(read.value)}"` };
 }
 
@@ -206,32 +307,107 @@ function agentDefault<T>(helmPath: string, parse: Parse<T>): T {
     return parse(ciliumDefault(newestCiliumChart(), helmPath).value) as T;
 }
 
-function settingsFromConfigMap(configMap: StackResource, agent: StackResource | undefined, helm: HelmSource | undefined,
-    version: ChartVersion | undefined): CiliumSettings {
+function settingsFromConfigMap(
+    configMap: StackResource,
+    agent: StackResource | undefined,
+    helm: HelmSource | undefined,
+    version: ChartVersion | undefined,
+): CiliumSettings {
     const data = readObject(guarded(configMap.props), ["data"]);
     const agentDefaultApplies = "the agent default applies";
-    const chainingMode = fromConfigMap(data, "cni-chaining-mode", "cni.chainingMode", asString, "none", agentDefaultApplies);
+    const chainingMode = fromConfigMap(
+        data,
+        "cni-chaining-mode",
+        "cni.chainingMode",
+        asString,
+        "none",
+        agentDefaultApplies,
+    );
     const chained = chainingMode.value !== undefined && chainingMode.value !== "none";
-    const ipam = fromConfigMap(data, "ipam", "ipam.mode", asString, agentDefault("ipam.mode", asString), agentDefaultApplies);
+    const ipam = fromConfigMap(
+        data,
+        "ipam",
+        "ipam.mode",
+        asString,
+        agentDefault("ipam.mode", asString),
+        agentDefaultApplies,
+    );
     return {
-        socketLbHostNamespaceOnly: fromConfigMap(data, "bpf-lb-sock-hostns-only", "socketLB.hostNamespaceOnly", asBoolean,
-            agentDefault("socketLB.hostNamespaceOnly", asBoolean), "the agent default (false) applies"),
+        socketLbHostNamespaceOnly: fromConfigMap(
+            data,
+            "bpf-lb-sock-hostns-only",
+            "socketLB.hostNamespaceOnly",
+            asBoolean,
+            agentDefault("socketLB.hostNamespaceOnly", asBoolean),
+            "the agent default (false) applies",
+        ),
         // The chart writes cni-exclusive whenever Cilium installs its CNI config, so a missing key means Cilium does not own it.
-        cniExclusive: fromConfigMap(data, "cni-exclusive", "cni.exclusive", asBoolean, false,
-            "the chart writes it whenever Cilium installs its CNI config, so Cilium does not own the CNI config directory"),
+        cniExclusive: fromConfigMap(
+            data,
+            "cni-exclusive",
+            "cni.exclusive",
+            asBoolean,
+            false,
+            "the chart writes it whenever Cilium installs its CNI config, so Cilium does not own the CNI config directory",
+        ),
         chainingMode,
-        kubeProxyReplacement: fromConfigMap(data, "kube-proxy-replacement", "kubeProxyReplacement", asString,
-            agentDefault("kubeProxyReplacement", asString), agentDefaultApplies),
-        routingMode: fromConfigMap(data, "routing-mode", "routingMode", asString, agentDefault("routingMode", asString), agentDefaultApplies),
-        bpfMasquerade: fromConfigMap(data, "enable-bpf-masquerade", "bpf.masquerade", asBoolean, agentDefault("bpf.masquerade", asBoolean), agentDefaultApplies),
-        hostLegacyRouting: fromConfigMap(data, "enable-host-legacy-routing", "bpf.hostLegacyRouting", asBoolean,
-            chained || agentDefault("bpf.hostLegacyRouting", asBoolean), agentDefaultApplies),
-        eniEnabled: ipam.value === undefined
-            ? { value: undefined, origin: "unchecked", helmPath: "eni.enabled", configKey: "ipam", detail: ipam.detail }
-            : { value: ipam.value === "eni", origin: ipam.origin, helmPath: "eni.enabled", configKey: "ipam", detail: `ipam is "${ipam.value}"` },
+        kubeProxyReplacement: fromConfigMap(
+            data,
+            "kube-proxy-replacement",
+            "kubeProxyReplacement",
+            asString,
+            agentDefault("kubeProxyReplacement", asString),
+            agentDefaultApplies,
+        ),
+        routingMode: fromConfigMap(
+            data,
+            "routing-mode",
+            "routingMode",
+            asString,
+            agentDefault("routingMode", asString),
+            agentDefaultApplies,
+        ),
+        bpfMasquerade: fromConfigMap(
+            data,
+            "enable-bpf-masquerade",
+            "bpf.masquerade",
+            asBoolean,
+            agentDefault("bpf.masquerade", asBoolean),
+            agentDefaultApplies,
+        ),
+        hostLegacyRouting: fromConfigMap(
+            data,
+            "enable-host-legacy-routing",
+            "bpf.hostLegacyRouting",
+            asBoolean,
+            chained || agentDefault("bpf.hostLegacyRouting", asBoolean),
+            agentDefaultApplies,
+        ),
+        eniEnabled:
+            ipam.value === undefined
+                ? {
+                      value: undefined,
+                      origin: "unchecked",
+                      helmPath: "eni.enabled",
+                      configKey: "ipam",
+                      detail: ipam.detail,
+                  }
+                : {
+                      value: ipam.value === "eni",
+                      origin: ipam.origin,
+                      helmPath: "eni.enabled",
+                      configKey: "ipam",
+                      detail: `ipam is "${ipam.value}"`,
+                  },
         k8sServiceHost: configMapK8sServiceHost(agent, helm, version),
-        agentNotReadyTaintKey: fromConfigMap(data, "agent-not-ready-taint-key", "agentNotReadyTaintKey", asString,
-            agentDefault("agentNotReadyTaintKey", asString), agentDefaultApplies),
+        agentNotReadyTaintKey: fromConfigMap(
+            data,
+            "agent-not-ready-taint-key",
+            "agentNotReadyTaintKey",
+            asString,
+            agentDefault("agentNotReadyTaintKey", asString),
+            agentDefaultApplies,
+        ),
     };
 }
 
@@ -239,25 +415,48 @@ function settingsFromConfigMap(configMap: StackResource, agent: StackResource | 
  * cilium-config does not carry the API server host: the chart puts it in the agent's environment (facts §3.2). Read it
  * from the chart's values when the chart is known, else from the `cilium` DaemonSet's `KUBERNETES_SERVICE_HOST`.
  */
-function configMapK8sServiceHost(agent: StackResource | undefined, helm: HelmSource | undefined, version: ChartVersion | undefined): Setting<string> {
+function configMapK8sServiceHost(
+    agent: StackResource | undefined,
+    helm: HelmSource | undefined,
+    version: ChartVersion | undefined,
+): Setting<string> {
     if (helm && version) {
         return helmK8sServiceHost(helm, version);
     }
     const helmPath = "k8sServiceHost";
     const configKey = "KUBERNETES_SERVICE_HOST";
     if (!agent) {
-        return { value: undefined, origin: "unchecked", helmPath, configKey,
-            detail: "cilium-config does not carry it and the stack has no cilium DaemonSet to read it from" };
+        return {
+            value: undefined,
+            origin: "unchecked",
+            helmPath,
+            configKey,
+            detail: "cilium-config does not carry it and the stack has no cilium DaemonSet to read it from",
+        };
     }
     const containers = readArray(guarded(agent.props), ["spec", "template", "spec", "containers"]);
     if (containers.state !== "known") {
-        return { value: undefined, origin: "unchecked", helmPath, configKey,
-            detail: containers.state === "unreadable" ? `${containers.path} ${containers.reason}` : "the cilium DaemonSet has no containers" };
+        return {
+            value: undefined,
+            origin: "unchecked",
+            helmPath,
+            configKey,
+            detail:
+                containers.state === "unreadable"
+                    ? `${containers.path} ${containers.reason}`
+                    : "the cilium DaemonSet has no containers",
+        };
     }
     for (let c = 0; c < containers.value.length; c++) {
         const env = readArray(containers.value, [c, "env"]);
         if (env.state === "unreadable") {
-            return { value: undefined, origin: "unchecked", helmPath, configKey, detail: `containers[${c}].env ${env.reason}` };
+            return {
+                value: undefined,
+                origin: "unchecked",
+                helmPath,
+                configKey,
+                detail: `containers[${c}].env ${env.reason}`,
+            };
         }
         const entries = env.state === "known" ? env.value : [];
         for (let e = 0; e < entries.length; e++) {
@@ -265,13 +464,30 @@ function configMapK8sServiceHost(agent: StackResource | undefined, helm: HelmSou
             if (name.state === "known" && name.value === configKey) {
                 const value = readString(entries, [e, "value"]);
                 return value.state === "unreadable"
-                    ? { value: undefined, origin: "unchecked", helmPath, configKey, detail: `env ${configKey} ${value.reason}` }
-                    : { value: value.state === "known" ? value.value : "", origin: "set", helmPath, configKey,
-                        detail: `the cilium DaemonSet sets ${configKey}` };
+                    ? {
+                          value: undefined,
+                          origin: "unchecked",
+                          helmPath,
+                          configKey,
+                          detail: `env ${configKey} ${value.reason}`,
+                      }
+                    : {
+                          value: value.state === "known" ? value.value : "",
+                          origin: "set",
+                          helmPath,
+                          configKey,
+                          detail: `the cilium DaemonSet sets ${configKey}`,
+                      };
             }
         }
     }
-    return { value: "", origin: "default", helmPath, configKey, detail: `the cilium DaemonSet does not set ${configKey}` };
+    return {
+        value: "",
+        origin: "default",
+        helmPath,
+        configKey,
+        detail: `the cilium DaemonSet does not set ${configKey}`,
+    };
 }
 
 function isCiliumAgentDaemonSet(resource: StackResource): boolean {
@@ -308,13 +524,18 @@ export function readCiliumInstalls(resources: readonly StackResource[]): CiliumI
     const installs: CiliumInstall[] = [];
     for (const configMap of configMaps) {
         const chart = renderedByChart(configMap.urn)
-            ? charts.find((c) => configMap.name.startsWith(`${c.source.name}:`)) ?? (charts.length === 1 ? charts[0] : undefined)
+            ? (charts.find((c) => configMap.name.startsWith(`${c.source.name}:`)) ??
+              (charts.length === 1 ? charts[0] : undefined))
             : undefined;
         if (chart) {
             joined.set(chart, configMap);
             continue;
         }
-        installs.push({ source: sourceOf(configMap), configMap: sourceOf(configMap), settings: settingsFromConfigMap(configMap, agent, undefined, undefined) });
+        installs.push({
+            source: sourceOf(configMap),
+            configMap: sourceOf(configMap),
+            settings: settingsFromConfigMap(configMap, agent, undefined, undefined),
+        });
     }
     for (const helm of helmInstalls) {
         const chartVersion = ciliumChartVersion(helm.version);
@@ -324,7 +545,9 @@ export function readCiliumInstalls(resources: readonly StackResource[]): CiliumI
             helm,
             chartVersion,
             configMap: configMap ? sourceOf(configMap) : undefined,
-            settings: configMap ? settingsFromConfigMap(configMap, agent, helm, chartVersion) : settingsFromHelm(helm, chartVersion),
+            settings: configMap
+                ? settingsFromConfigMap(configMap, agent, helm, chartVersion)
+                : settingsFromHelm(helm, chartVersion),
         });
     }
     return installs;

@@ -14,10 +14,31 @@
  * Under the SDK's mock runtime only `eks:index:Cluster`'s inputs are visible (its children are created by the
  * provider), so both the component's inputs and the children are read.
  */
-import { Read, guarded, keysOf, known, readArray, readBoolean, readObject, readPath, readString } from "./property-reader";
 import {
-    AWS_EKS_ADDON, AWS_EKS_CLUSTER, AWS_EKS_NODE_GROUP, EKS_ADDON, EKS_CLUSTER, EKS_MANAGED_NODE_GROUP, EKS_NODE_GROUP,
-    EKS_NODE_GROUP_V2, EKS_VPC_CNI_ADDON, SourceRef, StackResource, isKubernetes, sourceOf,
+    Read,
+    guarded,
+    keysOf,
+    known,
+    readArray,
+    readBoolean,
+    readObject,
+    readPath,
+    readString,
+} from "./property-reader";
+import {
+    AWS_EKS_ADDON,
+    AWS_EKS_CLUSTER,
+    AWS_EKS_NODE_GROUP,
+    EKS_ADDON,
+    EKS_CLUSTER,
+    EKS_MANAGED_NODE_GROUP,
+    EKS_NODE_GROUP,
+    EKS_NODE_GROUP_V2,
+    EKS_VPC_CNI_ADDON,
+    SourceRef,
+    StackResource,
+    isKubernetes,
+    sourceOf,
 } from "./resources";
 
 /** Something that puts a VPC CNI or kube-proxy on the nodes, and why the pack thinks so. */
@@ -54,7 +75,8 @@ function notFalse(read: Read<boolean>, input: string, source: SourceRef, install
     return {
         source,
         installed: known(installed),
-        detail: installed ? `${input} is ${read.state === "known" ? "true" : "not set (default true)"}, which installs ${installs}`
+        detail: installed
+            ? `${input} is ${read.state === "known" ? "true" : "not set (default true)"}, which installs ${installs}`
             : `${input} is false`,
     };
 }
@@ -81,19 +103,35 @@ export function readEks(resources: readonly StackResource[]): EksInfo {
                     break;
                 }
                 const bootstrap = readBoolean(props, ["bootstrapSelfManagedAddons"]);
-                vpcCni.push(notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "the self-managed VPC CNI (aws-node)"));
+                vpcCni.push(
+                    notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "the self-managed VPC CNI (aws-node)"),
+                );
                 kubeProxy.push(notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "self-managed kube-proxy"));
                 const useDefault = readBoolean(props, ["useDefaultVpcCni"]);
-                vpcCni.push(useDefault.state === "unreadable"
-                    ? { source, installed: useDefault, detail: `useDefaultVpcCni: ${useDefault.path} ${useDefault.reason}` }
-                    : {
+                vpcCni.push(
+                    useDefault.state === "unreadable"
+                        ? {
+                              source,
+                              installed: useDefault,
+                              detail: `useDefaultVpcCni: ${useDefault.path} ${useDefault.reason}`,
+                          }
+                        : {
+                              source,
+                              installed: known(!(useDefault.state === "known" && useDefault.value)),
+                              detail:
+                                  useDefault.state === "known" && useDefault.value
+                                      ? "useDefaultVpcCni is true"
+                                      : "useDefaultVpcCni is not true, so @pulumi/eks creates its VpcCniAddon (the vpc-cni add-on)",
+                          },
+                );
+                kubeProxy.push(
+                    notFalse(
+                        readBoolean(props, ["kubeProxyAddonOptions", "enabled"]),
+                        "kubeProxyAddonOptions.enabled",
                         source,
-                        installed: known(!(useDefault.state === "known" && useDefault.value)),
-                        detail: useDefault.state === "known" && useDefault.value ? "useDefaultVpcCni is true"
-                            : "useDefaultVpcCni is not true, so @pulumi/eks creates its VpcCniAddon (the vpc-cni add-on)",
-                    });
-                kubeProxy.push(notFalse(readBoolean(props, ["kubeProxyAddonOptions", "enabled"]), "kubeProxyAddonOptions.enabled", source,
-                    "the kube-proxy EKS add-on"));
+                        "the kube-proxy EKS add-on",
+                    ),
+                );
                 const defaultGroup = defaultNodeGroup(props, source);
                 if (defaultGroup) {
                     nodeGroups.push(defaultGroup);
@@ -103,16 +141,23 @@ export function readEks(resources: readonly StackResource[]): EksInfo {
             case AWS_EKS_CLUSTER: {
                 clusters.push(source);
                 const bootstrap = readBoolean(props, ["bootstrapSelfManagedAddons"]);
-                vpcCni.push(notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "the self-managed VPC CNI (aws-node)"));
+                vpcCni.push(
+                    notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "the self-managed VPC CNI (aws-node)"),
+                );
                 kubeProxy.push(notFalse(bootstrap, "bootstrapSelfManagedAddons", source, "self-managed kube-proxy"));
                 break;
             }
             case AWS_EKS_ADDON:
             case EKS_ADDON: {
                 const name = readString(props, ["addonName"]);
-                const addon: AddonInstall = name.state === "unreadable"
-                    ? { source, installed: name, detail: `addonName ${name.reason}` }
-                    : { source, installed: known(true), detail: `EKS add-on ${name.state === "known" ? name.value : "(unnamed)"}` };
+                const addon: AddonInstall =
+                    name.state === "unreadable"
+                        ? { source, installed: name, detail: `addonName ${name.reason}` }
+                        : {
+                              source,
+                              installed: known(true),
+                              detail: `EKS add-on ${name.state === "known" ? name.value : "(unnamed)"}`,
+                          };
                 if (name.state === "unreadable" || (name.state === "known" && name.value === "vpc-cni")) {
                     vpcCni.push(addon);
                 }
@@ -147,7 +192,11 @@ function defaultNodeGroup(props: unknown, source: SourceRef): NodeGroupInfo | un
     if ((skip.state === "known" && skip.value) || (fargate.state === "known" && fargate.value !== false)) {
         return undefined;
     }
-    return { source, label: `default node group of ${source.name}`, taintKeys: taintKeysFromMap(props, ["nodeGroupOptions", "taints"]) };
+    return {
+        source,
+        label: `default node group of ${source.name}`,
+        taintKeys: taintKeysFromMap(props, ["nodeGroupOptions", "taints"]),
+    };
 }
 
 function taintKeysFromList(props: unknown, path: string[]): Read<readonly string[]> {
@@ -183,7 +232,9 @@ function disablesAwsNode(type: string, props: unknown): boolean {
     }
     const name = readString(props, ["metadata", "name"]);
     const selector = readString(props, ["spec", "template", "spec", "nodeSelector", "io.cilium/aws-node-enabled"]);
-    return name.state === "known" && name.value === "aws-node" && selector.state === "known" && selector.value === "true";
+    return (
+        name.state === "known" && name.value === "aws-node" && selector.state === "known" && selector.value === "true"
+    );
 }
 
 export function describeTaintKeys(keys: readonly string[]): string {

@@ -5,7 +5,15 @@
  * there is to read.
  */
 import {
-    ABSENT, Read, guarded, known, readArray, readObject, readPath, readString, unreadable,
+    ABSENT,
+    Read,
+    guarded,
+    known,
+    readArray,
+    readObject,
+    readPath,
+    readString,
+    unreadable,
 } from "./property-reader";
 import { HELM_CHART_V3, HELM_CHART_V4, HELM_RELEASE, SourceRef, StackResource, sourceOf } from "./resources";
 
@@ -47,7 +55,8 @@ export function readHelmSource(resource: StackResource): HelmSource | undefined 
         readString(props, ["repo"]),
     );
     const chartRef = [repo.state === "known" ? repo.value : "", chart.state === "known" ? chart.value : ""]
-        .filter((part) => part !== "").join(" ");
+        .filter((part) => part !== "")
+        .join(" ");
     const values = readObject(props, ["values"]);
     return {
         source: sourceOf(resource),

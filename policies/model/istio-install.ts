@@ -91,7 +91,10 @@ export function readIstioInstall(resources: readonly StackResource[]): IstioInst
         const props = guarded(resource.props);
         const deployment = isKubernetes(resource.type, "apps", "Deployment");
         if ((deployment || isKubernetes(resource.type, "apps", "DeploymentPatch")) && nameIs(props, isIstiodName)) {
-            istiodPlacements.push({ source: sourceOf(resource), hostNetwork: readBoolean(props, ["spec", "template", "spec", "hostNetwork"]) });
+            istiodPlacements.push({
+                source: sourceOf(resource),
+                hostNetwork: readBoolean(props, ["spec", "template", "spec", "hostNetwork"]),
+            });
             if (deployment) {
                 components.push({ source: sourceOf(resource), component: "istiod" });
             }
@@ -130,7 +133,9 @@ export function readIstioInstall(resources: readonly StackResource[]): IstioInst
 
     const istioCniBecause = [
         ...charts.filter((c) => c.chart === "cni").map((c) => `the cni chart (${describeSource(c.helm.source)})`),
-        ...components.filter((c) => c.component === "istio-cni").map((c) => `the istio-cni-node DaemonSet (${describeSource(c.source)})`),
+        ...components
+            .filter((c) => c.component === "istio-cni")
+            .map((c) => `the istio-cni-node DaemonSet (${describeSource(c.source)})`),
     ];
     const root = rootNamespace(charts);
     return {
@@ -154,14 +159,24 @@ function cniExclusion(chart: IstioChart): CniExclusion {
     if (set.state === "known") {
         return Array.isArray(set.value) && set.value.every((n) => typeof n === "string")
             ? { chart, namespaces: known(set.value as string[]), detail: "set in values.excludeNamespaces" }
-            : { chart, namespaces: unreadable("values.excludeNamespaces", "is not a list of names"), detail: "values.excludeNamespaces is not a list of names" };
+            : {
+                  chart,
+                  namespaces: unreadable("values.excludeNamespaces", "is not a list of names"),
+                  detail: "values.excludeNamespaces is not a list of names",
+              };
     }
     const fallback = istioDefault(chart.version, "cni", "excludeNamespaces");
     const where = describeChartVersion("istio cni", chart.version);
     return fallback.certain
         ? { chart, namespaces: known(fallback.value as string[]), detail: `left unset; default of ${where}` }
-        : { chart, namespaces: unreadable("values.excludeNamespaces", `is left unset and the default of the ${where} is not known`),
-            detail: `left unset; default of the ${where} not known` };
+        : {
+              chart,
+              namespaces: unreadable(
+                  "values.excludeNamespaces",
+                  `is left unset and the default of the ${where} is not known`,
+              ),
+              detail: `left unset; default of the ${where} not known`,
+          };
 }
 
 /**
@@ -174,10 +189,16 @@ function rootNamespace(charts: readonly IstioChart[]): { name: string; detail: s
     if (istiod) {
         const configured = helmValue(istiod.helm, "meshConfig.rootNamespace");
         if (configured.state === "known" && typeof configured.value === "string" && configured.value !== "") {
-            return { name: configured.value, detail: `meshConfig.rootNamespace of ${describeSource(istiod.helm.source)}` };
+            return {
+                name: configured.value,
+                detail: `meshConfig.rootNamespace of ${describeSource(istiod.helm.source)}`,
+            };
         }
         if (istiod.helm.namespace.state === "known") {
-            return { name: istiod.helm.namespace.value, detail: `the namespace of ${describeSource(istiod.helm.source)}` };
+            return {
+                name: istiod.helm.namespace.value,
+                detail: `the namespace of ${describeSource(istiod.helm.source)}`,
+            };
         }
     }
     const fallback = istioDefault(istioChartVersion({ state: "absent" }), "istiod", "global.istioNamespace");

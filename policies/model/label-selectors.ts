@@ -8,7 +8,18 @@
  * pod the labels `io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>` (its namespace's labels) and
  * `io.cilium.k8s.policy.serviceaccount` (docs.cilium.io, "Layer 3 Policies", "Kubernetes" sections).
  */
-import { LabelSet, Read, keysOf, known, labelValue, readArray, readObject, readString, readStringList, unreadable } from "./property-reader";
+import {
+    LabelSet,
+    Read,
+    keysOf,
+    known,
+    labelValue,
+    readArray,
+    readObject,
+    readString,
+    readStringList,
+    unreadable,
+} from "./property-reader";
 
 export interface LabelRequirement {
     readonly key: string;
@@ -39,7 +50,12 @@ const NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 const SERVICE_ACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount";
 
 /** The labels Cilium matches for a pod: its own, its namespace's name and labels, its service account. */
-export function ciliumEndpointLabels(podLabels: LabelSet, namespace: string, namespaceLabels: LabelSet, serviceAccount: string): LabelLookup {
+export function ciliumEndpointLabels(
+    podLabels: LabelSet,
+    namespace: string,
+    namespaceLabels: LabelSet,
+    serviceAccount: string,
+): LabelLookup {
     return (key) => {
         if (key === NAMESPACE_LABEL) {
             return known(namespace);
@@ -110,7 +126,11 @@ export function readSelector(root: unknown, path: readonly (string | number)[], 
         if (bad && bad.state === "unreadable") {
             return unreadable(`${path.join(".")}.matchExpressions[${i}]`, bad.reason);
         }
-        if (rawKey.state !== "known" || operator.state !== "known" || !["In", "NotIn", "Exists", "DoesNotExist"].includes(operator.value)) {
+        if (
+            rawKey.state !== "known" ||
+            operator.state !== "known" ||
+            !["In", "NotIn", "Exists", "DoesNotExist"].includes(operator.value)
+        ) {
             return unreadable(`${path.join(".")}.matchExpressions[${i}]`, "is not a key/operator/values expression");
         }
         const key = addKey(rawKey.value);
@@ -126,7 +146,11 @@ export function readSelector(root: unknown, path: readonly (string | number)[], 
 }
 
 /** A list of selectors (Cilium `fromEndpoints`); one unreadable element makes the list unreadable. */
-export function readSelectorList(root: unknown, path: readonly (string | number)[], dialect: Dialect): Read<Selector[]> {
+export function readSelectorList(
+    root: unknown,
+    path: readonly (string | number)[],
+    dialect: Dialect,
+): Read<Selector[]> {
     const list = readArray(root, path);
     if (list.state !== "known") {
         return list;
@@ -157,9 +181,13 @@ export function matches(selector: Selector, lookup: LabelLookup): Match {
             continue;
         }
         const present = value.state === "known";
-        const holds = requirement.operator === "Exists" ? present
-            : requirement.operator === "DoesNotExist" ? !present
-                : requirement.operator === "In" ? present && requirement.values.includes(value.value)
+        const holds =
+            requirement.operator === "Exists"
+                ? present
+                : requirement.operator === "DoesNotExist"
+                  ? !present
+                  : requirement.operator === "In"
+                    ? present && requirement.values.includes(value.value)
                     : !present || !requirement.values.includes(value.value);
         if (!holds) {
             return false;
@@ -173,12 +201,18 @@ export function describeSelector(selector: Selector): string {
     if (selector.requirements.length === 0) {
         return selector.selectsNoPod ? "no pod" : "every pod";
     }
-    return selector.requirements.map((r) => {
-        switch (r.operator) {
-            case "In": return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(", ")})`;
-            case "NotIn": return `${r.key} not in (${r.values.join(", ")})`;
-            case "Exists": return r.key;
-            default: return `!${r.key}`;
-        }
-    }).join(", ");
+    return selector.requirements
+        .map((r) => {
+            switch (r.operator) {
+                case "In":
+                    return r.values.length === 1 ? `${r.key}=${r.values[0]}` : `${r.key} in (${r.values.join(", ")})`;
+                case "NotIn":
+                    return `${r.key} not in (${r.values.join(", ")})`;
+                case "Exists":
+                    return r.key;
+                default:
+                    return `!${r.key}`;
+            }
+        })
+        .join(", ");
 }

@@ -5,7 +5,15 @@ import { StackResource } from "./resources";
 import { policies } from "../policies";
 import { FixtureResource, UNKNOWN, urnOf } from "../test/harness";
 import {
-    ciliumRelease, cnp, deployment, istioAmbient, istioSidecar, l7Spec, namespace, peerAuthentication, tenantStack,
+    ciliumRelease,
+    cnp,
+    deployment,
+    istioAmbient,
+    istioSidecar,
+    l7Spec,
+    namespace,
+    peerAuthentication,
+    tenantStack,
 } from "../test/fixtures";
 
 const unknownCheckingProxy: <T>(props: T) => T = (policy as any).unknownCheckingProxy;
@@ -21,22 +29,50 @@ function proxied(resources: FixtureResource[]): StackResource[] {
 
 describe("mesh model", () => {
     it("works on plain objects as the offline engine passes them, unknown sentinels included", () => {
-        const model = buildMeshModel(plain([ciliumRelease({ socketLB: { hostNamespaceOnly: UNKNOWN.boolean } }), ...istioSidecar(),
-            namespace("blue", { "istio-injection": "enabled" }), deployment("blue", "httpbin")]));
+        const model = buildMeshModel(
+            plain([
+                ciliumRelease({ socketLB: { hostNamespaceOnly: UNKNOWN.boolean } }),
+                ...istioSidecar(),
+                namespace("blue", { "istio-injection": "enabled" }),
+                deployment("blue", "httpbin"),
+            ]),
+        );
         assert.strictEqual(model.cilium[0].settings.socketLbHostNamespaceOnly.origin, "unchecked");
         assert.strictEqual(model.cilium[0].settings.cniExclusive.value, true);
         const httpbin = model.workloads.find((w) => w.name === "httpbin")!;
-        assert.deepStrictEqual([httpbin.enrolment.mode, httpbin.enrolment.detail], ["sidecar", "namespace label istio-injection=enabled"]);
-        assert.deepStrictEqual(model.workloadsByNamespace.get("blue")?.map((w) => [w.kind, w.standIn]), [["Deployment", false], ["Namespace", true]]);
+        assert.deepStrictEqual(
+            [httpbin.enrolment.mode, httpbin.enrolment.detail],
+            ["sidecar", "namespace label istio-injection=enabled"],
+        );
+        assert.deepStrictEqual(
+            model.workloadsByNamespace.get("blue")?.map((w) => [w.kind, w.standIn]),
+            [
+                ["Deployment", false],
+                ["Namespace", true],
+            ],
+        );
     });
 
     it("gives the offline engine selections and effective mTLS to predict connectivity from", () => {
-        const model = buildMeshModel(plain([...istioSidecar(), peerAuthentication("istio-system", "default", "STRICT"),
-            namespace("blue", { "istio-injection": "enabled" }), deployment("blue", "httpbin"), deployment("blue", "netshoot"),
-            cnp("blue", "default", l7Spec()), peerAuthentication("blue", "httpbin", "DISABLE", { selector: { app: "httpbin" } })]));
+        const model = buildMeshModel(
+            plain([
+                ...istioSidecar(),
+                peerAuthentication("istio-system", "default", "STRICT"),
+                namespace("blue", { "istio-injection": "enabled" }),
+                deployment("blue", "httpbin"),
+                deployment("blue", "netshoot"),
+                cnp("blue", "default", l7Spec()),
+                peerAuthentication("blue", "httpbin", "DISABLE", { selector: { app: "httpbin" } }),
+            ]),
+        );
         const rule = model.policies[0].rules[0];
-        assert.deepStrictEqual(model.selectedBy(rule).map((s) => [s.workload.name, s.match]), [["httpbin", true]]);
-        const [httpbin, netshoot] = ["httpbin", "netshoot"].map((name) => model.workloads.find((w) => w.name === name)!);
+        assert.deepStrictEqual(
+            model.selectedBy(rule).map((s) => [s.workload.name, s.match]),
+            [["httpbin", true]],
+        );
+        const [httpbin, netshoot] = ["httpbin", "netshoot"].map((name) =>
+            model.workloads.find((w) => w.name === name)!,
+        );
         assert.deepStrictEqual(model.rulesSelecting(netshoot), []);
         assert.strictEqual(model.effectiveMtls(httpbin, 80, "istio-system").mode, "DISABLE");
         assert.strictEqual(model.effectiveMtls(netshoot, 80, "istio-system").mode, "STRICT");
@@ -45,7 +81,9 @@ describe("mesh model", () => {
     });
 
     it("tells ambient from sidecar and names why", () => {
-        const model = buildMeshModel(plain([...istioAmbient(), namespace("red", { "istio.io/dataplane-mode": "ambient" })]));
+        const model = buildMeshModel(
+            plain([...istioAmbient(), namespace("red", { "istio.io/dataplane-mode": "ambient" })]),
+        );
         assert.ok(model.ambientBecause.some((because) => because.includes("ztunnel")));
         assert.strictEqual(model.workloads.find((w) => w.namespace === "red")?.enrolment.mode, "ambient");
     });
@@ -60,8 +98,10 @@ describe("mesh model", () => {
 
     it("grows linearly: the per-resource cost at 1000 tenants stays within 3x of that at 100 (a scan per resource would be 10x)", () => {
         const stackRules = policies.filter((p) => "validateStack" in p).map((p) => p.name);
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const evaluators = stackRules.map((name) => require(`../rules/${name}`).evaluate as (m: unknown, c: object) => unknown[]);
+        const evaluators = stackRules.map(
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- each rule module by its file name
+            (name) => require(`../rules/${name}`).evaluate as (m: unknown, c: object) => unknown[],
+        );
         const stacks = { small: plain(tenantStack(100)), large: plain(tenantStack(1000)) };
         const best = { small: Infinity, large: Infinity };
         // Interleaved runs, best of five each, so that a busy machine or a garbage collection does not decide.

@@ -24,7 +24,13 @@ import { NetworkPolicyInfo, PolicyRule, readNetworkPolicies } from "./network-po
 import { EffectiveMtls, PeerAuthenticationIndex, readPeerAuthentications } from "./peer-authentication";
 import { StackResource } from "./resources";
 import {
-    NamespaceInfo, Unplaced, Workload, describeWorkload, namespaceNamed, readNamespaces, readWorkloads,
+    NamespaceInfo,
+    Unplaced,
+    Workload,
+    describeWorkload,
+    namespaceNamed,
+    readNamespaces,
+    readWorkloads,
 } from "./workloads";
 
 export interface Selection {
@@ -97,8 +103,12 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
 
     const labelsFor = memoizeBy((workload: Workload) => ({
         kubernetes: lookupIn(workload.podLabels),
-        cilium: ciliumEndpointLabels(workload.podLabels, workload.namespace, namespaceNamed(namespaces, workload.namespace).labels,
-            workload.serviceAccount),
+        cilium: ciliumEndpointLabels(
+            workload.podLabels,
+            workload.namespace,
+            namespaceNamed(namespaces, workload.namespace).labels,
+            workload.serviceAccount,
+        ),
     }));
     const selects = (rule: PolicyRule, workload: Workload): Match => {
         if (rule.selector.state !== "known") {
@@ -107,12 +117,14 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         if (rule.policy.namespace !== undefined && rule.policy.namespace !== workload.namespace) {
             return false;
         }
-        const labels: LabelLookup = rule.policy.kind === "NetworkPolicy" ? labelsFor(workload).kubernetes : labelsFor(workload).cilium;
+        const labels: LabelLookup =
+            rule.policy.kind === "NetworkPolicy" ? labelsFor(workload).kubernetes : labelsFor(workload).cilium;
         return matches(rule.selector.value, labels);
     };
 
     const selectedBy = (rule: PolicyRule): Selection[] => {
-        const candidates = rule.policy.namespace === undefined ? workloads : workloadsByNamespace.get(rule.policy.namespace) ?? [];
+        const candidates =
+            rule.policy.namespace === undefined ? workloads : (workloadsByNamespace.get(rule.policy.namespace) ?? []);
         const selected: Selection[] = [];
         for (const workload of candidates) {
             const match = selects(rule, workload);
@@ -123,7 +135,8 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         return selected;
     };
 
-    const enrolled = (mode: string) => workloads.filter((w) => w.enrolment.mode === mode).map((w) => `${describeWorkload(w)} (${w.enrolment.detail})`);
+    const enrolled = (mode: string) =>
+        workloads.filter((w) => w.enrolment.mode === mode).map((w) => `${describeWorkload(w)} (${w.enrolment.detail})`);
     const ambientWorkloads = enrolled("ambient");
     const sidecarWorkloads = enrolled("sidecar");
     const ambientBecause = [...istio.ambientBecause, ...ambientWorkloads.slice(0, 3)];
@@ -136,7 +149,8 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
     const onEksBecause = [
         ...eks.clusters.map((c) => `${c.type} "${c.name}"`),
         ...cilium.filter((c) => c.settings.eniEnabled.value === true).map((c) => `Cilium ENI mode on ${c.source.name}`),
-        ...cilium.filter((c) => /\.eks\.amazonaws\.com$/.test(c.settings.k8sServiceHost.value ?? ""))
+        ...cilium
+            .filter((c) => /\.eks\.amazonaws\.com$/.test(c.settings.k8sServiceHost.value ?? ""))
             .map((c) => `Cilium's k8sServiceHost is an EKS endpoint on ${c.source.name}`),
     ];
 
@@ -145,7 +159,10 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         istio,
         istioBecause,
         ambientBecause,
-        istioCniBecause: [...istio.istioCniBecause, ...(ambientBecause.length > 0 ? ["ambient mode, which requires istio-cni"] : [])],
+        istioCniBecause: [
+            ...istio.istioCniBecause,
+            ...(ambientBecause.length > 0 ? ["ambient mode, which requires istio-cni"] : []),
+        ],
         sidecarInjectionBecause: [
             ...istio.sidecarIstiod.map((c) => `istiod without the ambient profile (${c.helm.source.name})`),
             ...sidecarWorkloads.slice(0, 3),
@@ -184,7 +201,10 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         },
         effectiveMtls(workload, port, rootNamespace) {
             return peerAuthentications.effectiveMtls(
-                { namespace: workload.namespace, standIn: workload.standIn, labels: labelsFor(workload).kubernetes }, port, rootNamespace);
+                { namespace: workload.namespace, standIn: workload.standIn, labels: labelsFor(workload).kubernetes },
+                port,
+                rootNamespace,
+            );
         },
     };
 }

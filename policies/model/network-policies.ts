@@ -15,7 +15,17 @@
  */
 import { Selector, SELECT_ALL, readSelector } from "./label-selectors";
 import {
-    Read, guarded, keysOf, known, readArray, readBoolean, readObject, readPath, readString, readStringList, unreadable,
+    Read,
+    guarded,
+    keysOf,
+    known,
+    readArray,
+    readBoolean,
+    readObject,
+    readPath,
+    readString,
+    readStringList,
+    unreadable,
 } from "./property-reader";
 import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
 import { namespaceOf } from "./workloads";
@@ -152,7 +162,8 @@ function readPolicy(resource: StackResource, kind: PolicyKind): NetworkPolicyInf
 function ciliumRule(policy: NetworkPolicyInfo, rule: object, path: string): PolicyRule {
     const endpointSelector = readSelector(rule, ["endpointSelector"], "cilium");
     // A rule without endpointSelector is a host policy (nodeSelector): it selects no pod.
-    const selector: Read<Selector> = endpointSelector.state === "absent" ? known({ ...SELECT_ALL, selectsNoPod: true }) : endpointSelector;
+    const selector: Read<Selector> =
+        endpointSelector.state === "absent" ? known({ ...SELECT_ALL, selectsNoPod: true }) : endpointSelector;
     const ingressList = readArray(rule, ["ingress"]);
     const denyList = readArray(rule, ["ingressDeny"]);
     const hasSection = (list: Read<readonly unknown[]>) => list.state === "known" && list.value.length > 0;
@@ -181,12 +192,25 @@ function ciliumRule(policy: NetworkPolicyInfo, rule: object, path: string): Poli
         defaultDenyIngress = known(hasSection(ingressList) || hasSection(denyList));
     }
     return {
-        policy, path, selector, ingress, defaultDenyIngress, unreadableIngress,
+        policy,
+        path,
+        selector,
+        ingress,
+        defaultDenyIngress,
+        unreadableIngress,
         defaultDenyDisabled: explicit.state === "known" && explicit.value === false,
     };
 }
 
-const CILIUM_PEERS = ["fromEndpoints", "fromRequires", "fromEntities", "fromCIDR", "fromCIDRSet", "fromGroups", "fromNodes"];
+const CILIUM_PEERS = [
+    "fromEndpoints",
+    "fromRequires",
+    "fromEntities",
+    "fromCIDR",
+    "fromCIDRSet",
+    "fromGroups",
+    "fromNodes",
+];
 
 function ciliumIngress(list: readonly unknown[], index: number): Read<IngressAllow> {
     const rule = readObject(list, [index]);
@@ -206,7 +230,8 @@ function ciliumIngress(list: readonly unknown[], index: number): Read<IngressAll
             return read;
         }
     }
-    const ports = toPorts.state === "known" ? ciliumPorts(toPorts.value) : known({ ranges: undefined, named: [], l7: [] });
+    const ports =
+        toPorts.state === "known" ? ciliumPorts(toPorts.value) : known({ ranges: undefined, named: [], l7: [] });
     if (ports.state !== "known") {
         return ports;
     }
@@ -298,12 +323,19 @@ function ciliumPorts(toPorts: readonly unknown[]): Read<PortSet> {
 }
 
 /** Adds one port entry; "every" when it opens every port (Cilium port "0" or no port). */
-function addPort(ranges: PortRange[], named: string[], port: Read<unknown>, endPort: Read<unknown>, protocol: Read<string>): "added" | "every" {
+function addPort(
+    ranges: PortRange[],
+    named: string[],
+    port: Read<unknown>,
+    endPort: Read<unknown>,
+    protocol: Read<string>,
+): "added" | "every" {
     const proto = protocol.state === "known" ? protocol.value.toUpperCase() : "ANY";
     if (port.state !== "known") {
         return "every";
     }
-    const number = typeof port.value === "number" ? port.value : /^\d+$/.test(String(port.value)) ? Number(port.value) : undefined;
+    const number =
+        typeof port.value === "number" ? port.value : /^\d+$/.test(String(port.value)) ? Number(port.value) : undefined;
     if (number === undefined) {
         named.push(String(port.value));
         return "added";
@@ -322,8 +354,14 @@ function kubernetesRule(policy: NetworkPolicyInfo, spec: object): PolicyRule {
     const policyTypes = readStringList(spec, ["policyTypes"]);
     const ingressList = readArray(spec, ["ingress"]);
     // policyTypes defaults to ["Ingress"] (plus "Egress" when there is an egress section): kubernetes.io NetworkPolicy.
-    const defaultDenyIngress: Read<boolean> = policyTypes.state === "unreadable" ? policyTypes
-        : known(policyTypes.state === "absent" || policyTypes.value.length === 0 || policyTypes.value.includes("Ingress"));
+    const defaultDenyIngress: Read<boolean> =
+        policyTypes.state === "unreadable"
+            ? policyTypes
+            : known(
+                  policyTypes.state === "absent" ||
+                      policyTypes.value.length === 0 ||
+                      policyTypes.value.includes("Ingress"),
+              );
     const ingress: IngressAllow[] = [];
     let unreadableIngress: string | undefined;
     if (ingressList.state === "unreadable") {
@@ -338,7 +376,15 @@ function kubernetesRule(policy: NetworkPolicyInfo, spec: object): PolicyRule {
             unreadableIngress = `spec.ingress[${i}]: ${allow.path} ${allow.reason}`;
         }
     }
-    return { policy, path: "spec", selector, ingress, defaultDenyIngress, defaultDenyDisabled: false, unreadableIngress };
+    return {
+        policy,
+        path: "spec",
+        selector,
+        ingress,
+        defaultDenyIngress,
+        defaultDenyDisabled: false,
+        unreadableIngress,
+    };
 }
 
 function kubernetesIngress(list: readonly unknown[], index: number): Read<IngressAllow> {
@@ -407,8 +453,12 @@ export function admitsTcpPort(allow: IngressAllow, port: number): boolean {
     if (allow.admitsNothing) {
         return false;
     }
-    return allow.ports === undefined
-        || allow.ports.some((range) => (range.protocol === "TCP" || range.protocol === "ANY") && range.from <= port && port <= range.to);
+    return (
+        allow.ports === undefined ||
+        allow.ports.some(
+            (range) => (range.protocol === "TCP" || range.protocol === "ANY") && range.from <= port && port <= range.to,
+        )
+    );
 }
 
 /** Whether the rule admits traffic from the IPv4 address `ip` (a CIDR peer, an entity, or any source). */
@@ -417,9 +467,13 @@ export function admitsSourceAddress(allow: IngressAllow, ip: string): boolean {
         return false;
     }
     // "world" is every address outside the cluster, which a link-local SNAT address is (docs.cilium.io "Layer 3 Policies", Entities).
-    return allow.anySource
-        || allow.entities.some((entity) => entity === "all" || entity === "world")
-        || allow.cidrs.some((block) => cidrContains(block.cidr, ip) && !block.except.some((except) => cidrContains(except, ip)));
+    return (
+        allow.anySource ||
+        allow.entities.some((entity) => entity === "all" || entity === "world") ||
+        allow.cidrs.some(
+            (block) => cidrContains(block.cidr, ip) && !block.except.some((except) => cidrContains(except, ip)),
+        )
+    );
 }
 
 function ipv4ToNumber(ip: string): number | undefined {

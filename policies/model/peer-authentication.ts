@@ -38,7 +38,10 @@ function isPeerAuthentication(type: string): boolean {
     return isKubernetes(type, "security.istio.io", "PeerAuthentication");
 }
 
-export function readPeerAuthentications(resources: readonly StackResource[], unplaced: Unplaced[]): PeerAuthenticationInfo[] {
+export function readPeerAuthentications(
+    resources: readonly StackResource[],
+    unplaced: Unplaced[],
+): PeerAuthenticationInfo[] {
     const result: PeerAuthenticationInfo[] = [];
     for (const resource of resources) {
         if (!isPeerAuthentication(resource.type)) {
@@ -47,7 +50,11 @@ export function readPeerAuthentications(resources: readonly StackResource[], unp
         const props = guarded(resource.props);
         const namespace = namespaceOf(props);
         if (namespace.state === "unreadable") {
-            unplaced.push({ source: sourceOf(resource), kind: "peer-authentication", detail: `${namespace.path} ${namespace.reason}` });
+            unplaced.push({
+                source: sourceOf(resource),
+                kind: "peer-authentication",
+                detail: `${namespace.path} ${namespace.reason}`,
+            });
             continue;
         }
         const name = readString(props, ["metadata", "name"]);
@@ -58,7 +65,12 @@ export function readPeerAuthentications(resources: readonly StackResource[], unp
             name: name.state === "known" ? name.value : resource.name,
             namespace: namespace.value,
             selector: selector.state === "absent" ? undefined : selector,
-            mode: mode.state === "absent" ? known("UNSET") : mode.state === "known" ? known(mode.value.toUpperCase()) : mode,
+            mode:
+                mode.state === "absent"
+                    ? known("UNSET")
+                    : mode.state === "known"
+                      ? known(mode.value.toUpperCase())
+                      : mode,
             portModes: readPortModes(props),
         });
     }
@@ -103,7 +115,11 @@ export class PeerAuthenticationIndex {
      * The mTLS mode a sidecar pod accepts on `port` (undefined: the pod as a whole). `standIn` pods (any pod of the
      * namespace) have no labels of their own, so only the namespace and mesh levels apply to them.
      */
-    effectiveMtls(pod: { namespace: string; standIn: boolean; labels: LabelLookup }, port: number | undefined, rootNamespace: string): EffectiveMtls {
+    effectiveMtls(
+        pod: { namespace: string; standIn: boolean; labels: LabelLookup },
+        port: number | undefined,
+        rootNamespace: string,
+    ): EffectiveMtls {
         const levels: { name: string; candidates: PeerAuthenticationInfo[]; usePorts: boolean }[] = [];
         const local = this.inNamespace(pod.namespace);
         if (pod.namespace !== rootNamespace && !pod.standIn) {
@@ -112,7 +128,8 @@ export class PeerAuthenticationIndex {
                 if (!policy.selector) {
                     continue;
                 }
-                const match: Match = policy.selector.state === "known" ? matches(policy.selector.value, pod.labels) : "unchecked";
+                const match: Match =
+                    policy.selector.state === "known" ? matches(policy.selector.value, pod.labels) : "unchecked";
                 if (match === "unchecked") {
                     return { detail: `whether ${describePeerAuthentication(policy)} selects the pod is unknown` };
                 }
@@ -124,7 +141,11 @@ export class PeerAuthenticationIndex {
         }
         levels.push({ name: "namespace", candidates: local.filter((p) => !p.selector), usePorts: false });
         if (pod.namespace !== rootNamespace) {
-            levels.push({ name: "mesh-wide", candidates: this.inNamespace(rootNamespace).filter((p) => !p.selector), usePorts: false });
+            levels.push({
+                name: "mesh-wide",
+                candidates: this.inNamespace(rootNamespace).filter((p) => !p.selector),
+                usePorts: false,
+            });
         }
         for (const level of levels) {
             const decided = decideLevel(level.candidates, level.usePorts ? port : undefined);
@@ -146,7 +167,9 @@ function decideLevel(candidates: PeerAuthenticationInfo[], port: number | undefi
         let mode = policy.mode.state === "known" ? policy.mode.value : "UNSET";
         if (port !== undefined) {
             if (policy.portModes.state === "unreadable") {
-                return { detail: `${describePeerAuthentication(policy)}: ${policy.portModes.path} ${policy.portModes.reason}` };
+                return {
+                    detail: `${describePeerAuthentication(policy)}: ${policy.portModes.path} ${policy.portModes.reason}`,
+                };
             }
             const portMode = policy.portModes.state === "known" ? policy.portModes.value.get(port) : undefined;
             mode = portMode && portMode !== "UNSET" ? portMode : mode;
@@ -159,7 +182,9 @@ function decideLevel(candidates: PeerAuthenticationInfo[], port: number | undefi
         return "unset";
     }
     if (modes.size > 1) {
-        return { detail: `PeerAuthentications ${[...modes.values()].map(describePeerAuthentication).join(" and ")} disagree; Istio keeps the oldest` };
+        return {
+            detail: `PeerAuthentications ${[...modes.values()].map(describePeerAuthentication).join(" and ")} disagree; Istio keeps the oldest`,
+        };
     }
     const [mode, policy] = [...modes.entries()][0];
     if (mode !== "STRICT" && mode !== "PERMISSIVE" && mode !== "DISABLE") {

@@ -9,7 +9,7 @@
 // @pulumi/policy 1.21 exports these at run time but its .d.ts strips them (@internal), so they are typed here. They
 // come from its proxy module, which @pulumi/policy's index re-exports: the index also loads the policy server and
 // with it all of @pulumi/pulumi, a second of start-up that the offline engine's check needs nowhere else (issue 5).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- typed just below, where the .d.ts strips the names
 const proxy = require("@pulumi/policy/proxy");
 const unknownCheckingProxy: <T>(props: T) => T = proxy.unknownCheckingProxy;
 /** Thrown by the server's proxy when a rule reads a value that is unknown during preview. */
@@ -38,11 +38,16 @@ export function unreadable(path: string, reason: string): Read<never> {
 export function guarded<T>(props: T): T {
     // The server's proxy answers true for this key (pulumi-policy proxy.js `isSpecialProxy`); wrapping it again would
     // only double the cost of every read.
-    return (props as { __isSpecialProxy?: unknown } | undefined)?.__isSpecialProxy === true ? props : unknownCheckingProxy(props);
+    return (props as { __isSpecialProxy?: unknown } | undefined)?.__isSpecialProxy === true
+        ? props
+        : unknownCheckingProxy(props);
 }
 
 function pathText(path: readonly (string | number)[]): string {
-    return path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("").replace(/^\./, "");
+    return path
+        .map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`))
+        .join("")
+        .replace(/^\./, "");
 }
 
 /** Reads `root.a.b[0]...`; a missing step is `absent`, an unknown step `unreadable`, a non-object step `absent`. */

@@ -17,8 +17,21 @@
  * selects all pods of an enrolled namespace is judged even when the stack declares no workload there.
  */
 import {
-    EMPTY_LABELS, LabelSet, Read, guarded, known, labelValue, mergeLabels, readArray, readBoolean, readLabels, readObject,
-    readPath, readString, unreadable, unreadableLabels,
+    EMPTY_LABELS,
+    LabelSet,
+    Read,
+    guarded,
+    known,
+    labelValue,
+    mergeLabels,
+    readArray,
+    readBoolean,
+    readLabels,
+    readObject,
+    readPath,
+    readString,
+    unreadable,
+    unreadableLabels,
 } from "./property-reader";
 import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
 
@@ -63,7 +76,9 @@ export interface Workload {
 
 /** "Deployment blue/httpbin", or "any pod of namespace blue". */
 export function describeWorkload(workload: Workload): string {
-    return workload.standIn ? `any pod of namespace ${workload.namespace}` : `${workload.kind} ${workload.namespace}/${workload.name}`;
+    return workload.standIn
+        ? `any pod of namespace ${workload.namespace}`
+        : `${workload.kind} ${workload.namespace}/${workload.name}`;
 }
 
 const POD_TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
@@ -109,51 +124,72 @@ export function readNamespaces(resources: readonly StackResource[]): Map<string,
 
 /** The namespace by name, or an undeclared one whose labels are unknown to the stack. */
 export function namespaceNamed(namespaces: Map<string, NamespaceInfo>, name: string): NamespaceInfo {
-    return namespaces.get(name)
-        ?? { name, labels: unreadableLabels(`namespace ${name} is not declared in this stack, so its labels are not known`) };
+    return (
+        namespaces.get(name) ?? {
+            name,
+            labels: unreadableLabels(`namespace ${name} is not declared in this stack, so its labels are not known`),
+        }
+    );
 }
 
-export function readWorkloads(resources: readonly StackResource[], namespaces: Map<string, NamespaceInfo>,
-    unplaced: Unplaced[]): Workload[] {
+export function readWorkloads(
+    resources: readonly StackResource[],
+    namespaces: Map<string, NamespaceInfo>,
+    unplaced: Unplaced[],
+): Workload[] {
     const workloads: Workload[] = [];
     for (const resource of resources) {
         const kind = kubernetesKind(resource.type);
-        if (!kind || !((kind.group === "apps" || kind.group === "batch") && POD_TEMPLATE_KINDS.has(kind.kind))
-            && !(kind.group === "core" && kind.kind === "Pod")) {
+        if (
+            !kind ||
+            (!((kind.group === "apps" || kind.group === "batch") && POD_TEMPLATE_KINDS.has(kind.kind)) &&
+                !(kind.group === "core" && kind.kind === "Pod"))
+        ) {
             continue;
         }
         const props = guarded(resource.props);
         const namespace = namespaceOf(props);
         const name = readString(props, ["metadata", "name"]);
         if (namespace.state === "unreadable") {
-            unplaced.push({ source: sourceOf(resource), kind: "workload", detail: `${namespace.path} ${namespace.reason}` });
+            unplaced.push({
+                source: sourceOf(resource),
+                kind: "workload",
+                detail: `${namespace.path} ${namespace.reason}`,
+            });
             continue;
         }
         const pod = kind.kind === "Pod" ? [] : ["spec", "template"];
         const spec = readObject(props, [...pod, "spec"]);
-        workloads.push(workload({
-            source: sourceOf(resource),
-            kind: kind.kind,
-            name: name.state === "known" ? name.value : resource.name,
-            namespace: namespaceNamed(namespaces, namespace.value),
-            podLabels: readLabels(props, [...pod, "metadata", "labels"]),
-            podAnnotations: readLabels(props, [...pod, "metadata", "annotations"]),
-            serviceAccount: readString(props, [...pod, "spec", "serviceAccountName"]),
-            hostNetwork: spec.state === "known" ? readBoolean(spec.value, ["hostNetwork"]) : known(false),
-            networkProbes: spec.state === "known" ? readNetworkProbes(spec.value) : known(false),
-        }));
+        workloads.push(
+            workload({
+                source: sourceOf(resource),
+                kind: kind.kind,
+                name: name.state === "known" ? name.value : resource.name,
+                namespace: namespaceNamed(namespaces, namespace.value),
+                podLabels: readLabels(props, [...pod, "metadata", "labels"]),
+                podAnnotations: readLabels(props, [...pod, "metadata", "annotations"]),
+                serviceAccount: readString(props, [...pod, "spec", "serviceAccountName"]),
+                hostNetwork: spec.state === "known" ? readBoolean(spec.value, ["hostNetwork"]) : known(false),
+                networkProbes: spec.state === "known" ? readNetworkProbes(spec.value) : known(false),
+            }),
+        );
     }
     for (const namespace of namespaces.values()) {
-        workloads.push(workload({
-            kind: "Namespace",
-            name: namespace.name,
-            namespace,
-            podLabels: EMPTY_LABELS,
-            podAnnotations: EMPTY_LABELS,
-            serviceAccount: { state: "absent" },
-            hostNetwork: known(false),
-            networkProbes: unreadable("pods", `of namespace ${namespace.name} deployed outside this stack are not known`),
-        }));
+        workloads.push(
+            workload({
+                kind: "Namespace",
+                name: namespace.name,
+                namespace,
+                podLabels: EMPTY_LABELS,
+                podAnnotations: EMPTY_LABELS,
+                serviceAccount: { state: "absent" },
+                hostNetwork: known(false),
+                networkProbes: unreadable(
+                    "pods",
+                    `of namespace ${namespace.name} deployed outside this stack are not known`,
+                ),
+            }),
+        );
     }
     return workloads;
 }
@@ -216,11 +252,18 @@ function injectFlag(podLabels: LabelSet, podAnnotations: LabelSet): Read<string>
 }
 
 /** How a pod with these labels in a namespace with these labels joins the mesh (see the module comment). */
-function enrolmentOf(namespaceLabels: LabelSet, podLabels: LabelSet, podAnnotations: LabelSet,
-    hostNetwork: Read<boolean>): MeshEnrolment {
+function enrolmentOf(
+    namespaceLabels: LabelSet,
+    podLabels: LabelSet,
+    podAnnotations: LabelSet,
+    hostNetwork: Read<boolean>,
+): MeshEnrolment {
     const none = (detail: string): MeshEnrolment => ({ mode: "none", redirectionDisabled: false, detail });
-    const unchecked = (read: { path: string; reason: string }): MeshEnrolment =>
-        ({ mode: "unchecked", redirectionDisabled: false, detail: `${read.path} ${read.reason}` });
+    const unchecked = (read: { path: string; reason: string }): MeshEnrolment => ({
+        mode: "unchecked",
+        redirectionDisabled: false,
+        detail: `${read.path} ${read.reason}`,
+    });
     if (hostNetwork.state === "unreadable") {
         return unchecked(hostNetwork);
     }
@@ -239,10 +282,16 @@ function enrolmentOf(namespaceLabels: LabelSet, podLabels: LabelSet, podAnnotati
     }
     const value = (read: Read<string>) => (read.state === "known" ? read.value : undefined);
     if (value(podInject) !== "false" && value(nsInjection) !== "disabled") {
-        const enabledBy = value(nsInjection) === "enabled" ? "namespace label istio-injection=enabled"
-            : value(podInject) === "true" ? "pod label sidecar.istio.io/inject=true"
-                : value(nsRevision) !== undefined ? `namespace label istio.io/rev=${value(nsRevision)}`
-                    : value(podRevision) !== undefined ? `pod label istio.io/rev=${value(podRevision)}` : undefined;
+        const enabledBy =
+            value(nsInjection) === "enabled"
+                ? "namespace label istio-injection=enabled"
+                : value(podInject) === "true"
+                  ? "pod label sidecar.istio.io/inject=true"
+                  : value(nsRevision) !== undefined
+                    ? `namespace label istio.io/rev=${value(nsRevision)}`
+                    : value(podRevision) !== undefined
+                      ? `pod label istio.io/rev=${value(podRevision)}`
+                      : undefined;
         if (enabledBy) {
             return { mode: "sidecar", redirectionDisabled: false, detail: enabledBy };
         }
@@ -256,12 +305,19 @@ function enrolmentOf(namespaceLabels: LabelSet, podLabels: LabelSet, podAnnotati
             return unchecked(read);
         }
     }
-    const ambientBy = value(podMode) === "ambient" ? "pod label istio.io/dataplane-mode=ambient"
-        : value(podMode) === undefined && value(nsMode) === "ambient" ? "namespace label istio.io/dataplane-mode=ambient" : undefined;
+    const ambientBy =
+        value(podMode) === "ambient"
+            ? "pod label istio.io/dataplane-mode=ambient"
+            : value(podMode) === undefined && value(nsMode) === "ambient"
+              ? "namespace label istio.io/dataplane-mode=ambient"
+              : undefined;
     if (ambientBy) {
         const disabled = value(redirection) === "disabled";
-        return { mode: "ambient", redirectionDisabled: disabled,
-            detail: disabled ? `${ambientBy}, but annotated ambient.istio.io/redirection: disabled` : ambientBy };
+        return {
+            mode: "ambient",
+            redirectionDisabled: disabled,
+            detail: disabled ? `${ambientBy}, but annotated ambient.istio.io/redirection: disabled` : ambientBy,
+        };
     }
     return none("no injection or ambient label applies");
 }

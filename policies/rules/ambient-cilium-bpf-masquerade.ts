@@ -26,7 +26,6 @@ export function evaluate(model: MeshModel): Finding[] {
     });
 }
 
-
 export const ambientCiliumBpfMasquerade: StackValidationPolicy = stackRule({
     name: "ambient-cilium-bpf-masquerade",
     description: "Istio ambient does not work with Cilium's BPF masquerading (bpf.masquerade must be false).",

@@ -25,14 +25,14 @@ export function evaluate(model: MeshModel): Finding[] {
         consequenceAndFix:
             "With BPF host routing the replies to ambient's probe address 169.254.7.127 " +
             "are dropped and ambient pods can fail their health probes (cilium/cilium#36022, istio/istio#52208). " +
-            "Fix: set `bpf.hostLegacyRouting: true` (cilium-config `enable-host-legacy-routing: \"true\"`).",
+            'Fix: set `bpf.hostLegacyRouting: true` (cilium-config `enable-host-legacy-routing: "true"`).',
     });
 }
 
-
 export const ambientCiliumHostRouting: StackValidationPolicy = stackRule({
     name: "ambient-cilium-host-routing",
-    description: "Istio ambient's health probes can fail with Cilium's BPF host routing; prefer bpf.hostLegacyRouting: true.",
+    description:
+        "Istio ambient's health probes can fail with Cilium's BPF host routing; prefer bpf.hostLegacyRouting: true.",
     enforcementLevel: "advisory",
     evaluate,
 });

@@ -19,7 +19,11 @@ export const HBONE_PORT = 15008;
 /** The rule admits something, only on named ports, and not on 15008. */
 function leavesOutHbone(rule: PolicyRule): boolean {
     const allows = rule.ingress.filter((allow) => !allow.admitsNothing);
-    return allows.length > 0 && !allows.some((allow) => allow.ports === undefined) && !allows.some((allow) => admitsTcpPort(allow, HBONE_PORT));
+    return (
+        allows.length > 0 &&
+        !allows.some((allow) => allow.ports === undefined) &&
+        !allows.some((allow) => admitsTcpPort(allow, HBONE_PORT))
+    );
 }
 
 function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
@@ -34,24 +38,38 @@ function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
         const { workload } = selection;
         const enrolment = workload.enrolment;
         if (selection.match === "unchecked" || enrolment.mode === "unchecked") {
-            unsure.push(`${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`);
+            unsure.push(
+                `${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`,
+            );
         } else if (enrolment.mode === "ambient" && !enrolment.redirectionDisabled) {
             affected.push(`${describeWorkload(workload)} (${enrolment.detail})`);
         }
     }
     if (affected.length > 0) {
-        return [violation(policy.source,
-            `${describePolicy(policy)} (${rule.path}) admits ingress only on ${describePorts(allows)}, which leaves out ` +
-            `${HBONE_PORT}/TCP, the HBONE port ambient tunnels all mesh traffic to, and it selects ambient pods: ${listShort(affected)}. ` +
-            "They receive no mesh traffic (ztunnel: \"maybe a NetworkPolicy is blocking HBONE port 15008\"). " +
-            `Fix: add port ${HBONE_PORT}/TCP to the rule's ports.`)];
+        return [
+            violation(
+                policy.source,
+                `${describePolicy(policy)} (${rule.path}) admits ingress only on ${describePorts(allows)}, which leaves out ` +
+                    `${HBONE_PORT}/TCP, the HBONE port ambient tunnels all mesh traffic to, and it selects ambient pods: ${listShort(affected)}. ` +
+                    'They receive no mesh traffic (ztunnel: "maybe a NetworkPolicy is blocking HBONE port 15008"). ' +
+                    `Fix: add port ${HBONE_PORT}/TCP to the rule's ports.`,
+            ),
+        ];
     }
     if (unsure.length > 0) {
-        return [unchecked(policy.source, `whether its port list (without ${HBONE_PORT}) selects ambient pods`, listShort(unsure))];
+        return [
+            unchecked(
+                policy.source,
+                `whether its port list (without ${HBONE_PORT}) selects ambient pods`,
+                listShort(unsure),
+            ),
+        ];
     }
     const unseen = model.unseenPodsReason(rule);
-    const namespaceEnrolment = policy.namespace === undefined ? undefined
-        : model.workloadsByNamespace.get(policy.namespace)?.find((w) => w.standIn)?.enrolment.mode;
+    const namespaceEnrolment =
+        policy.namespace === undefined
+            ? undefined
+            : model.workloadsByNamespace.get(policy.namespace)?.find((w) => w.standIn)?.enrolment.mode;
     if (unseen && namespaceEnrolment !== "none" && namespaceEnrolment !== "sidecar") {
         return [unchecked(policy.source, `whether its port list (without ${HBONE_PORT}) selects ambient pods`, unseen)];
     }
@@ -65,7 +83,9 @@ export function evaluate(model: MeshModel): Finding[] {
     const findings: Finding[] = [];
     for (const policy of model.policies) {
         if (policy.unreadable) {
-            findings.push(unchecked(policy.source, `whether the policy admits ${HBONE_PORT} to ambient pods`, policy.unreadable));
+            findings.push(
+                unchecked(policy.source, `whether the policy admits ${HBONE_PORT} to ambient pods`, policy.unreadable),
+            );
         }
         for (const rule of policy.rules) {
             if (rule.unreadableIngress) {
@@ -76,7 +96,13 @@ export function evaluate(model: MeshModel): Finding[] {
     }
     if (model.policies.some((p) => p.rules.some(leavesOutHbone))) {
         for (const item of model.unplaced.filter((u) => u.kind === "workload")) {
-            findings.push(unchecked(item.source, `whether a policy without port ${HBONE_PORT} selects this ambient pod`, item.detail));
+            findings.push(
+                unchecked(
+                    item.source,
+                    `whether a policy without port ${HBONE_PORT} selects this ambient pod`,
+                    item.detail,
+                ),
+            );
         }
     }
     return findings;

@@ -21,7 +21,8 @@ import { Finding, listShort, stackRule, unchecked, violation } from "./findings"
 /** The address ambient SNATs kubelet probes to (facts §4.4). */
 export const AMBIENT_PROBE_SOURCE = "169.254.7.127";
 
-const FIX = "Fix: add the CiliumClusterwideNetworkPolicy `allow-ambient-hostprobes` from Istio's platform prerequisites " +
+const FIX =
+    "Fix: add the CiliumClusterwideNetworkPolicy `allow-ambient-hostprobes` from Istio's platform prerequisites " +
     "(endpointSelector {}, ingress fromCIDR 169.254.7.127/32, enableDefaultDeny {ingress: false, egress: false}), or admit " +
     "ipBlock 169.254.7.127/32 in the NetworkPolicy.";
 
@@ -32,18 +33,31 @@ function catchAllFindings(model: MeshModel): Finding[] {
             continue;
         }
         for (const rule of policy.rules) {
-            const selectsAll = rule.selector.state === "known" && rule.selector.value.requirements.length === 0 && !rule.selector.value.selectsNoPod;
+            const selectsAll =
+                rule.selector.state === "known" &&
+                rule.selector.value.requirements.length === 0 &&
+                !rule.selector.value.selectsNoPod;
             if (!selectsAll || rule.defaultDenyDisabled) {
                 continue;
             }
             if (rule.defaultDenyIngress.state === "unreadable") {
-                findings.push(unchecked(policy.source, "whether this catch-all policy puts every pod in default-deny", rule.defaultDenyIngress.reason));
+                findings.push(
+                    unchecked(
+                        policy.source,
+                        "whether this catch-all policy puts every pod in default-deny",
+                        rule.defaultDenyIngress.reason,
+                    ),
+                );
             } else if (rule.defaultDenyIngress.state === "known" && rule.defaultDenyIngress.value) {
-                findings.push(violation(policy.source,
-                    `${describePolicy(policy)} (${rule.path}) selects every endpoint and has ingress rules without ` +
-                    "`enableDefaultDeny.ingress: false`, so it puts every pod, ambient ones included, in default-deny for ingress: " +
-                    "whatever it does not admit is dropped, kubelet probes of ambient pods included unless admitted. " +
-                    "Fix: set `enableDefaultDeny: {ingress: false, egress: false}` on it, as Istio's allow-ambient-hostprobes does."));
+                findings.push(
+                    violation(
+                        policy.source,
+                        `${describePolicy(policy)} (${rule.path}) selects every endpoint and has ingress rules without ` +
+                            "`enableDefaultDeny.ingress: false`, so it puts every pod, ambient ones included, in default-deny for ingress: " +
+                            "whatever it does not admit is dropped, kubelet probes of ambient pods included unless admitted. " +
+                            "Fix: set `enableDefaultDeny: {ingress: false, egress: false}` on it, as Istio's allow-ambient-hostprobes does.",
+                    ),
+                );
             }
         }
     }
@@ -60,14 +74,21 @@ export function evaluate(model: MeshModel): Finding[] {
             findings.push(unchecked(policy.source, "whether it puts ambient pods in default-deny", policy.unreadable));
         }
     }
-    if (model.policies.some((p) => p.rules.some((r) => r.defaultDenyIngress.state !== "known" || r.defaultDenyIngress.value))) {
+    if (
+        model.policies.some((p) =>
+            p.rules.some((r) => r.defaultDenyIngress.state !== "known" || r.defaultDenyIngress.value),
+        )
+    ) {
         for (const item of model.unplaced.filter((u) => u.kind === "workload")) {
-            findings.push(unchecked(item.source, "whether a default-deny policy blocks this pod's probes", item.detail));
+            findings.push(
+                unchecked(item.source, "whether a default-deny policy blocks this pod's probes", item.detail),
+            );
         }
     }
     const blocked = new Map<NetworkPolicyInfo, string[]>();
     const unsure = new Map<NetworkPolicyInfo, string[]>();
-    const add = (map: Map<NetworkPolicyInfo, string[]>, policy: NetworkPolicyInfo, item: string) => map.set(policy, [...(map.get(policy) ?? []), item]);
+    const add = (map: Map<NetworkPolicyInfo, string[]>, policy: NetworkPolicyInfo, item: string) =>
+        map.set(policy, [...(map.get(policy) ?? []), item]);
 
     for (const workload of model.workloads) {
         const enrolment = workload.enrolment;
@@ -75,12 +96,17 @@ export function evaluate(model: MeshModel): Finding[] {
             continue;
         }
         const selections = model.rulesSelecting(workload);
-        const denying = selections.filter((s) => s.match === true && s.rule.defaultDenyIngress.state === "known" && s.rule.defaultDenyIngress.value);
-        const maybeDenying = selections.filter((s) => s.match === "unchecked" || s.rule.defaultDenyIngress.state === "unreadable");
+        const denying = selections.filter(
+            (s) => s.match === true && s.rule.defaultDenyIngress.state === "known" && s.rule.defaultDenyIngress.value,
+        );
+        const maybeDenying = selections.filter(
+            (s) => s.match === "unchecked" || s.rule.defaultDenyIngress.state === "unreadable",
+        );
         if (denying.length === 0 && maybeDenying.length === 0) {
             continue;
         }
-        const admits = (s: (typeof selections)[number]) => s.rule.ingress.some((allow) => admitsSourceAddress(allow, AMBIENT_PROBE_SOURCE));
+        const admits = (s: (typeof selections)[number]) =>
+            s.rule.ingress.some((allow) => admitsSourceAddress(allow, AMBIENT_PROBE_SOURCE));
         if (selections.some((s) => s.match === true && admits(s))) {
             continue;
         }
@@ -88,25 +114,40 @@ export function evaluate(model: MeshModel): Finding[] {
         if (probes.state === "known" && !probes.value) {
             continue;
         }
-        const mayAdmit = selections.some((s) => (s.match === "unchecked" && admits(s)) || s.rule.unreadableIngress !== undefined);
+        const mayAdmit = selections.some(
+            (s) => (s.match === "unchecked" && admits(s)) || s.rule.unreadableIngress !== undefined,
+        );
         const first = (denying[0] ?? maybeDenying[0]).rule.policy;
         if (denying.length > 0 && !mayAdmit && enrolment.mode === "ambient" && probes.state === "known") {
             add(blocked, first, `${describeWorkload(workload)} (${enrolment.detail})`);
         } else {
-            const why = enrolment.mode === "unchecked" ? enrolment.detail
-                : probes.state === "unreadable" ? `${probes.path} ${probes.reason}, so whether they have probes is not known`
-                    : "a selector or ingress rule is unknown";
+            const why =
+                enrolment.mode === "unchecked"
+                    ? enrolment.detail
+                    : probes.state === "unreadable"
+                      ? `${probes.path} ${probes.reason}, so whether they have probes is not known`
+                      : "a selector or ingress rule is unknown";
             add(unsure, first, `${describeWorkload(workload)}: ${why}`);
         }
     }
     for (const [policy, workloads] of blocked) {
-        findings.push(violation(policy.source,
-            `${describePolicy(policy)} puts ambient pods in default-deny for ingress and no policy admits ${AMBIENT_PROBE_SOURCE}/32, ` +
-            `the address ambient sends kubelet health probes from, to pods with network probes: ${listShort(workloads)}. Their ` +
-            `readiness and liveness probes fail, so they never become ready or are restarted. ${FIX}`));
+        findings.push(
+            violation(
+                policy.source,
+                `${describePolicy(policy)} puts ambient pods in default-deny for ingress and no policy admits ${AMBIENT_PROBE_SOURCE}/32, ` +
+                    `the address ambient sends kubelet health probes from, to pods with network probes: ${listShort(workloads)}. Their ` +
+                    `readiness and liveness probes fail, so they never become ready or are restarted. ${FIX}`,
+            ),
+        );
     }
     for (const [policy, workloads] of unsure) {
-        findings.push(unchecked(policy.source, `whether ambient pods' health probes (from ${AMBIENT_PROBE_SOURCE}) are admitted`, listShort(workloads)));
+        findings.push(
+            unchecked(
+                policy.source,
+                `whether ambient pods' health probes (from ${AMBIENT_PROBE_SOURCE}) are admitted`,
+                listShort(workloads),
+            ),
+        );
     }
     return findings;
 }

@@ -24,14 +24,14 @@ export function evaluate(model: MeshModel): Finding[] {
         consequenceAndFix:
             "Cilium then takes over /etc/cni/net.d and removes istio-cni's chained plugin, so istio-cni-node never gets " +
             "ready and pods start without Istio's traffic redirection. " +
-            "Fix: set `cni.exclusive: false` (cilium-config `cni-exclusive: \"false\"`).",
+            'Fix: set `cni.exclusive: false` (cilium-config `cni-exclusive: "false"`).',
     });
 }
 
-
 export const ciliumCniNotExclusive: StackValidationPolicy = stackRule({
     name: "cilium-cni-not-exclusive",
-    description: "With istio-cni (the cni chart, or ambient mode), Cilium must not own the CNI configuration (cni.exclusive: false).",
+    description:
+        "With istio-cni (the cni chart, or ambient mode), Cilium must not own the CNI configuration (cni.exclusive: false).",
     enforcementLevel: "mandatory",
     evaluate,
 });

@@ -13,18 +13,32 @@ describe("cilium-kpr-value-for-chart-version", () => {
     it("passes true/false (strings or YAML booleans) on every carried chart", async () => {
         for (const version of ["1.15.19", "1.16.19", "1.17.18", "1.18.12", "1.19.6"]) {
             for (const value of ["true", "false", true, false]) {
-                assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr(value), { version })), [], `${version} ${value}`);
+                assert.deepStrictEqual(
+                    await runResourcePolicy(rule, ciliumRelease(kpr(value), { version })),
+                    [],
+                    `${version} ${value}`,
+                );
             }
         }
     });
 
     it("passes 1.15's deprecated values on 1.15 and rejects them from 1.16, naming the version and the allowed values", async () => {
         for (const value of ["strict", "partial", "disabled"]) {
-            assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr(value), { version: "1.15.19" })), [], value);
+            assert.deepStrictEqual(
+                await runResourcePolicy(rule, ciliumRelease(kpr(value), { version: "1.15.19" })),
+                [],
+                value,
+            );
             for (const version of ["1.16.19", "1.17.18", "1.18.12", "1.19.6"]) {
                 const reported = await runResourcePolicy(rule, ciliumRelease(kpr(value), { version }));
                 assert.strictEqual(mandatory(reported).length, 1, `${version} ${value}`);
-                for (const part of [`"${value}"`, `cilium chart ${version} rejects`, '"true", "false"', "kube-proxy-replacement", "Fix:"]) {
+                for (const part of [
+                    `"${value}"`,
+                    `cilium chart ${version} rejects`,
+                    '"true", "false"',
+                    "kube-proxy-replacement",
+                    "Fix:",
+                ]) {
                     assert.ok(reported[0].message.includes(part), `${part} missing from ${reported[0].message}`);
                 }
             }
@@ -33,12 +47,21 @@ describe("cilium-kpr-value-for-chart-version", () => {
 
     it("maps an uncarried patch to its minor, and judges an unpinned chart by whether carried versions agree", async () => {
         assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version: "1.15.3" })), []);
-        assert.strictEqual(mandatory(await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version: "1.16.2" }))).length, 1);
+        assert.strictEqual(
+            mandatory(await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version: "1.16.2" }))).length,
+            1,
+        );
         const unpinned = ciliumRelease(kpr("strict"));
         delete unpinned.props.version;
-        assert.deepStrictEqual((await runResourcePolicy(rule, unpinned)).map((r) => r.level), ["advisory"]);
-        assert.strictEqual(mandatory(await runResourcePolicy(rule, ciliumRelease(kpr("yes"), { version: "1.30.0" }))).length, 1,
-            "no carried chart accepts it");
+        assert.deepStrictEqual(
+            (await runResourcePolicy(rule, unpinned)).map((r) => r.level),
+            ["advisory"],
+        );
+        assert.strictEqual(
+            mandatory(await runResourcePolicy(rule, ciliumRelease(kpr("yes"), { version: "1.30.0" }))).length,
+            1,
+            "no carried chart accepts it",
+        );
     });
 
     it("checks v4 Chart inputs the same way", async () => {
@@ -48,23 +71,51 @@ describe("cilium-kpr-value-for-chart-version", () => {
 
     it("passes the value left unset (each chart's default is valid for it)", async () => {
         for (const version of ["1.15.19", "1.19.6"]) {
-            assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease({ cni: { exclusive: false } }, { version })), []);
+            assert.deepStrictEqual(
+                await runResourcePolicy(rule, ciliumRelease({ cni: { exclusive: false } }, { version })),
+                [],
+            );
         }
     });
 
     it("judges a hand-written cilium-config: true passes, an old-only value is advisory, garbage is rejected", async () => {
-        assert.deepStrictEqual(await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "true" })), []);
-        assert.deepStrictEqual((await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "strict" }))).map((r) => r.level), ["advisory"]);
-        assert.strictEqual(mandatory(await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "on" }))).length, 1);
-        assert.deepStrictEqual(await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "strict" }, "cilium")), [],
-            "a rendered cilium-config is judged through its chart");
+        assert.deepStrictEqual(
+            await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "true" })),
+            [],
+        );
+        assert.deepStrictEqual(
+            (await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "strict" }))).map(
+                (r) => r.level,
+            ),
+            ["advisory"],
+        );
+        assert.strictEqual(
+            mandatory(await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "on" }))).length,
+            1,
+        );
+        assert.deepStrictEqual(
+            await runResourcePolicy(rule, ciliumConfigMap({ "kube-proxy-replacement": "strict" }, "cilium")),
+            [],
+            "a rendered cilium-config is judged through its chart",
+        );
     });
 
     it("ignores other resources and reports unknowns as advisories, without throwing", async () => {
-        assert.deepStrictEqual(await runResourcePolicy(rule, istioRelease("istiod", { kubeProxyReplacement: "strict" })), []);
-        for (const resource of [ciliumRelease(kpr(UNKNOWN.string)), ciliumRelease(UNKNOWN.object), ciliumConfigMap(UNKNOWN.object),
-            ciliumRelease({}, { valueYamlFiles: [{ path: "values.yaml" }] })]) {
-            assert.deepStrictEqual((await runResourcePolicy(rule, resource)).map((r) => r.level), ["advisory"], JSON.stringify(resource.props));
+        assert.deepStrictEqual(
+            await runResourcePolicy(rule, istioRelease("istiod", { kubeProxyReplacement: "strict" })),
+            [],
+        );
+        for (const resource of [
+            ciliumRelease(kpr(UNKNOWN.string)),
+            ciliumRelease(UNKNOWN.object),
+            ciliumConfigMap(UNKNOWN.object),
+            ciliumRelease({}, { valueYamlFiles: [{ path: "values.yaml" }] }),
+        ]) {
+            assert.deepStrictEqual(
+                (await runResourcePolicy(rule, resource)).map((r) => r.level),
+                ["advisory"],
+                JSON.stringify(resource.props),
+            );
         }
     });
 });

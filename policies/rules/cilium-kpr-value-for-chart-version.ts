@@ -11,7 +11,10 @@
  */
 import { ResourceValidationArgs, ResourceValidationPolicy, ReportViolation } from "@pulumi/policy";
 import {
-    ChartVersion, ciliumChartVersion, ciliumKubeProxyReplacementValues, ciliumVersionsAcceptingKubeProxyReplacement,
+    ChartVersion,
+    ciliumChartVersion,
+    ciliumKubeProxyReplacementValues,
+    ciliumVersionsAcceptingKubeProxyReplacement,
     describeChartVersion,
 } from "../model/chart-defaults";
 import { isCiliumChart, isCiliumConfigMap } from "../model/cilium-settings";
@@ -49,34 +52,57 @@ export function evaluate(resource: StackResource): Finding[] {
 }
 
 function judge(source: ReturnType<typeof sourceOf>, value: string, version: ChartVersion | undefined): Finding[] {
-    const fix = "Fix: use \"true\" (what \"strict\" became) or \"false\" (what \"disabled\" and \"partial\" became).";
+    const fix = 'Fix: use "true" (what "strict" became) or "false" (what "disabled" and "partial" became).';
     if (version) {
         const allowed = ciliumKubeProxyReplacementValues(version);
         const chart = describeChartVersion("cilium", version);
         if (allowed.certain) {
-            return allowed.value.includes(value) ? [] : [violation(source,
-                `${describeSource(source)}: ${SETTING} is "${value}", which the ${chart} rejects (it accepts ` +
-                `${allowed.value.map((v) => `"${v}"`).join(", ")}): the chart's template fails and Cilium is not installed. ${fix}`)];
+            return allowed.value.includes(value)
+                ? []
+                : [
+                      violation(
+                          source,
+                          `${describeSource(source)}: ${SETTING} is "${value}", which the ${chart} rejects (it accepts ` +
+                              `${allowed.value.map((v) => `"${v}"`).join(", ")}): the chart's template fails and Cilium is not installed. ${fix}`,
+                      ),
+                  ];
         }
     }
     const { accepting, rejecting } = ciliumVersionsAcceptingKubeProxyReplacement(value);
     if (rejecting.length === 0) {
         return [];
     }
-    const where = version ? `the ${describeChartVersion("cilium", version)}` : "a cilium-config written without a chart, whose Cilium version is not known";
+    const where = version
+        ? `the ${describeChartVersion("cilium", version)}`
+        : "a cilium-config written without a chart, whose Cilium version is not known";
     if (accepting.length === 0) {
-        return [violation(source, `${describeSource(source)}: ${SETTING} is "${value}", which no Cilium chart accepts ` +
-            `(checked ${rejecting.join(", ")}; here ${where}): Cilium is not installed or its agent does not start. ${fix}`)];
+        return [
+            violation(
+                source,
+                `${describeSource(source)}: ${SETTING} is "${value}", which no Cilium chart accepts ` +
+                    `(checked ${rejecting.join(", ")}; here ${where}): Cilium is not installed or its agent does not start. ${fix}`,
+            ),
+        ];
     }
-    return [unchecked(source, SETTING, `it is "${value}", which Cilium ${accepting.join(", ")} accept(s) and ` +
-        `${rejecting.join(", ")} reject; the version cannot be told for ${where}`)];
+    return [
+        unchecked(
+            source,
+            SETTING,
+            `it is "${value}", which Cilium ${accepting.join(", ")} accept(s) and ` +
+                `${rejecting.join(", ")} reject; the version cannot be told for ${where}`,
+        ),
+    ];
 }
 
 export const ciliumKprValueForChartVersion: ResourceValidationPolicy = {
     name: "cilium-kpr-value-for-chart-version",
-    description: "kubeProxyReplacement must be a value the Cilium chart version accepts (from 1.16 only \"true\" or \"false\").",
+    description:
+        'kubeProxyReplacement must be a value the Cilium chart version accepts (from 1.16 only "true" or "false").',
     enforcementLevel: "mandatory",
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        reportFindings(evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }), reportViolation);
+        reportFindings(
+            evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }),
+            reportViolation,
+        );
     },
 };

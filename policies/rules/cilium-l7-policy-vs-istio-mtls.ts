@@ -47,7 +47,9 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
         const workload = selection.workload;
         const enrolment = workload.enrolment;
         if (selection.match === "unchecked" || enrolment.mode === "unchecked") {
-            unsure.push(`${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`);
+            unsure.push(
+                `${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`,
+            );
         } else if (enrolment.mode === "ambient" && !enrolment.redirectionDisabled) {
             broken.push(`${describeWorkload(workload)} (ambient: ${enrolment.detail})`);
         } else if (enrolment.mode === "sidecar") {
@@ -58,27 +60,38 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
                     break;
                 }
                 if (mtls.mode !== "DISABLE") {
-                    broken.push(`${describeWorkload(workload)} (sidecar: ${enrolment.detail}; ${mtls.detail}${port === undefined ? "" : ` on port ${port}`})`);
+                    broken.push(
+                        `${describeWorkload(workload)} (sidecar: ${enrolment.detail}; ${mtls.detail}${port === undefined ? "" : ` on port ${port}`})`,
+                    );
                     break;
                 }
             }
         }
     }
-    const what = `${describePolicy(policy)} (${rule.path}): ${l7.flatMap((a) => a.l7).filter((p, i, all) => all.indexOf(p) === i).join("/")} rules on ${describePorts(l7) || "every port"}`;
+    const what = `${describePolicy(policy)} (${rule.path}): ${l7
+        .flatMap((a) => a.l7)
+        .filter((p, i, all) => all.indexOf(p) === i)
+        .join("/")} rules on ${describePorts(l7) || "every port"}`;
     if (broken.length > 0) {
-        return [violation(policy.source,
-            `${what} select pods that are in the mesh: ${listShort(broken)}. Cilium's L7 proxy cannot read Istio's mTLS ` +
-            "(or ambient's HBONE tunnel), so requests to these pods through it fail (the client's sidecar answers 503). " +
-            "Fix: for sidecar pods add a PeerAuthentication with `mtls.mode: DISABLE` for them (namespace-wide or with a workload " +
-            "selector); for ambient pods remove the `istio.io/dataplane-mode` label or annotate them " +
-            "`ambient.istio.io/redirection: disabled`; or enforce L7 with Istio's AuthorizationPolicy instead.")];
+        return [
+            violation(
+                policy.source,
+                `${what} select pods that are in the mesh: ${listShort(broken)}. Cilium's L7 proxy cannot read Istio's mTLS ` +
+                    "(or ambient's HBONE tunnel), so requests to these pods through it fail (the client's sidecar answers 503). " +
+                    "Fix: for sidecar pods add a PeerAuthentication with `mtls.mode: DISABLE` for them (namespace-wide or with a workload " +
+                    "selector); for ambient pods remove the `istio.io/dataplane-mode` label or annotate them " +
+                    "`ambient.istio.io/redirection: disabled`; or enforce L7 with Istio's AuthorizationPolicy instead.",
+            ),
+        ];
     }
     if (unsure.length > 0) {
         return [unchecked(policy.source, "whether the pods its L7 rules select are in the mesh", listShort(unsure))];
     }
     const unseen = model.unseenPodsReason(rule);
-    const namespaceEnrolment = policy.namespace === undefined ? undefined
-        : model.workloadsByNamespace.get(policy.namespace)?.find((w) => w.standIn)?.enrolment.mode;
+    const namespaceEnrolment =
+        policy.namespace === undefined
+            ? undefined
+            : model.workloadsByNamespace.get(policy.namespace)?.find((w) => w.standIn)?.enrolment.mode;
     if (unseen && namespaceEnrolment !== "none") {
         return [unchecked(policy.source, "whether the pods its L7 rules select are in the mesh", unseen)];
     }
@@ -110,8 +123,15 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
     if (hasL7) {
         // A pod or PeerAuthentication whose namespace is unknown may be one an L7 rule's verdict depends on.
         for (const item of model.unplaced) {
-            findings.push(unchecked(item.source, item.kind === "workload" ? "whether a Cilium L7 policy selects this pod in the mesh"
-                : "the mTLS mode this PeerAuthentication gives pods under Cilium L7 policies", item.detail));
+            findings.push(
+                unchecked(
+                    item.source,
+                    item.kind === "workload"
+                        ? "whether a Cilium L7 policy selects this pod in the mesh"
+                        : "the mTLS mode this PeerAuthentication gives pods under Cilium L7 policies",
+                    item.detail,
+                ),
+            );
         }
     }
     return findings;
@@ -119,7 +139,8 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
 
 export const ciliumL7PolicyVsIstioMtls: StackValidationPolicy = stackRule<RootNamespaceConfig>({
     name: "cilium-l7-policy-vs-istio-mtls",
-    description: "A Cilium policy with HTTP (L7) rules must not select pods whose traffic Istio encrypts (sidecar mTLS not DISABLE, or ambient).",
+    description:
+        "A Cilium policy with HTTP (L7) rules must not select pods whose traffic Istio encrypts (sidecar mTLS not DISABLE, or ambient).",
     enforcementLevel: "mandatory",
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,

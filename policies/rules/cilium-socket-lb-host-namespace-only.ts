@@ -24,14 +24,14 @@ export function evaluate(model: MeshModel): Finding[] {
         consequenceAndFix:
             "Cilium's socket load balancer then rewrites Service addresses to pod addresses inside the pods, so traffic " +
             "bypasses the sidecar/ztunnel redirection and loses Istio's mTLS, routing and telemetry. " +
-            "Fix: set `socketLB.hostNamespaceOnly: true` (cilium-config `bpf-lb-sock-hostns-only: \"true\"`).",
+            'Fix: set `socketLB.hostNamespaceOnly: true` (cilium-config `bpf-lb-sock-hostns-only: "true"`).',
     });
 }
 
-
 export const ciliumSocketLbHostNamespaceOnly: StackValidationPolicy = stackRule({
     name: "cilium-socket-lb-host-namespace-only",
-    description: "With Istio, Cilium's socket load balancing must stay in the host namespace (socketLB.hostNamespaceOnly: true).",
+    description:
+        "With Istio, Cilium's socket load balancing must stay in the host namespace (socketLB.hostNamespaceOnly: true).",
     enforcementLevel: "mandatory",
     evaluate,
 });

@@ -19,19 +19,33 @@ import { Finding, stackRule, unchecked, violation } from "./findings";
 function vpcCniFindings(model: MeshModel, install: CiliumInstall): Finding[] {
     const chaining = install.settings.chainingMode;
     const installed = model.eks.vpcCni.filter((addon) => addon.installed.state !== "known" || addon.installed.value);
-    if (installed.length === 0 || model.eks.awsNodeDisabledBy || (chaining.value !== undefined && chaining.value !== "none")) {
+    if (
+        installed.length === 0 ||
+        model.eks.awsNodeDisabledBy ||
+        (chaining.value !== undefined && chaining.value !== "none")
+    ) {
         return [];
     }
     if (chaining.origin === "unchecked") {
-        return [unchecked(install.source, "`cni.chainingMode` (cilium-config `cni-chaining-mode`)",
-            `${chaining.detail}; unless Cilium is chained behind the VPC CNI, the VPC CNI must not be installed`)];
+        return [
+            unchecked(
+                install.source,
+                "`cni.chainingMode` (cilium-config `cni-chaining-mode`)",
+                `${chaining.detail}; unless Cilium is chained behind the VPC CNI, the VPC CNI must not be installed`,
+            ),
+        ];
     }
-    return installed.map((addon) => addonFinding(addon, "whether the VPC CNI is installed",
-        `${describeSource(addon.source)}: ${addon.detail}, while ${describeInstall(install)} runs Cilium as the CNI ` +
-        `(${describeSetting(chaining)}). Two CNIs then manage pod networking on EKS, so pods get conflicting addresses or ` +
-        "are not managed by Cilium. Fix: create the cluster without the VPC CNI (`bootstrapSelfManagedAddons: false` and " +
-        "`useDefaultVpcCni: true`, no vpc-cni add-on), or chain Cilium behind it (`cni.chainingMode: aws-cni`), or keep " +
-        "aws-node off Cilium's nodes (nodeSelector `io.cilium/aws-node-enabled: \"true\"`)."));
+    return installed.map((addon) =>
+        addonFinding(
+            addon,
+            "whether the VPC CNI is installed",
+            `${describeSource(addon.source)}: ${addon.detail}, while ${describeInstall(install)} runs Cilium as the CNI ` +
+                `(${describeSetting(chaining)}). Two CNIs then manage pod networking on EKS, so pods get conflicting addresses or ` +
+                "are not managed by Cilium. Fix: create the cluster without the VPC CNI (`bootstrapSelfManagedAddons: false` and " +
+                "`useDefaultVpcCni: true`, no vpc-cni add-on), or chain Cilium behind it (`cni.chainingMode: aws-cni`), or keep " +
+                'aws-node off Cilium\'s nodes (nodeSelector `io.cilium/aws-node-enabled: "true"`).',
+        ),
+    );
 }
 
 function kubeProxyFindings(model: MeshModel, install: CiliumInstall): Finding[] {
@@ -40,30 +54,48 @@ function kubeProxyFindings(model: MeshModel, install: CiliumInstall): Finding[] 
     const proxies = model.eks.kubeProxy.filter((addon) => addon.installed.state !== "known" || addon.installed.value);
     const host = install.settings.k8sServiceHost;
     if (on === undefined) {
-        return proxies.length > 0 || host.value === "" ? [unchecked(install.source, "`kubeProxyReplacement` (cilium-config `kube-proxy-replacement`)",
-            `${kpr.detail}; with kube-proxy replacement the kube-proxy add-on must be off and k8sServiceHost set`)] : [];
+        return proxies.length > 0 || host.value === ""
+            ? [
+                  unchecked(
+                      install.source,
+                      "`kubeProxyReplacement` (cilium-config `kube-proxy-replacement`)",
+                      `${kpr.detail}; with kube-proxy replacement the kube-proxy add-on must be off and k8sServiceHost set`,
+                  ),
+              ]
+            : [];
     }
     if (!on) {
         return [];
     }
-    const findings = proxies.map((addon) => addonFinding(addon, "whether kube-proxy is installed",
-        `${describeSource(addon.source)}: ${addon.detail}, while ${describeInstall(install)} replaces kube-proxy ` +
-        `(${describeSetting(kpr)}). kube-proxy and Cilium then both program Service load balancing on every node. ` +
-        "Fix: turn kube-proxy off (`kubeProxyAddonOptions.enabled: false` and `bootstrapSelfManagedAddons: false`) or set " +
-        "`kubeProxyReplacement: \"false\"`."));
+    const findings = proxies.map((addon) =>
+        addonFinding(
+            addon,
+            "whether kube-proxy is installed",
+            `${describeSource(addon.source)}: ${addon.detail}, while ${describeInstall(install)} replaces kube-proxy ` +
+                `(${describeSetting(kpr)}). kube-proxy and Cilium then both program Service load balancing on every node. ` +
+                "Fix: turn kube-proxy off (`kubeProxyAddonOptions.enabled: false` and `bootstrapSelfManagedAddons: false`) or set " +
+                '`kubeProxyReplacement: "false"`.',
+        ),
+    );
     if (host.origin === "unchecked") {
         findings.push(unchecked(install.source, "`k8sServiceHost`", host.detail));
     } else if (host.value === "") {
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: kube-proxy replacement is on (${describeSetting(kpr)}) but \`k8sServiceHost\` is not set ` +
-            `(${host.detail}). Without kube-proxy the Cilium agent cannot reach the API server through the kubernetes Service, ` +
-            "so it never becomes ready. Fix: set `k8sServiceHost` to the EKS endpoint's host name (without https://) and `k8sServicePort: 443`."));
+        findings.push(
+            violation(
+                install.source,
+                `${describeInstall(install)}: kube-proxy replacement is on (${describeSetting(kpr)}) but \`k8sServiceHost\` is not set ` +
+                    `(${host.detail}). Without kube-proxy the Cilium agent cannot reach the API server through the kubernetes Service, ` +
+                    "so it never becomes ready. Fix: set `k8sServiceHost` to the EKS endpoint's host name (without https://) and `k8sServicePort: 443`.",
+            ),
+        );
     }
     return findings;
 }
 
 function addonFinding(addon: AddonInstall, what: string, message: string): Finding {
-    return addon.installed.state === "unreadable" ? unchecked(addon.source, what, addon.detail) : violation(addon.source, message);
+    return addon.installed.state === "unreadable"
+        ? unchecked(addon.source, what, addon.detail)
+        : violation(addon.source, message);
 }
 
 export function evaluate(model: MeshModel): Finding[] {
@@ -75,7 +107,8 @@ export function evaluate(model: MeshModel): Finding[] {
 
 export const eksCiliumReplacesVpcCni: StackValidationPolicy = stackRule({
     name: "eks-cilium-replaces-vpc-cni",
-    description: "On EKS, a Cilium that owns the datapath must replace the VPC CNI, and kube-proxy replacement needs kube-proxy gone and k8sServiceHost set.",
+    description:
+        "On EKS, a Cilium that owns the datapath must replace the VPC CNI, and kube-proxy replacement needs kube-proxy gone and k8sServiceHost set.",
     enforcementLevel: "mandatory",
     evaluate,
 });

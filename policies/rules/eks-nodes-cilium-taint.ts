@@ -17,14 +17,20 @@ export function evaluate(model: MeshModel): Finding[] {
     if (model.cilium.length === 0) {
         return [];
     }
-    const keys = new Set(model.cilium.map((install) => install.settings.agentNotReadyTaintKey.value).filter((k): k is string => !!k));
+    const keys = new Set(
+        model.cilium.map((install) => install.settings.agentNotReadyTaintKey.value).filter((k): k is string => !!k),
+    );
     if (keys.size === 0) {
-        return model.cilium.map((install) => unchecked(install.source, "`agentNotReadyTaintKey`", install.settings.agentNotReadyTaintKey.detail));
+        return model.cilium.map((install) =>
+            unchecked(install.source, "`agentNotReadyTaintKey`", install.settings.agentNotReadyTaintKey.detail),
+        );
     }
     const findings: Finding[] = [];
     for (const group of model.eks.nodeGroups) {
         if (group.taintKeys.state === "unreadable") {
-            findings.push(unchecked(group.source, "the node group's taints", `${group.taintKeys.path} ${group.taintKeys.reason}`));
+            findings.push(
+                unchecked(group.source, "the node group's taints", `${group.taintKeys.path} ${group.taintKeys.reason}`),
+            );
             continue;
         }
         const taints = group.taintKeys.state === "known" ? group.taintKeys.value : [];
@@ -32,11 +38,15 @@ export function evaluate(model: MeshModel): Finding[] {
         if (missing.length === 0) {
             continue;
         }
-        findings.push(violation(group.source,
-            `${group.label} (${describeSource(group.source)}) has ${describeTaintKeys(taints)} but not ${missing.join(", ")}, the taint ` +
-            "Cilium's operator removes once the agent is ready on a node. Without it pods are scheduled before Cilium manages the " +
-            "node and run without Cilium's networking (and Istio's redirection) until restarted. " +
-            `Fix: taint the node group ${missing[0]}=true:NoExecute.`));
+        findings.push(
+            violation(
+                group.source,
+                `${group.label} (${describeSource(group.source)}) has ${describeTaintKeys(taints)} but not ${missing.join(", ")}, the taint ` +
+                    "Cilium's operator removes once the agent is ready on a node. Without it pods are scheduled before Cilium manages the " +
+                    "node and run without Cilium's networking (and Istio's redirection) until restarted. " +
+                    `Fix: taint the node group ${missing[0]}=true:NoExecute.`,
+            ),
+        );
     }
     return findings;
 }

@@ -10,7 +10,11 @@
  *    makeReportViolationFun), which the public `ReportViolation` type does not declare.
  */
 import {
-    EnforcementLevel, PolicyConfigSchema, ReportViolation, StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { MeshModel, meshModelFor } from "../model/mesh-model";
 import { UnknownValueError } from "../model/property-reader";
@@ -33,7 +37,11 @@ export function advisory(source: SourceRef, message: string): Finding {
 
 /** "Could not check <what> on <resource>: <why>." */
 export function unchecked(source: SourceRef, what: string, why: string): Finding {
-    return { kind: "unchecked", urn: source.urn, message: `Could not check ${what} on ${describeSource(source)}: ${why}.` };
+    return {
+        kind: "unchecked",
+        urn: source.urn,
+        message: `Could not check ${what} on ${describeSource(source)}: ${why}.`,
+    };
 }
 
 /** The object form of a violation that the policy server accepts (server.js makeReportViolationFun). */

@@ -35,26 +35,41 @@ export function evaluate(model: MeshModel): Finding[] {
             pinned.set(key, [...(pinned.get(key) ?? []), chart]);
         }
     }
-    const unpinned = charts.filter((c) => c.helm.version.state === "absent" || (c.helm.version.state === "known" && c.helm.version.value.trim() === ""));
+    const unpinned = charts.filter(
+        (c) =>
+            c.helm.version.state === "absent" ||
+            (c.helm.version.state === "known" && c.helm.version.value.trim() === ""),
+    );
     if (pinned.size > 0) {
         for (const chart of unpinned) {
-            findings.push(unchecked(chart.helm.source, "the Istio chart version",
-                `it has no version, so Helm installs the newest chart, which may differ from ${[...pinned.keys()].join(", ")}`));
+            findings.push(
+                unchecked(
+                    chart.helm.source,
+                    "the Istio chart version",
+                    `it has no version, so Helm installs the newest chart, which may differ from ${[...pinned.keys()].join(", ")}`,
+                ),
+            );
         }
     }
     if (pinned.size > 1) {
         // The version most charts use is taken as intended; every chart at another version is reported.
         const [majority] = [...pinned.entries()].sort((a, b) => b[1].length - a[1].length)[0];
-        const summary = [...pinned.entries()].map(([version, list]) => `${version}: ${list.map(describeChart).join(", ")}`).join("; ");
+        const summary = [...pinned.entries()]
+            .map(([version, list]) => `${version}: ${list.map(describeChart).join(", ")}`)
+            .join("; ");
         for (const [version, list] of pinned) {
             if (version === majority) {
                 continue;
             }
             for (const chart of list) {
-                findings.push(violation(chart.helm.source,
-                    `${describeSource(chart.helm.source)}: Istio chart ${chart.chart} is at version ${version} while the stack's other ` +
-                    `Istio charts are at ${majority} (${summary}). Istio's charts are released together and its data plane ` +
-                    "(istio-cni, ztunnel, gateways, sidecars) must match its control plane. Fix: give every Istio chart the same `version`."));
+                findings.push(
+                    violation(
+                        chart.helm.source,
+                        `${describeSource(chart.helm.source)}: Istio chart ${chart.chart} is at version ${version} while the stack's other ` +
+                            `Istio charts are at ${majority} (${summary}). Istio's charts are released together and its data plane ` +
+                            "(istio-cni, ztunnel, gateways, sidecars) must match its control plane. Fix: give every Istio chart the same `version`.",
+                    ),
+                );
             }
         }
     }

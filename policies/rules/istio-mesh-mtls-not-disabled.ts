@@ -27,42 +27,63 @@ function covers(policy: PeerAuthenticationInfo, workload: Workload): boolean | "
     if (workload.standIn) {
         return false;
     }
-    return policy.selector.state === "known" ? matches(policy.selector.value, lookupIn(workload.podLabels)) : "unchecked";
+    return policy.selector.state === "known"
+        ? matches(policy.selector.value, lookupIn(workload.podLabels))
+        : "unchecked";
 }
 
 function justifiedByCiliumL7(model: MeshModel, workload: Workload): boolean {
-    return model.rulesSelecting(workload).some((selection) => selection.match === true
-        && selection.rule.policy.kind !== "NetworkPolicy"
-        && selection.rule.ingress.some((allow) => allow.l7.length > 0));
+    return model
+        .rulesSelecting(workload)
+        .some(
+            (selection) =>
+                selection.match === true &&
+                selection.rule.policy.kind !== "NetworkPolicy" &&
+                selection.rule.ingress.some((allow) => allow.l7.length > 0),
+        );
 }
 
 export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding[] {
     const root = rootNamespaceOf(model, config);
-    const findings: Finding[] = model.unplaced.filter((item) => item.kind === "peer-authentication")
+    const findings: Finding[] = model.unplaced
+        .filter((item) => item.kind === "peer-authentication")
         .map((item) => unchecked(item.source, "whether it disables mTLS mesh-wide", item.detail));
     for (const policy of model.peerAuthentications.all) {
         if (policy.mode.state === "unreadable" || policy.portModes.state === "unreadable") {
             const read = policy.mode.state === "unreadable" ? policy.mode : policy.portModes;
-            findings.push(unchecked(policy.source, "whether it disables mTLS", read.state === "unreadable" ? `${read.path} ${read.reason}` : ""));
+            findings.push(
+                unchecked(
+                    policy.source,
+                    "whether it disables mTLS",
+                    read.state === "unreadable" ? `${read.path} ${read.reason}` : "",
+                ),
+            );
             continue;
         }
         const modeDisable = policy.mode.state === "known" && policy.mode.value === "DISABLE";
-        const portDisable = policy.portModes.state === "known" && [...policy.portModes.value.values()].includes("DISABLE");
+        const portDisable =
+            policy.portModes.state === "known" && [...policy.portModes.value.values()].includes("DISABLE");
         if (!modeDisable && !portDisable) {
             continue;
         }
         if (policy.namespace === root.name) {
             // In the root namespace only a policy without selector counts; one with a selector is ignored by Istio.
             if (!policy.selector && modeDisable) {
-                findings.push(violation(policy.source,
-                    `${describePeerAuthentication(policy)} sets \`mtls.mode: DISABLE\` in Istio's root namespace ${root.name} (${root.detail}), ` +
-                    "which turns mTLS off for every workload in the mesh. Only the pods a Cilium HTTP policy must read need plain text. " +
-                    "Fix: keep the mesh-wide mode STRICT or PERMISSIVE, and disable mTLS in a namespace or workload PeerAuthentication " +
-                    "for those pods only."));
+                findings.push(
+                    violation(
+                        policy.source,
+                        `${describePeerAuthentication(policy)} sets \`mtls.mode: DISABLE\` in Istio's root namespace ${root.name} (${root.detail}), ` +
+                            "which turns mTLS off for every workload in the mesh. Only the pods a Cilium HTTP policy must read need plain text. " +
+                            "Fix: keep the mesh-wide mode STRICT or PERMISSIVE, and disable mTLS in a namespace or workload PeerAuthentication " +
+                            "for those pods only.",
+                    ),
+                );
             }
             continue;
         }
-        const covered = (model.workloadsByNamespace.get(policy.namespace) ?? []).filter((w) => covers(policy, w) !== false);
+        const covered = (model.workloadsByNamespace.get(policy.namespace) ?? []).filter(
+            (w) => covers(policy, w) !== false,
+        );
         if (covered.some((w) => covers(policy, w) === true && justifiedByCiliumL7(model, w))) {
             continue;
         }
@@ -71,17 +92,22 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
             continue;
         }
         const scope = policy.selector ? "the pods its selector matches" : `namespace ${policy.namespace}`;
-        findings.push(advisory(policy.source,
-            `${describePeerAuthentication(policy)} disables mTLS (${modeDisable ? "mtls.mode" : "portLevelMtls"}: DISABLE) for ${scope}, ` +
-            "but no Cilium L7 policy selects those pods, the one reason to do so with Cilium: their traffic is plain text for nothing. " +
-            "Fix: remove it, or narrow it with a selector to the pods a Cilium HTTP policy selects."));
+        findings.push(
+            advisory(
+                policy.source,
+                `${describePeerAuthentication(policy)} disables mTLS (${modeDisable ? "mtls.mode" : "portLevelMtls"}: DISABLE) for ${scope}, ` +
+                    "but no Cilium L7 policy selects those pods, the one reason to do so with Cilium: their traffic is plain text for nothing. " +
+                    "Fix: remove it, or narrow it with a selector to the pods a Cilium HTTP policy selects.",
+            ),
+        );
     }
     return findings;
 }
 
 export const istioMeshMtlsNotDisabled: StackValidationPolicy = stackRule<RootNamespaceConfig>({
     name: "istio-mesh-mtls-not-disabled",
-    description: "Istio mTLS must not be disabled mesh-wide; a namespace or workload DISABLE should serve a Cilium L7 policy.",
+    description:
+        "Istio mTLS must not be disabled mesh-wide; a namespace or workload DISABLE should serve a Cilium L7 policy.",
     enforcementLevel: "mandatory",
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,

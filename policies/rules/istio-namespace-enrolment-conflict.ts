@@ -23,37 +23,67 @@ function judgeNamespace(model: MeshModel, namespace: NamespaceInfo): Finding[] {
     const mode = labelValue(namespace.labels, "istio.io/dataplane-mode");
     const unknown = [injection, revision, mode].find((read) => read.state === "unreadable");
     if (unknown && unknown.state === "unreadable") {
-        return model.istioBecause.length > 0 ? [unchecked(source, `the Istio labels of namespace ${namespace.name}`, `${unknown.path} ${unknown.reason}`)] : [];
+        return model.istioBecause.length > 0
+            ? [
+                  unchecked(
+                      source,
+                      `the Istio labels of namespace ${namespace.name}`,
+                      `${unknown.path} ${unknown.reason}`,
+                  ),
+              ]
+            : [];
     }
     const value = (read: typeof injection) => (read.state === "known" ? read.value : undefined);
-    const sidecarLabel = value(injection) === "enabled" ? "istio-injection=enabled"
-        : value(revision) !== undefined && value(injection) !== "disabled" ? `istio.io/rev=${value(revision)}` : undefined;
+    const sidecarLabel =
+        value(injection) === "enabled"
+            ? "istio-injection=enabled"
+            : value(revision) !== undefined && value(injection) !== "disabled"
+              ? `istio.io/rev=${value(revision)}`
+              : undefined;
     const ambient = value(mode) === "ambient";
     const findings: Finding[] = [];
     if (sidecarLabel && ambient) {
-        findings.push(violation(source,
-            `Namespace ${namespace.name} is labelled for sidecar injection (${sidecarLabel}) and for ambient (istio.io/dataplane-mode=ambient) ` +
-            "at once (istioctl IST0123): its pods get sidecars and ambient then skips them, so the namespace is not in the mode " +
-            "either label asks for. Fix: keep one of the labels."));
+        findings.push(
+            violation(
+                source,
+                `Namespace ${namespace.name} is labelled for sidecar injection (${sidecarLabel}) and for ambient (istio.io/dataplane-mode=ambient) ` +
+                    "at once (istioctl IST0123): its pods get sidecars and ambient then skips them, so the namespace is not in the mode " +
+                    "either label asks for. Fix: keep one of the labels.",
+            ),
+        );
     }
     if (value(injection) !== undefined && value(revision) !== undefined) {
-        findings.push(violation(source,
-            `Namespace ${namespace.name} carries both istio-injection=${value(injection)} and istio.io/rev=${value(revision)} (istioctl IST0123): ` +
-            "istio-injection takes precedence and the revision label is ignored, so pods are not bound to the revision you named. " +
-            "Fix: remove one of the two labels."));
+        findings.push(
+            violation(
+                source,
+                `Namespace ${namespace.name} carries both istio-injection=${value(injection)} and istio.io/rev=${value(revision)} (istioctl IST0123): ` +
+                    "istio-injection takes precedence and the revision label is ignored, so pods are not bound to the revision you named. " +
+                    "Fix: remove one of the two labels.",
+            ),
+        );
     }
     const enrolledBy = sidecarLabel ?? (ambient ? "istio.io/dataplane-mode=ambient" : undefined);
     if (enrolledBy) {
         for (const exclusion of model.istio.cniExclusions) {
             const cni = describeSource(exclusion.chart.helm.source);
             if (exclusion.namespaces.state === "unreadable") {
-                findings.push(unchecked(source, `whether istio-cni (${cni}) excludes namespace ${namespace.name}`, exclusion.detail));
+                findings.push(
+                    unchecked(
+                        source,
+                        `whether istio-cni (${cni}) excludes namespace ${namespace.name}`,
+                        exclusion.detail,
+                    ),
+                );
             } else if (exclusion.namespaces.state === "known" && exclusion.namespaces.value.includes(namespace.name)) {
-                findings.push(violation(source,
-                    `Namespace ${namespace.name} is enrolled in the mesh (${enrolledBy}) but istio-cni excludes it (excludeNamespaces of ${cni}, ` +
-                    `${exclusion.detail}): istio-cni sets up no redirection for its pods, so injected pods fail their istio-validation init ` +
-                    "container and are deleted by the repair controller, and ambient does not capture them. " +
-                    "Fix: remove the namespace from the cni chart's `excludeNamespaces`, or do not enrol it."));
+                findings.push(
+                    violation(
+                        source,
+                        `Namespace ${namespace.name} is enrolled in the mesh (${enrolledBy}) but istio-cni excludes it (excludeNamespaces of ${cni}, ` +
+                            `${exclusion.detail}): istio-cni sets up no redirection for its pods, so injected pods fail their istio-validation init ` +
+                            "container and are deleted by the repair controller, and ambient does not capture them. " +
+                            "Fix: remove the namespace from the cni chart's `excludeNamespaces`, or do not enrol it.",
+                    ),
+                );
             }
         }
     }
@@ -61,12 +91,15 @@ function judgeNamespace(model: MeshModel, namespace: NamespaceInfo): Finding[] {
 }
 
 export function evaluate(model: MeshModel): Finding[] {
-    return [...model.namespaces.values()].filter((n) => n.declaredBy).flatMap((namespace) => judgeNamespace(model, namespace));
+    return [...model.namespaces.values()]
+        .filter((n) => n.declaredBy)
+        .flatMap((namespace) => judgeNamespace(model, namespace));
 }
 
 export const istioNamespaceEnrolmentConflict: StackValidationPolicy = stackRule({
     name: "istio-namespace-enrolment-conflict",
-    description: "A namespace must be enrolled in one Istio mode through one label, and not in a namespace istio-cni excludes.",
+    description:
+        "A namespace must be enrolled in one Istio mode through one label, and not in a namespace istio-cni excludes.",
     enforcementLevel: "mandatory",
     evaluate,
 });

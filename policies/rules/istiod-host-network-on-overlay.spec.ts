@@ -2,15 +2,28 @@ import * as assert from "assert";
 import { istiodHostNetworkOnOverlay as rule } from "./istiod-host-network-on-overlay";
 import { advisories, mandatory, runStackPolicy, UNKNOWN } from "../test/harness";
 import {
-    EKS_HOST, ciliumChart, ciliumConfigMap, ciliumRelease, eksCluster, goodCiliumConfig, goodCiliumValues, istioAmbient,
-    istioRelease, istioSidecar, istiodHostNetworkPatch, namespace,
+    EKS_HOST,
+    ciliumChart,
+    ciliumConfigMap,
+    ciliumRelease,
+    eksCluster,
+    goodCiliumConfig,
+    goodCiliumValues,
+    istioAmbient,
+    istioRelease,
+    istioSidecar,
+    istiodHostNetworkPatch,
+    namespace,
 } from "../test/fixtures";
 
 /** Overlay values as the Cilium EKS docs give them: no ENI, tunnel routing, kube-proxy replacement (facts §3.3). */
 function overlayValues(routingMode?: string): Record<string, any> {
     const values: Record<string, any> = {
-        kubeProxyReplacement: "true", k8sServiceHost: EKS_HOST, k8sServicePort: 443,
-        socketLB: { hostNamespaceOnly: true }, cni: { exclusive: false },
+        kubeProxyReplacement: "true",
+        k8sServiceHost: EKS_HOST,
+        k8sServicePort: 443,
+        socketLB: { hostNamespaceOnly: true },
+        cni: { exclusive: false },
     };
     if (routingMode !== undefined) {
         values.routingMode = routingMode;
@@ -20,7 +33,11 @@ function overlayValues(routingMode?: string): Record<string, any> {
 
 describe("istiod-host-network-on-overlay", () => {
     it("rejects tunnel routing on EKS with sidecar injection and istiod off the host network", async () => {
-        const reported = await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioSidecar()]);
+        const reported = await runStackPolicy(rule, [
+            eksCluster(),
+            ciliumRelease(overlayValues("tunnel")),
+            ...istioSidecar(),
+        ]);
         assert.strictEqual(mandatory(reported).length, 1);
         for (const part of ["routingMode", "routing-mode", "15017", "eks:index:Cluster", "hostNetwork: true", "Fix:"]) {
             assert.ok(reported[0].message.includes(part), `${part} missing from ${reported[0].message}`);
@@ -28,63 +45,148 @@ describe("istiod-host-network-on-overlay", () => {
     });
 
     it("passes when a DeploymentPatch puts istiod on the host network", async () => {
-        const stack = [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioSidecar(), istiodHostNetworkPatch()];
+        const stack = [
+            eksCluster(),
+            ciliumRelease(overlayValues("tunnel")),
+            ...istioSidecar(),
+            istiodHostNetworkPatch(),
+        ];
         assert.deepStrictEqual(await runStackPolicy(rule, stack), []);
     });
 
     it("rejects a patch that leaves hostNetwork false, naming it", async () => {
-        const reported = await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioSidecar(), istiodHostNetworkPatch(false)]);
+        const reported = await runStackPolicy(rule, [
+            eksCluster(),
+            ciliumRelease(overlayValues("tunnel")),
+            ...istioSidecar(),
+            istiodHostNetworkPatch(false),
+        ]);
         assert.ok(mandatory(reported)[0].message.includes('DeploymentPatch "istiod-host-network"'));
     });
 
     it("passes native routing: ENI mode set explicitly, v4 Chart inputs, and a rendered cilium-config", async () => {
         assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(), ...istioSidecar()]), []);
         assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumChart(), ...istioSidecar()]), []);
-        assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumConfigMap(goodCiliumConfig()), ...istioSidecar()]), []);
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [eksCluster(), ciliumConfigMap(goodCiliumConfig()), ...istioSidecar()]),
+            [],
+        );
     });
 
     it("rejects tunnel routing in v4 Chart inputs and in a rendered cilium-config", async () => {
-        assert.strictEqual(mandatory(await runStackPolicy(rule, [eksCluster(), ciliumChart(overlayValues()), ...istioSidecar()])).length, 1);
-        const config = ciliumConfigMap({ ...goodCiliumConfig(), "routing-mode": "tunnel", ipam: "cluster-pool" }, "cilium");
+        assert.strictEqual(
+            mandatory(await runStackPolicy(rule, [eksCluster(), ciliumChart(overlayValues()), ...istioSidecar()]))
+                .length,
+            1,
+        );
+        const config = ciliumConfigMap(
+            { ...goodCiliumConfig(), "routing-mode": "tunnel", ipam: "cluster-pool" },
+            "cilium",
+        );
         const reported = await runStackPolicy(rule, [eksCluster(), ciliumChart(), config, ...istioSidecar()]);
         assert.ok(mandatory(reported)[0].message.includes('cilium-config has "tunnel"'));
     });
 
     it("takes each carried chart's default routing when routingMode is unset", async () => {
         for (const version of ["1.15.19", "1.16.19", "1.17.18", "1.18.12", "1.19.6"]) {
-            const reported = await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues(), { version }), ...istioSidecar()]);
-            assert.ok(mandatory(reported)[0].message.includes(`"tunnel" (left unset; default of cilium chart ${version})`), version);
+            const reported = await runStackPolicy(rule, [
+                eksCluster(),
+                ciliumRelease(overlayValues(), { version }),
+                ...istioSidecar(),
+            ]);
+            assert.ok(
+                mandatory(reported)[0].message.includes(`"tunnel" (left unset; default of cilium chart ${version})`),
+                version,
+            );
         }
     });
 
     it("with eni.enabled and routingMode unset: 1.19.6 renders native, 1.18 tunnel, an uncarried 1.20 cannot be told", async () => {
         const eniNoRouting = () => ({ ...goodCiliumValues(), routingMode: undefined });
-        assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(eniNoRouting(), { version: "1.19.6" }), ...istioSidecar()]), []);
-        assert.strictEqual(mandatory(await runStackPolicy(rule, [eksCluster(), ciliumRelease(eniNoRouting(), { version: "1.18.12" }), ...istioSidecar()])).length, 1);
-        const uncarried = await runStackPolicy(rule, [eksCluster(), ciliumRelease(eniNoRouting(), { version: "1.20.0" }), ...istioSidecar()]);
-        assert.deepStrictEqual(uncarried.map((r) => r.level), ["advisory"]);
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [
+                eksCluster(),
+                ciliumRelease(eniNoRouting(), { version: "1.19.6" }),
+                ...istioSidecar(),
+            ]),
+            [],
+        );
+        assert.strictEqual(
+            mandatory(
+                await runStackPolicy(rule, [
+                    eksCluster(),
+                    ciliumRelease(eniNoRouting(), { version: "1.18.12" }),
+                    ...istioSidecar(),
+                ]),
+            ).length,
+            1,
+        );
+        const uncarried = await runStackPolicy(rule, [
+            eksCluster(),
+            ciliumRelease(eniNoRouting(), { version: "1.20.0" }),
+            ...istioSidecar(),
+        ]);
+        assert.deepStrictEqual(
+            uncarried.map((r) => r.level),
+            ["advisory"],
+        );
         assert.ok(uncarried[0].message.includes("differs between the carried chart versions"), uncarried[0].message);
     });
 
     it("passes aws-cni chaining, where the VPC CNI assigns pod addresses", async () => {
         const chaining = { cni: { chainingMode: "aws-cni", exclusive: false }, socketLB: { hostNamespaceOnly: true } };
-        assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(chaining), ...istioSidecar()]), []);
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [eksCluster(), ciliumRelease(chaining), ...istioSidecar()]),
+            [],
+        );
     });
 
     it("needs EKS and sidecar injection", async () => {
-        assert.deepStrictEqual(await runStackPolicy(rule, [ciliumRelease({ ...overlayValues("tunnel"), k8sServiceHost: "10.0.0.1" }), ...istioSidecar()]), []);
-        assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioAmbient()]), []);
-        assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), istioRelease("base")]), []);
-        const injectedNamespace = [eksCluster(), ciliumRelease(overlayValues("tunnel")), namespace("apps", { "istio-injection": "enabled" })];
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [
+                ciliumRelease({ ...overlayValues("tunnel"), k8sServiceHost: "10.0.0.1" }),
+                ...istioSidecar(),
+            ]),
+            [],
+        );
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioAmbient()]),
+            [],
+        );
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), istioRelease("base")]),
+            [],
+        );
+        const injectedNamespace = [
+            eksCluster(),
+            ciliumRelease(overlayValues("tunnel")),
+            namespace("apps", { "istio-injection": "enabled" }),
+        ];
         assert.strictEqual(mandatory(await runStackPolicy(rule, injectedNamespace)).length, 1);
         const byEndpoint = [ciliumRelease(overlayValues("tunnel")), ...istioSidecar()];
-        assert.strictEqual(mandatory(await runStackPolicy(rule, byEndpoint)).length, 1, "k8sServiceHost names an EKS endpoint");
+        assert.strictEqual(
+            mandatory(await runStackPolicy(rule, byEndpoint)).length,
+            1,
+            "k8sServiceHost names an EKS endpoint",
+        );
     });
 
     it("reports unknown routing or an unknown hostNetwork as advisories, without throwing", async () => {
-        const unknownRouting = await runStackPolicy(rule, [eksCluster(), ciliumRelease({ ...overlayValues(), routingMode: UNKNOWN.string }), ...istioSidecar()]);
-        assert.deepStrictEqual(unknownRouting.map((r) => r.level), ["advisory"]);
-        const unknownPatch = await runStackPolicy(rule, [eksCluster(), ciliumRelease(overlayValues("tunnel")), ...istioSidecar(), istiodHostNetworkPatch(UNKNOWN.boolean)]);
+        const unknownRouting = await runStackPolicy(rule, [
+            eksCluster(),
+            ciliumRelease({ ...overlayValues(), routingMode: UNKNOWN.string }),
+            ...istioSidecar(),
+        ]);
+        assert.deepStrictEqual(
+            unknownRouting.map((r) => r.level),
+            ["advisory"],
+        );
+        const unknownPatch = await runStackPolicy(rule, [
+            eksCluster(),
+            ciliumRelease(overlayValues("tunnel")),
+            ...istioSidecar(),
+            istiodHostNetworkPatch(UNKNOWN.boolean),
+        ]);
         assert.strictEqual(advisories(unknownPatch).length, 1);
         assert.strictEqual(mandatory(unknownPatch).length, 0);
     });

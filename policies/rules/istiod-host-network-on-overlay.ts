@@ -41,30 +41,47 @@ export function evaluate(model: MeshModel): Finding[] {
         }
         if (routingMode.origin === "unchecked" || chainingMode.origin === "unchecked") {
             const setting = routingMode.origin === "unchecked" ? routingMode : chainingMode;
-            findings.push(unchecked(install.source, `\`${setting.helmPath}\` (cilium-config \`${setting.configKey}\`)`,
-                `${setting.detail}; in tunnel mode on EKS istiod must run on the host network, and it does not`));
+            findings.push(
+                unchecked(
+                    install.source,
+                    `\`${setting.helmPath}\` (cilium-config \`${setting.configKey}\`)`,
+                    `${setting.detail}; in tunnel mode on EKS istiod must run on the host network, and it does not`,
+                ),
+            );
             continue;
         }
         if (unknownPlacement) {
-            findings.push(unchecked(unknownPlacement.source, "whether istiod runs on the host network",
-                `${unknownPlacement.hostNetwork.state === "unreadable" ? unknownPlacement.hostNetwork.reason : ""}; Cilium routes in tunnel mode on EKS`));
+            findings.push(
+                unchecked(
+                    unknownPlacement.source,
+                    "whether istiod runs on the host network",
+                    `${unknownPlacement.hostNetwork.state === "unreadable" ? unknownPlacement.hostNetwork.reason : ""}; Cilium routes in tunnel mode on EKS`,
+                ),
+            );
             continue;
         }
-        const istiod = placements.length > 0 ? `istiod (${placements.map((p) => describeSource(p.source)).join(", ")}) does not set hostNetwork: true`
-            : "nothing puts istiod on the host network";
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(routingMode)}, so pods get overlay addresses; the stack is on EKS ` +
-            `(${eks}), uses sidecar injection (${injection}), and ${istiod}. The EKS API server cannot reach overlay ` +
-            "addresses, so its calls to istiod's injection webhook (port 15017) time out and pods are not created or not injected. " +
-            "Fix: run Cilium in ENI mode (`eni.enabled: true`, `ipam.mode: eni`, `routingMode: native`), or run istiod with " +
-            "`hostNetwork: true` (a DeploymentPatch of istio-system/istiod)."));
+        const istiod =
+            placements.length > 0
+                ? `istiod (${placements.map((p) => describeSource(p.source)).join(", ")}) does not set hostNetwork: true`
+                : "nothing puts istiod on the host network";
+        findings.push(
+            violation(
+                install.source,
+                `${describeInstall(install)}: ${describeSetting(routingMode)}, so pods get overlay addresses; the stack is on EKS ` +
+                    `(${eks}), uses sidecar injection (${injection}), and ${istiod}. The EKS API server cannot reach overlay ` +
+                    "addresses, so its calls to istiod's injection webhook (port 15017) time out and pods are not created or not injected. " +
+                    "Fix: run Cilium in ENI mode (`eni.enabled: true`, `ipam.mode: eni`, `routingMode: native`), or run istiod with " +
+                    "`hostNetwork: true` (a DeploymentPatch of istio-system/istiod).",
+            ),
+        );
     }
     return findings;
 }
 
 export const istiodHostNetworkOnOverlay: StackValidationPolicy = stackRule({
     name: "istiod-host-network-on-overlay",
-    description: "On EKS with a Cilium overlay and sidecar injection, istiod must run on the host network so the API server reaches its webhook.",
+    description:
+        "On EKS with a Cilium overlay and sidecar injection, istiod must run on the host network so the API server reaches its webhook.",
     enforcementLevel: "mandatory",
     evaluate,
 });

@@ -8,7 +8,7 @@ import { MeshModel } from "../model/mesh-model";
 import { Finding, listShort, unchecked, violation } from "./findings";
 
 type BooleanSetting = {
-    [K in keyof CiliumSettings]: CiliumSettings[K]["value"] extends boolean | undefined ? K : never
+    [K in keyof CiliumSettings]: CiliumSettings[K]["value"] extends boolean | undefined ? K : never;
 }[keyof CiliumSettings];
 
 export interface RequiredCiliumSetting {
@@ -44,8 +44,12 @@ export function requireCiliumSetting(model: MeshModel, rule: RequiredCiliumSetti
             findings.push(unchecked(install.source, rule.label, `${setting.detail}; ${rule.uncheckedWhy(trigger)}`));
             continue;
         }
-        findings.push(violation(install.source,
-            `${describeInstall(install)}: ${describeSetting(setting)}${rule.joiner ?? ", and"} ${trigger}. ${rule.consequenceAndFix}`));
+        findings.push(
+            violation(
+                install.source,
+                `${describeInstall(install)}: ${describeSetting(setting)}${rule.joiner ?? ", and"} ${trigger}. ${rule.consequenceAndFix}`,
+            ),
+        );
     }
     return findings;
 }

@@ -14,7 +14,8 @@ export const ROOT_NAMESPACE_SCHEMA: PolicyConfigSchema = {
     properties: {
         rootNamespace: {
             type: "string",
-            description: "Istio's root namespace (meshConfig.rootNamespace). Default: read from the stack's istiod chart, else istio-system.",
+            description:
+                "Istio's root namespace (meshConfig.rootNamespace). Default: read from the stack's istiod chart, else istio-system.",
         },
     },
 };

@@ -44,10 +44,16 @@ describe("policy pack build freshness", () => {
         write(dir, "rules/a.ts", new Date("2026-01-03T00:00:00Z"));
         write(dir, "chart-defaults/cilium.json", new Date("2026-01-03T00:00:00Z"));
         write(dir, "rules/new-rule.ts", EARLIER);
-        assert.deepStrictEqual(staleSources(dir, path.join(dir, "bin")).sort(),
-            ["chart-defaults/cilium.json", "rules/a.ts", "rules/new-rule.ts"]);
-        assert.throws(() => assertBuildIsCurrent(path.join(dir, "bin", "index.js")),
-            (err: Error) => err.message.includes("rules/a.ts") && err.message.includes(`run \`npm run build\` in ${dir}`));
+        assert.deepStrictEqual(staleSources(dir, path.join(dir, "bin")).sort(), [
+            "chart-defaults/cilium.json",
+            "rules/a.ts",
+            "rules/new-rule.ts",
+        ]);
+        assert.throws(
+            () => assertBuildIsCurrent(path.join(dir, "bin", "index.js")),
+            (err: Error) =>
+                err.message.includes("rules/a.ts") && err.message.includes(`run \`npm run build\` in ${dir}`),
+        );
     });
 
     it("checks nothing when the pack runs from its TypeScript sources", () => {

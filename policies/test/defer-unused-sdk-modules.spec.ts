@@ -13,7 +13,9 @@ const REPOSITORY = path.resolve(__dirname, "..", "..");
 /** Runs `script` in a fresh Node process; returns the JSON it prints. */
 function inFreshProcess(script: string): any {
     const result = spawnSync(process.execPath, ["-e", script], {
-        cwd: REPOSITORY, encoding: "utf8", timeout: 60_000,
+        cwd: REPOSITORY,
+        encoding: "utf8",
+        timeout: 60_000,
     });
     assert.strictEqual(result.status, 0, result.stderr);
     return JSON.parse(result.stdout);
@@ -44,7 +46,12 @@ describe("defer-unused-sdk-modules", () => {
             const written = require("@pulumi/pulumi/automation").setThroughStandIn;
             console.log(JSON.stringify({ deferred: DEFERRED_HERE.length, before, used, written, after: report() }));`);
         assert.strictEqual(result.deferred, 4);
-        assert.deepStrictEqual(result.before, { automation: false, arborist: false, normalize: false, typescript: false });
+        assert.deepStrictEqual(result.before, {
+            automation: false,
+            arborist: false,
+            normalize: false,
+            typescript: false,
+        });
         assert.deepStrictEqual(result.used, { automation: "function", arborist: "function", typescript: "function" });
         assert.strictEqual(result.written, "reached", "a property set through the stand-in is set on the real module");
         assert.deepStrictEqual(result.after, { automation: true, arborist: true, normalize: false, typescript: true });

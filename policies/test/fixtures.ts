@@ -25,7 +25,7 @@ export function goodCiliumValues(): Record<string, any> {
 /** cilium-config as the chart renders goodCiliumValues(). */
 export function goodCiliumConfig(): Record<string, string> {
     return {
-        "ipam": "eni",
+        ipam: "eni",
         "routing-mode": "native",
         "kube-proxy-replacement": "true",
         "bpf-lb-sock-hostns-only": "true",
@@ -81,7 +81,12 @@ export function ciliumConfigMap(data: unknown, renderedBy?: string): FixtureReso
         type: "kubernetes:core/v1:ConfigMap",
         name: renderedBy ? `${renderedBy}:kube-system/cilium-config` : "cilium-config",
         parentTypes: renderedBy ? ["kubernetes:helm.sh/v4:Chart"] : undefined,
-        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cilium-config", namespace: "kube-system" }, data },
+        props: {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "cilium-config", namespace: "kube-system" },
+            data,
+        },
     };
 }
 
@@ -91,8 +96,11 @@ export function istioRelease(chart: IstioChartName, values: unknown = {}, option
     return {
         type: "kubernetes:helm.sh/v3:Release",
         name: options.name ?? (chart === "base" ? "istio-base" : chart === "cni" ? "istio-cni" : chart),
-        props: helmProps(chart, "https://istio-release.storage.googleapis.com/charts", values,
-            { version: "1.30.3", namespace: "istio-system", ...options }),
+        props: helmProps(chart, "https://istio-release.storage.googleapis.com/charts", values, {
+            version: "1.30.3",
+            namespace: "istio-system",
+            ...options,
+        }),
     };
 }
 
@@ -103,8 +111,12 @@ export function istioSidecar(): FixtureResource[] {
 
 /** Istio in ambient mode: base, istiod and cni with `profile: ambient`, ztunnel. */
 export function istioAmbient(): FixtureResource[] {
-    return [istioRelease("base"), istioRelease("istiod", { profile: "ambient" }), istioRelease("cni", { profile: "ambient" }),
-        istioRelease("ztunnel")];
+    return [
+        istioRelease("base"),
+        istioRelease("istiod", { profile: "ambient" }),
+        istioRelease("cni", { profile: "ambient" }),
+        istioRelease("ztunnel"),
+    ];
 }
 
 export function namespace(name: string, labels: Record<string, string> = {}): FixtureResource {
@@ -139,7 +151,10 @@ export function deployment(ns: string, name: string, options: PodOptions = {}): 
             metadata: { name, namespace: ns },
             spec: {
                 selector: { matchLabels: options.labels ?? { app: name } },
-                template: { metadata: { labels: options.labels ?? { app: name }, annotations: options.annotations ?? {} }, spec },
+                template: {
+                    metadata: { labels: options.labels ?? { app: name }, annotations: options.annotations ?? {} },
+                    spec,
+                },
             },
         },
     };
@@ -182,13 +197,15 @@ export function networkPolicy(ns: string, name: string, spec: unknown): FixtureR
 export function l4Spec(ports: string[] = ["80"]): Record<string, any> {
     return {
         endpointSelector: { matchLabels: { app: "httpbin" } },
-        ingress: [{
-            fromEndpoints: [
-                { matchLabels: { "io.kubernetes.pod.namespace": "red" } },
-                { matchLabels: { "io.kubernetes.pod.namespace": "blue" } },
-            ],
-            toPorts: [{ ports: ports.map((port) => ({ port, protocol: "TCP" })) }],
-        }],
+        ingress: [
+            {
+                fromEndpoints: [
+                    { matchLabels: { "io.kubernetes.pod.namespace": "red" } },
+                    { matchLabels: { "io.kubernetes.pod.namespace": "blue" } },
+                ],
+                toPorts: [{ ports: ports.map((port) => ({ port, protocol: "TCP" })) }],
+            },
+        ],
     };
 }
 
@@ -217,7 +234,12 @@ interface PeerAuthenticationOptions {
     apiVersion?: "v1" | "v1beta1";
 }
 
-export function peerAuthentication(ns: string, name: string, mode: unknown, options: PeerAuthenticationOptions = {}): FixtureResource {
+export function peerAuthentication(
+    ns: string,
+    name: string,
+    mode: unknown,
+    options: PeerAuthenticationOptions = {},
+): FixtureResource {
     const spec: Record<string, any> = { mtls: { mode } };
     if (options.selector) {
         spec.selector = { matchLabels: options.selector };
@@ -229,7 +251,12 @@ export function peerAuthentication(ns: string, name: string, mode: unknown, opti
     return {
         type: `kubernetes:security.istio.io/${version}:PeerAuthentication`,
         name: `${ns}-${name}`,
-        props: { apiVersion: `security.istio.io/${version}`, kind: "PeerAuthentication", metadata: { name, namespace: ns }, spec },
+        props: {
+            apiVersion: `security.istio.io/${version}`,
+            kind: "PeerAuthentication",
+            metadata: { name, namespace: ns },
+            spec,
+        },
     };
 }
 
@@ -238,7 +265,10 @@ export function istiodHostNetworkPatch(hostNetwork: unknown = true): FixtureReso
     return {
         type: "kubernetes:apps/v1:DeploymentPatch",
         name: "istiod-host-network",
-        props: { metadata: { name: "istiod", namespace: "istio-system" }, spec: { template: { spec: { hostNetwork, dnsPolicy: "ClusterFirstWithHostNet" } } } },
+        props: {
+            metadata: { name: "istiod", namespace: "istio-system" },
+            spec: { template: { spec: { hostNetwork, dnsPolicy: "ClusterFirstWithHostNet" } } },
+        },
     };
 }
 
@@ -257,19 +287,29 @@ export function eksCluster(props: Record<string, any> = {}): FixtureResource {
     };
 }
 
-export function managedNodeGroup(name: string, taints: unknown = [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" }]): FixtureResource {
+export function managedNodeGroup(
+    name: string,
+    taints: unknown = [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" }],
+): FixtureResource {
     return { type: "aws:eks/nodeGroup:NodeGroup", name, props: { clusterName: "cluster", taints } };
 }
 
 export function eksAddon(addonName: unknown): FixtureResource {
-    return { type: "aws:eks/addon:Addon", name: `addon-${String(addonName).slice(0, 12)}`, props: { clusterName: "cluster", addonName } };
+    return {
+        type: "aws:eks/addon:Addon",
+        name: `addon-${String(addonName).slice(0, 12)}`,
+        props: { clusterName: "cluster", addonName },
+    };
 }
 
 export function service(ns: string, name: string): FixtureResource {
     return {
         type: "kubernetes:core/v1:Service",
         name: `${ns}-${name}-svc`,
-        props: { metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] } },
+        props: {
+            metadata: { name, namespace: ns },
+            spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
+        },
     };
 }
 
@@ -279,11 +319,21 @@ export function service(ns: string, name: string): FixtureResource {
  * shape issue 5's benchmark grows.
  */
 export function tenantStack(tenants: number): FixtureResource[] {
-    const resources: FixtureResource[] = [ciliumRelease(), ...istioSidecar(), peerAuthentication("istio-system", "default", "STRICT")];
+    const resources: FixtureResource[] = [
+        ciliumRelease(),
+        ...istioSidecar(),
+        peerAuthentication("istio-system", "default", "STRICT"),
+    ];
     for (let i = 0; i < tenants; i++) {
         const ns = `tenant-${i}`;
-        resources.push(namespace(ns, { "istio-injection": "enabled" }), deployment(ns, "httpbin"), deployment(ns, "netshoot"), service(ns, "httpbin"),
-            cnp(ns, "default", l7Spec()), peerAuthentication(ns, "default", "DISABLE"));
+        resources.push(
+            namespace(ns, { "istio-injection": "enabled" }),
+            deployment(ns, "httpbin"),
+            deployment(ns, "netshoot"),
+            service(ns, "httpbin"),
+            cnp(ns, "default", l7Spec()),
+            peerAuthentication(ns, "default", "DISABLE"),
+        );
     }
     return resources;
 }

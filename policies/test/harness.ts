@@ -9,13 +9,18 @@
  */
 import * as policy from "@pulumi/policy";
 import {
-    EnforcementLevel, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy,
-    StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 
 // Internal to @pulumi/policy (stripped from its .d.ts): the proxy the server wraps props in, and its unknown sentinels.
 const unknownCheckingProxy: <T>(props: T) => T = policy.unknownCheckingProxy;
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the sentinels are stripped from the .d.ts (@internal)
 const sentinels = require("@pulumi/policy/proxy");
 
 /** Values a preview leaves unknown, as the engine sends them. */
@@ -80,8 +85,17 @@ function typeChecks(type: string, props: Record<string, any>) {
 function reporter(description: string, level: EnforcementLevel, reported: Reported[]) {
     return (message: unknown, urn?: string) => {
         if (typeof message === "object" && message !== null) {
-            const info = message as { message?: string; description?: string; urn?: string; enforcementLevel?: EnforcementLevel };
-            reported.push({ level: info.enforcementLevel ?? level, message: info.message ?? info.description ?? description, urn: info.urn });
+            const info = message as {
+                message?: string;
+                description?: string;
+                urn?: string;
+                enforcementLevel?: EnforcementLevel;
+            };
+            reported.push({
+                level: info.enforcementLevel ?? level,
+                message: info.message ?? info.description ?? description,
+                urn: info.urn,
+            });
         } else {
             reported.push({ level, message: message ? `${description}\n${message}` : description, urn });
         }
@@ -97,7 +111,11 @@ function notApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
-export async function runStackPolicy(p: StackValidationPolicy, resources: FixtureResource[], options: RunOptions = {}): Promise<Reported[]> {
+export async function runStackPolicy(
+    p: StackValidationPolicy,
+    resources: FixtureResource[],
+    options: RunOptions = {},
+): Promise<Reported[]> {
     const reported: Reported[] = [];
     const level = effectiveLevel(p, options);
     if (level === "disabled") {
@@ -132,7 +150,11 @@ export async function runStackPolicy(p: StackValidationPolicy, resources: Fixtur
     return reported;
 }
 
-export async function runResourcePolicy(p: ResourceValidationPolicy, resource: FixtureResource, options: RunOptions = {}): Promise<Reported[]> {
+export async function runResourcePolicy(
+    p: ResourceValidationPolicy,
+    resource: FixtureResource,
+    options: RunOptions = {},
+): Promise<Reported[]> {
     const reported: Reported[] = [];
     const level = effectiveLevel(p, options);
     if (level === "disabled" || !p.validateResource) {

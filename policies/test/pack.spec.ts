@@ -8,14 +8,21 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policies";
 import { FixtureResource, urnOf, UNKNOWN } from "./harness";
 import {
-    ciliumRelease, cnp, deployment, goodCiliumValues, istioSidecar, l7Spec, namespace, peerAuthentication,
+    ciliumRelease,
+    cnp,
+    deployment,
+    goodCiliumValues,
+    istioSidecar,
+    l7Spec,
+    namespace,
+    peerAuthentication,
 } from "./fixtures";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- used untyped, as the server uses it
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- used untyped, as the server uses it
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the server's RPC functions are not in @pulumi/policy's .d.ts
 const server = require("@pulumi/policy/server");
 
 /** Issue 3's table: names and levels are part of the interface. */
@@ -55,7 +62,11 @@ interface Diagnostic {
 const LEVELS: Record<number, string> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
 
 function diagnostics(response: any): Diagnostic[] {
-    return response.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: LEVELS[d.getEnforcementlevel()], message: d.getMessage() }));
+    return response.getDiagnosticsList().map((d: any) => ({
+        policy: d.getPolicyname(),
+        level: LEVELS[d.getEnforcementlevel()],
+        message: d.getMessage(),
+    }));
 }
 
 /** AnalyzeStack through @pulumi/policy's server code, as `pulumi preview` reaches the pack. */
@@ -63,7 +74,9 @@ function analyzeStack(resources: FixtureResource[]): Promise<Diagnostic[]> {
     const request = new analyzerProto.AnalyzeStackRequest();
     request.setResourcesList(resources.map(analyzerResource));
     const rpc = server.makeAnalyzeStackRpcFun("cilium-istio-guard", "0.1.0", "advisory", policies);
-    return new Promise((resolve, reject) => rpc({ request }, (error: unknown, response: any) => (error ? reject(error) : resolve(diagnostics(response)))));
+    return new Promise((resolve, reject) =>
+        rpc({ request }, (error: unknown, response: any) => (error ? reject(error) : resolve(diagnostics(response)))),
+    );
 }
 
 function analyze(resource: FixtureResource): Promise<Diagnostic[]> {
@@ -75,12 +88,19 @@ function analyze(resource: FixtureResource): Promise<Diagnostic[]> {
     analyzeRequest.setProperties(request.getProperties());
     analyzeRequest.setOptions(request.getOptions());
     const rpc = server.makeAnalyzeRpcFun("cilium-istio-guard", "0.1.0", "advisory", policies);
-    return new Promise((resolve, reject) => rpc({ request: analyzeRequest }, (error: unknown, response: any) => (error ? reject(error) : resolve(diagnostics(response)))));
+    return new Promise((resolve, reject) =>
+        rpc({ request: analyzeRequest }, (error: unknown, response: any) =>
+            error ? reject(error) : resolve(diagnostics(response)),
+        ),
+    );
 }
 
 describe("the cilium-istio-guard pack", () => {
     it("has exactly the issue's rules, with its levels", () => {
-        assert.deepStrictEqual(policies.map((p) => [p.name, p.enforcementLevel]), ISSUE_TABLE);
+        assert.deepStrictEqual(
+            policies.map((p) => [p.name, p.enforcementLevel]),
+            ISSUE_TABLE,
+        );
     });
 
     it("declares options only through configSchema, never enforcementLevel (the server exits on that)", () => {
@@ -88,37 +108,58 @@ describe("the cilium-istio-guard pack", () => {
             assert.ok(!policy.configSchema?.properties.enforcementLevel, policy.name);
             assert.ok(!policy.configSchema?.required?.includes("enforcementLevel"), policy.name);
         }
-        const withOptions = policies.filter((p) => p.configSchema).map((p) => p.name).sort();
+        const withOptions = policies
+            .filter((p) => p.configSchema)
+            .map((p) => p.name)
+            .sort();
         assert.deepStrictEqual(withOptions, ["cilium-l7-policy-vs-istio-mtls", "istio-mesh-mtls-not-disabled"]);
     });
 
     it("is one resource rule and thirteen stack rules", () => {
         const stackRules = policies.filter((p) => "validateStack" in p) as StackValidationPolicy[];
         assert.strictEqual(stackRules.length, 13);
-        assert.deepStrictEqual(policies.filter((p) => !("validateStack" in p)).map((p) => p.name), ["cilium-kpr-value-for-chart-version"]);
+        assert.deepStrictEqual(
+            policies.filter((p) => !("validateStack" in p)).map((p) => p.name),
+            ["cilium-kpr-value-for-chart-version"],
+        );
     });
 
     it("through the policy server: a clean sidecar demo stack gets no diagnostic", async () => {
-        const stack = [ciliumRelease(), ...istioSidecar(), peerAuthentication("istio-system", "default", "PERMISSIVE"),
-            namespace("blue", { "istio-injection": "enabled" }), deployment("blue", "httpbin"), cnp("blue", "default", l7Spec()),
-            peerAuthentication("blue", "default", "DISABLE")];
+        const stack = [
+            ciliumRelease(),
+            ...istioSidecar(),
+            peerAuthentication("istio-system", "default", "PERMISSIVE"),
+            namespace("blue", { "istio-injection": "enabled" }),
+            deployment("blue", "httpbin"),
+            cnp("blue", "default", l7Spec()),
+            peerAuthentication("blue", "default", "DISABLE"),
+        ];
         assert.deepStrictEqual(await analyzeStack(stack), []);
     });
 
     it("through the policy server: violations are mandatory, could-not-check findings advisory, in the same rule", async () => {
-        const stack = [ciliumRelease({ ...goodCiliumValues(), socketLB: {}, cni: { exclusive: UNKNOWN.boolean } }), ...istioSidecar()];
+        const stack = [
+            ciliumRelease({ ...goodCiliumValues(), socketLB: {}, cni: { exclusive: UNKNOWN.boolean } }),
+            ...istioSidecar(),
+        ];
         const found = await analyzeStack(stack);
-        assert.deepStrictEqual(found.map((d) => [d.policy, d.level]), [
-            ["cilium-socket-lb-host-namespace-only", "mandatory"],
-            ["cilium-cni-not-exclusive", "advisory"],
-        ]);
+        assert.deepStrictEqual(
+            found.map((d) => [d.policy, d.level]),
+            [
+                ["cilium-socket-lb-host-namespace-only", "mandatory"],
+                ["cilium-cni-not-exclusive", "advisory"],
+            ],
+        );
         assert.ok(found[0].message.includes("socketLB.hostNamespaceOnly"));
         assert.ok(found[1].message.startsWith("Could not check `cni.exclusive`"));
     });
 
     it("through the policy server: Analyze runs the resource rule on a Release's inputs", async () => {
         const found = await analyze(ciliumRelease({ ...goodCiliumValues(), kubeProxyReplacement: "strict" }));
-        assert.deepStrictEqual(found.map((d) => [d.policy, d.level]), [["cilium-kpr-value-for-chart-version", "mandatory"]]);
+        assert.deepStrictEqual(
+            found.map((d) => [d.policy, d.level]),
+            [["cilium-kpr-value-for-chart-version", "mandatory"]],
+        );
         assert.deepStrictEqual(await analyze(ciliumRelease()), []);
     });
 });

@@ -1,0 +1,329 @@
+/**
+ * `npm run bench -- [--json] [--runs N] [--warmup N] [--sizes 10,100,1000]` and `npm run bench -- --generate N --out FILE`
+ *
+ * How fast the gate is and how it grows (issue 5). Each figure is the median of `--runs` runs (default 5) with min
+ * and max, after `--warmup` discarded rounds (default 1: the first run after an edit also transpiles the tools and
+ * finds the files cold); compared commands run alternately so that drift of a shared machine falls on both:
+ * 1. `plan` on the `dev` stack (the `plan` npm script's command, without npm's own start-up) beside the floor, a Node
+ *    process that loads @pulumi/pulumi, @pulumi/kubernetes, @pulumi/eks and @pulumi/aws, sets the mocks and exits;
+ *    ratio = plan / floor of the same round.
+ * 2. `check` (the `check` npm script's command) on generated stack exports with `--sizes` tenant namespaces
+ *    (bench/tenant-stack.ts), the sizes taking turns; growth = cost per resource (wall / resources) at the largest
+ *    size over that at the next, per round; marginalGrowth = the same for the cost each resource adds above the
+ *    smallest size, which leaves out the fixed start-up cost (needs three sizes).
+ * 3. The policy pack's start: from spawning it (engine/analyzer/analyzer-client.ts, as the CLI does) to its first Analyze answer.
+ * The JSON document: `{"plan": {"wallMs", "floorMs", "ratio", "peakRssMb"}, "check": [{"namespaces", "resources",
+ * "wallMs", "resourcesPerSecond", "peakRssMb"}], "growth", "packStartMs"}` plus `marginalGrowth`, `runs` and
+ * `machine`; each figure is `{"median", "min", "max"}`.
+ *
+ * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
+ * `npm run check -- FILE`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PolicyPackProcess, prepareAnalyze } from "../engine/analyzer/analyzer-client";
+import { tenantStackExport } from "./tenant-stack";
+import { Command, Stat, measure, shellQuote, stat } from "./measure";
+import {
+    CommandIO,
+    ExitCode,
+    FlagSpec,
+    UsageError,
+    parseFlags,
+    processIO,
+    runCommand,
+    singleValue,
+} from "../engine/command-line";
+import { PROJECT_LOCATIONS } from "../engine/commands/plan";
+import { PACKAGE_ROOT } from "../engine/package-root";
+
+const DEFAULT_RUNS = 5;
+const DEFAULT_WARMUP = 1;
+const FLAGS: readonly FlagSpec[] = [
+    { name: "runs", value: "N", help: `Measured runs of each command. Default: ${DEFAULT_RUNS}.` },
+    { name: "warmup", value: "N", help: `Unmeasured runs before them. Default: ${DEFAULT_WARMUP}.` },
+    { name: "sizes", value: "N,N,...", help: "Tenant namespace counts of the stacks check is measured on." },
+    { name: "generate", value: "N", help: "Write the N-namespace stack instead of measuring (with --out)." },
+    { name: "out", value: "FILE", help: "Where --generate writes." },
+    { name: "json", help: "Print the figures as one JSON document." },
+];
+const DEFAULT_SIZES = [10, 100, 1000];
+const PLAN_STACK = "dev";
+
+/** The floor of issue 5: what any Pulumi program on these SDKs pays before it does anything. */
+const FLOOR_SCRIPT = [
+    `const pulumi = require("@pulumi/pulumi");`,
+    `require("@pulumi/kubernetes");`,
+    `require("@pulumi/eks");`,
+    `require("@pulumi/aws");`,
+    `pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: (a) => a.inputs }, "floor", "bench", false);`,
+].join("\n");
+
+/** The issue's targets, printed beside the figures they are about (the check targets are about 1000 namespaces). */
+export const TARGETS = {
+    ratio: 1.5,
+    checkNamespaces: 1000,
+    checkWallMs: 5_000,
+    checkRssMb: 500,
+    growth: 1.3,
+    packStartMs: 1_000,
+} as const;
+
+export interface CheckFigures {
+    namespaces: number;
+    resources: number;
+    wallMs: Stat;
+    resourcesPerSecond: Stat;
+    peakRssMb: Stat;
+}
+
+export interface BenchResult {
+    runs: number;
+    machine: { cores: number; node: string; platform: string };
+    plan: { wallMs: Stat; floorMs: Stat; ratio: Stat; peakRssMb: Stat };
+    check: CheckFigures[];
+    growth: Stat;
+    /** Present with three sizes or more. */
+    marginalGrowth?: Stat;
+    packStartMs: Stat;
+}
+
+/** A flag's integer value of at least `min`. */
+function integerFlag(flag: string, value: string, min: number): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+        throw new UsageError(`--${flag} must be an integer of at least ${min} (got "${value}")`);
+    }
+    return n;
+}
+
+function parseSizes(value: string | undefined): number[] {
+    if (value === undefined) {
+        return DEFAULT_SIZES;
+    }
+    const sizes = value.split(",").map((s) => integerFlag("sizes", s.trim(), 1));
+    if (sizes.length < 2 || sizes.some((s, i) => i > 0 && s <= sizes[i - 1])) {
+        throw new UsageError(`--sizes must list at least two tenant counts in increasing order (got "${value}")`);
+    }
+    return sizes;
+}
+
+/** The command an npm script runs, with arguments appended as `npm run <script> -- <args>` would. */
+function scriptCommand(script: string, args: string[]): Command {
+    const scripts = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")).scripts ?? {};
+    if (typeof scripts[script] !== "string") {
+        throw new Error(`package.json has no "${script}" script`);
+    }
+    return { line: [scripts[script], ...args.map(shellQuote)].join(" "), cwd: PACKAGE_ROOT };
+}
+
+async function run(command: Command, what: string, accepted: readonly number[]) {
+    const result = await measure(command);
+    if (!accepted.includes(result.exitCode)) {
+        throw new Error(`${what} exited ${result.exitCode}:\n${result.stderr.trim()}`);
+    }
+    return result;
+}
+
+/** From spawning the pack to its first Analyze answer, as the engine asks it (ConfigureStack, GetAnalyzerInfo, Analyze). */
+async function packStart(): Promise<number> {
+    const request = prepareAnalyze({
+        urn: "urn:pulumi:bench::tenants::kubernetes:core/v1:Namespace::tenant-0",
+        type: "kubernetes:core/v1:Namespace",
+        name: "tenant-0",
+        properties: { metadata: { name: "tenant-0" } },
+    });
+    const start = process.hrtime.bigint();
+    const pack = await PolicyPackProcess.start(PROJECT_LOCATIONS.packDir, {
+        organization: "",
+        project: "tenants",
+        stack: "bench",
+        dryRun: true,
+        config: {},
+        secretKeys: [],
+        tags: {},
+    });
+    try {
+        await pack.getAnalyzerInfo();
+        await pack.analyze(request);
+        return Number(process.hrtime.bigint() - start) / 1e6;
+    } finally {
+        pack.close();
+    }
+}
+
+export interface BenchOptions {
+    runs: number;
+    /** Rounds run first and not counted. */
+    warmup: number;
+    sizes: number[];
+    /** Progress lines (to stderr). */
+    progress(line: string): void;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+    try {
+        const stacks = options.sizes.map((namespaces) => {
+            const file = path.join(dir, `tenants-${namespaces}.json`);
+            const exported = tenantStackExport(namespaces);
+            fs.writeFileSync(file, JSON.stringify(exported));
+            return { namespaces, resources: exported.deployment.resources.length, file };
+        });
+        const floor: Command = { file: process.execPath, args: ["-e", FLOOR_SCRIPT], cwd: PACKAGE_ROOT };
+        const plan = scriptCommand("plan", ["--stack", PLAN_STACK, "--out", path.join(dir, `${PLAN_STACK}.json`)]);
+        // A clean stack exits 0, one with a mandatory violation 1; 2 is an error and stops the bench.
+        const gateCodes = [ExitCode.Ok, ExitCode.Violation];
+
+        const rounds: {
+            floor: number;
+            plan: number;
+            planRss: number;
+            check: { wallMs: number; rssMb: number }[];
+            pack: number;
+        }[] = [];
+        for (let round = 1 - options.warmup; round <= options.runs; round++) {
+            const label = round < 1 ? "warm-up" : `run ${round}/${options.runs}`;
+            options.progress(`${label}: floor, plan`);
+            const f = await run(floor, "the floor", [0]);
+            const p = await run(plan, `plan --stack ${PLAN_STACK}`, gateCodes);
+            const check = [];
+            for (const stack of stacks) {
+                options.progress(`${label}: check ${stack.namespaces} namespaces`);
+                const c = await run(
+                    scriptCommand("check", [stack.file]),
+                    `check of ${stack.namespaces} namespaces`,
+                    gateCodes,
+                );
+                check.push({ wallMs: c.wallMs, rssMb: c.peakRssMb });
+            }
+            options.progress(`${label}: pack start`);
+            const pack = await packStart();
+            if (round >= 1) {
+                rounds.push({ floor: f.wallMs, plan: p.wallMs, planRss: p.peakRssMb, check, pack });
+            }
+        }
+
+        const perResource = (round: (typeof rounds)[number], i: number) => round.check[i].wallMs / stacks[i].resources;
+        const last = stacks.length - 1;
+        const marginal = (round: (typeof rounds)[number], i: number) =>
+            (round.check[i].wallMs - round.check[0].wallMs) / (stacks[i].resources - stacks[0].resources);
+        return {
+            runs: options.runs,
+            machine: { cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
+            plan: {
+                wallMs: stat(rounds.map((r) => r.plan)),
+                floorMs: stat(rounds.map((r) => r.floor)),
+                ratio: stat(rounds.map((r) => r.plan / r.floor)),
+                peakRssMb: stat(rounds.map((r) => r.planRss)),
+            },
+            check: stacks.map((s, i) => ({
+                namespaces: s.namespaces,
+                resources: s.resources,
+                wallMs: stat(rounds.map((r) => r.check[i].wallMs)),
+                resourcesPerSecond: stat(rounds.map((r) => s.resources / (r.check[i].wallMs / 1000))),
+                peakRssMb: stat(rounds.map((r) => r.check[i].rssMb)),
+            })),
+            growth: stat(rounds.map((r) => perResource(r, last) / perResource(r, last - 1))),
+            ...(stacks.length >= 3
+                ? { marginalGrowth: stat(rounds.map((r) => marginal(r, last) / marginal(r, last - 1))) }
+                : {}),
+            packStartMs: stat(rounds.map((r) => r.pack)),
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function range(s: Stat, digits: number, unit = ""): string {
+    const f = (n: number) => n.toFixed(digits);
+    return `${f(s.median)}${unit} [${f(s.min)}–${f(s.max)}]`;
+}
+
+function verdict(value: number, target: number): string {
+    return value <= target ? `target ≤ ${target}: met` : `target ≤ ${target}: MISSED`;
+}
+
+export function renderTable(result: BenchResult): string {
+    const rows: [string, string, string][] = [
+        ["plan --stack dev, wall", range(result.plan.wallMs, 0, " ms"), ""],
+        ["floor (load 4 SDKs, set mocks), wall", range(result.plan.floorMs, 0, " ms"), ""],
+        ["plan / floor", range(result.plan.ratio, 2), verdict(result.plan.ratio.median, TARGETS.ratio)],
+        ["plan, peak RSS", range(result.plan.peakRssMb, 0, " MB"), ""],
+    ];
+    for (const c of result.check) {
+        const targeted = c.namespaces === TARGETS.checkNamespaces;
+        const name = `check ${c.namespaces} ns (${c.resources} resources)`;
+        rows.push([
+            `${name}, wall`,
+            range(c.wallMs, 0, " ms"),
+            targeted ? verdict(c.wallMs.median, TARGETS.checkWallMs) : "",
+        ]);
+        rows.push([`${name}, resources/s`, range(c.resourcesPerSecond, 0), ""]);
+        rows.push([
+            `${name}, peak RSS`,
+            range(c.peakRssMb, 0, " MB"),
+            targeted ? verdict(c.peakRssMb.median, TARGETS.checkRssMb) : "",
+        ]);
+    }
+    const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
+    // The issue's growth target compares 1000 namespaces with 100.
+    const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;
+    rows.push([
+        `growth: cost per resource ${largest} / ${before}`,
+        range(result.growth, 2),
+        growthTargeted ? verdict(result.growth.median, TARGETS.growth) : "",
+    ]);
+    if (result.marginalGrowth) {
+        rows.push([`marginal cost per resource ${largest} / ${before}`, range(result.marginalGrowth, 2), ""]);
+    }
+    rows.push([
+        "pack start to first Analyze answer",
+        range(result.packStartMs, 0, " ms"),
+        verdict(result.packStartMs.median, TARGETS.packStartMs),
+    ]);
+    const widths = [0, 1].map((col) => Math.max(...rows.map((r) => r[col].length)));
+    const header = `npm run bench: median [min–max] of ${result.runs} runs; ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.platform}`;
+    return (
+        [header, ...rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`.trimEnd())].join(
+            "\n",
+        ) + "\n"
+    );
+}
+
+export function bench(argv: readonly string[], io: CommandIO = processIO): Promise<ExitCode> {
+    return runCommand(argv, io, async () => {
+        const flags = parseFlags(argv, FLAGS);
+        if (flags.positionals.length > 0) {
+            throw new UsageError(`bench takes no positional arguments (got ${flags.positionals.join(" ")})`);
+        }
+        const generate = singleValue(flags, "generate");
+        const out = singleValue(flags, "out");
+        if (generate !== undefined || out !== undefined) {
+            if (generate === undefined || out === undefined) {
+                throw new UsageError("--generate N and --out FILE go together");
+            }
+            const exported = tenantStackExport(integerFlag("generate", generate, 1));
+            fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
+            io.stderr(
+                `stack export with ${generate} tenant namespaces (${exported.deployment.resources.length} resources) written to ${out}\n`,
+            );
+            return ExitCode.Ok;
+        }
+        const result = await runBench({
+            runs: integerFlag("runs", singleValue(flags, "runs") ?? String(DEFAULT_RUNS), 1),
+            warmup: integerFlag("warmup", singleValue(flags, "warmup") ?? String(DEFAULT_WARMUP), 0),
+            sizes: parseSizes(singleValue(flags, "sizes")),
+            progress: (line) => io.stderr(`${line}\n`),
+        });
+        io.stdout(flags.switches.has("json") ? `${JSON.stringify(result, null, 2)}\n` : renderTable(result));
+        return ExitCode.Ok;
+    });
+}
+
+if (require.main === module) {
+    bench(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * The stacks `npm run bench` checks (issue 5), as `pulumi stack export` documents (deployment version 3) that
+ * `npm run check` reads: one Cilium and one Istio (sidecar) install, a mesh-wide STRICT PeerAuthentication, and N
+ * tenant namespaces each like the demo's blue with the mTLS fix (Namespace, httpbin and netshoot Deployments,
+ * Service, CiliumNetworkPolicy with an HTTP rule, PeerAuthentication DISABLE) — the pack's own tenant fixture
+ * (policies/test/fixtures.ts `tenantStack`), so the bench grows the shape the pack's tests already check.
+ *
+ * Shaped as the CLI would export it: a root Stack parenting everything, Kubernetes resources managed by the default
+ * kubernetes provider, outputs equal to inputs (what the Kubernetes provider returns for these kinds besides status),
+ * and every namespaced resource depending on its Namespace, as a program passing `namespace.metadata.name` would.
+ */
+import { tenantStack } from "../policies/test/fixtures";
+import { ResourceV3, StackExport, manifestMagic } from "../engine/state/stack-export";
+
+const PROJECT = "tenants";
+const STACK = "bench";
+/** The @pulumi/kubernetes version this repository pins, as the engine names its default provider. */
+const KUBERNETES_PROVIDER_NAME = "default_4_34_2";
+
+/** Says what wrote the file, as the plan's exports do (engine/state/stack-export.ts). */
+const MANIFEST_VERSION = "eks-cilium-istio bench generator";
+
+const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
+
+/** The stack export of a stack with `tenants` tenant namespaces. */
+export function tenantStackExport(tenants: number, time: Date = new Date()): StackExport {
+    const root = urn("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`);
+    const providerUrn = urn("pulumi:providers:kubernetes", KUBERNETES_PROVIDER_NAME);
+    const provider = `${providerUrn}::${KUBERNETES_PROVIDER_NAME}-id`;
+    const resources: ResourceV3[] = [
+        { urn: root, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: {} },
+        {
+            urn: providerUrn,
+            custom: true,
+            id: `${KUBERNETES_PROVIDER_NAME}-id`,
+            type: "pulumi:providers:kubernetes",
+            inputs: { version: "4.34.2" },
+            outputs: { version: "4.34.2" },
+        },
+    ];
+    const namespaceUrns = new Map<string, string>();
+    for (const fixture of tenantStack(tenants)) {
+        const resourceUrn = urn(fixture.type, fixture.name);
+        const namespace: string | undefined = fixture.props.metadata?.namespace;
+        const dependsOn = namespace === undefined ? undefined : namespaceUrns.get(namespace);
+        if (fixture.type === "kubernetes:core/v1:Namespace") {
+            namespaceUrns.set(fixture.name, resourceUrn);
+        }
+        resources.push({
+            urn: resourceUrn,
+            custom: true,
+            id: namespace === undefined ? fixture.name : `${namespace}/${fixture.props.metadata.name}`,
+            type: fixture.type,
+            inputs: fixture.props,
+            outputs: fixture.props,
+            parent: root,
+            dependencies: dependsOn ? [dependsOn] : [],
+            propertyDependencies: dependsOn ? { metadata: [dependsOn] } : {},
+            provider,
+        });
+    }
+    return {
+        version: 3,
+        deployment: {
+            manifest: { time: time.toISOString(), magic: manifestMagic(MANIFEST_VERSION), version: MANIFEST_VERSION },
+            resources,
+        },
+    };
+}

@@ -1,0 +1,64 @@
+/**
+ * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--verbose]`
+ *
+ * The plan's evaluation and prediction on a file instead of our program (issue 4): a `pulumi stack export`
+ * (deployment version 3) or the JSON `pulumi preview --json` prints, from any stack. Policies see each resource's
+ * `inputs` in Analyze and its `outputs` in AnalyzeStack, each falling back to the other where a file lacks it.
+ * Same output and exit codes as plan; a file that is not JSON or not one of the two formats exits 2.
+ */
+import * as path from "path";
+import { PolicyPackProcess } from "../analyzer/analyzer-client";
+import { CommandIO, CommandSpec, ExitCode, UsageError, parseFlags, processIO, runCommand } from "../command-line";
+import { GATE_FLAGS, PROJECT_LOCATIONS } from "./plan";
+import { rootStackUrn } from "../analyzer/policy-evaluation";
+import { parseUrn } from "../state/stack-export";
+import { gateStack, readGateFlags } from "../stack-gate";
+import { readStateFile } from "../state/state-files";
+
+export function check(
+    argv: readonly string[],
+    io: CommandIO = processIO,
+    packDir: string = PROJECT_LOCATIONS.packDir,
+): Promise<ExitCode> {
+    return runCommand(argv, io, async () => {
+        const flags = parseFlags(argv, GATE_FLAGS);
+        if (flags.positionals.length !== 1) {
+            throw new UsageError(
+                `check takes exactly one FILE (a stack export or \`pulumi preview --json\` output), got ${flags.positionals.length}`,
+            );
+        }
+        const gateFlags = readGateFlags(flags);
+        const file = path.resolve(flags.positionals[0]);
+        const { stack, resources } = readStateFile(file);
+        const { project } = parseUrn(rootStackUrn(resources));
+        const pack = PolicyPackProcess.start(packDir, {
+            organization: "",
+            project,
+            stack,
+            dryRun: true,
+            // A state file carries no stack config; the pack gets none, as it would for a stack without any.
+            config: {},
+            secretKeys: [],
+            tags: { "pulumi:project": project },
+        });
+        return gateStack(resources, { title: `Check of ${flags.positionals[0]}`, stack, pack, io, ...gateFlags });
+    });
+}
+
+export const checkCommand: CommandSpec = {
+    name: "check",
+    summary: "Gate a stack export or `pulumi preview --json` output from any stack.",
+    positionals: "FILE",
+    description:
+        "Reads FILE, a `pulumi stack export` (deployment version 3) or the JSON `pulumi preview --json` prints, asks the policy " +
+        "pack cilium-istio-guard about its resources as `pulumi preview --policy-pack` would, and prints the violations, the " +
+        "predicted connectivity and the critical path.",
+    flags: GATE_FLAGS,
+    exitCodes: {
+        0: "no mandatory violation",
+        1: "a mandatory policy violation",
+        2: "bad usage, or a file that is not a stack",
+    },
+    examples: ["check stack.json --json"],
+    run: (argv, io) => check(argv, io),
+};

@@ -1,0 +1,165 @@
+/**
+ * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--policy-pack-config FILE] [--json] [--out FILE] [--verbose]`
+ *
+ * The package's main job without a cloud (issue 4): runs the root program on the Pulumi SDK's mock runtime with the
+ * stack's config, writes what it registered as a `pulumi stack export` (deployment version 3) to `--out` or
+ * `.plan/<stack>.json`, asks the policy pack `cilium-istio-guard` exactly as `pulumi preview --policy-pack policies`
+ * would, and prints the report (engine/report/report.ts). Nothing is deployed and no cloud is called: every resource's
+ * outputs are the mock runtime's made-up answers (engine/mock/mock-runtime.ts).
+ * Exit 0 clean, 1 on a mandatory violation, 2 on bad usage, bad config or a program error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PackStackContext, PolicyPackProcess } from "../analyzer/analyzer-client";
+import {
+    CommandIO,
+    CommandSpec,
+    ExitCode,
+    FlagSpec,
+    UsageError,
+    parseFlags,
+    processIO,
+    runCommand,
+    singleValue,
+} from "../command-line";
+import { PACKAGE_ROOT } from "../package-root";
+import { loadTypeScriptFrom } from "../mock/typescript-loader";
+import { closeWhenStarted } from "../analyzer/policy-evaluation";
+import { loadStackConfig, readProject, rejectUnknownKeys } from "../state/stack-config-files";
+import { toStackExport } from "../state/stack-export";
+import { gateStack, readGateFlags } from "../stack-gate";
+
+export const DEFAULT_STACK = "dev";
+
+/** Where the program and the pack live; tests point these at fixtures. */
+export interface PlanLocations {
+    /** Directory with Pulumi.yaml, the stack files and `stack-config.ts` (exports STACK_CONFIG_KEYS). */
+    projectDir: string;
+    /** The policy pack directory (PulumiPolicy.yaml). */
+    packDir: string;
+}
+
+export const PROJECT_LOCATIONS: PlanLocations = {
+    projectDir: PACKAGE_ROOT,
+    packDir: path.join(PACKAGE_ROOT, "policies"),
+};
+
+/** The flags plan and check share once they hold a stack's resources (stack-gate.ts reads them). */
+export const GATE_FLAGS: readonly FlagSpec[] = [
+    {
+        name: "policy-pack-config",
+        value: "FILE",
+        help: "Levels and options per rule, in the Pulumi CLI's --policy-pack-config JSON format.",
+    },
+    { name: "json", help: "Print one JSON document on stdout instead of the text report." },
+];
+
+const FLAGS: readonly FlagSpec[] = [
+    { name: "stack", value: "NAME", help: `The stack whose Pulumi.<NAME>.yaml is read. Default: ${DEFAULT_STACK}.` },
+    {
+        name: "config",
+        value: "KEY=VALUE",
+        repeatable: true,
+        help: "Set a config value over the stack file, as `pulumi config set` would (e.g. eks-cilium-istio:demoStage=l4).",
+    },
+    ...GATE_FLAGS,
+    {
+        name: "out",
+        value: "FILE",
+        help: "Where to write the stack export. Default: .plan/<stack>.json in the project.",
+    },
+];
+
+/** The known keys of the project's config namespace, from the program's own `stack-config.ts`. */
+function knownConfigKeys(projectDir: string): readonly string[] {
+    loadTypeScriptFrom(projectDir);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the project's own module, known only at run time
+    const keys = require(path.join(projectDir, "stack-config")).STACK_CONFIG_KEYS;
+    if (!Array.isArray(keys)) {
+        throw new Error(`${path.join(projectDir, "stack-config")} does not export STACK_CONFIG_KEYS`);
+    }
+    return keys;
+}
+
+export function plan(
+    argv: readonly string[],
+    io: CommandIO = processIO,
+    locations: PlanLocations = PROJECT_LOCATIONS,
+): Promise<ExitCode> {
+    return runCommand(argv, io, async () => {
+        const flags = parseFlags(argv, FLAGS);
+        if (flags.positionals.length > 0) {
+            throw new UsageError(`plan takes no positional arguments (got ${flags.positionals.join(" ")})`);
+        }
+        const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
+        const projectDir = path.resolve(locations.projectDir);
+        const project = readProject(projectDir);
+        const config = loadStackConfig(project, stack, flags.values.get("config") ?? []);
+        rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
+        const gateFlags = readGateFlags(flags);
+
+        const context: PackStackContext = {
+            organization: "",
+            project: project.name,
+            stack,
+            // A plan deploys nothing: the pack runs as under `pulumi preview`.
+            dryRun: true,
+            config: config.values,
+            secretKeys: config.secretKeys,
+            tags: {
+                "pulumi:project": project.name,
+                "pulumi:runtime": "nodejs",
+                ...(project.description ? { "pulumi:description": project.description } : {}),
+            },
+        };
+        // The pack starts in its own process while this one loads the Pulumi SDKs and runs the program: on two
+        // cores the plan then takes about the longer of the two instead of their sum (issue 5, BENCHMARKS.md), so
+        // the SDKs are loaded only now, after the spawn. A failure to start is reported when the gate awaits it,
+        // not as a failure of the program.
+        const pack = PolicyPackProcess.start(path.resolve(locations.packDir), context);
+        pack.catch(() => undefined);
+        let exported: Awaited<ReturnType<typeof toStackExport>>;
+        try {
+            const { runProgramOnMocks } = await import("../mock/mock-deployment");
+            const { registrations } = await runProgramOnMocks({
+                project: project.name,
+                stack,
+                program: path.join(project.dir, project.main ?? ""),
+                config,
+            });
+            exported = await toStackExport(registrations, {
+                project: project.name,
+                stack,
+                config: config.values,
+                time: new Date(),
+            });
+            const out = singleValue(flags, "out") ?? path.join(project.dir, ".plan", `${stack}.json`);
+            fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+            fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
+            io.stderr(`stack export (deployment version 3) written to ${out}\n`);
+        } catch (err) {
+            closeWhenStarted(pack);
+            throw err;
+        }
+
+        return gateStack(exported.deployment.resources, { title: "Offline plan", stack, pack, io, ...gateFlags });
+    });
+}
+
+export const planCommand: CommandSpec = {
+    name: "plan",
+    summary: "Run the Pulumi program on the mock runtime and gate what it would deploy.",
+    positionals: "",
+    description:
+        "Runs the project's program (Pulumi.yaml, Pulumi.<stack>.yaml) on Pulumi's mock runtime: nothing is deployed and no cloud " +
+        "is called. Writes what it registered as a `pulumi stack export`, asks the policy pack cilium-istio-guard about it as " +
+        "`pulumi preview --policy-pack` would, and prints the violations, the predicted connectivity and the critical path.",
+    flags: FLAGS,
+    exitCodes: {
+        0: "no mandatory violation",
+        1: "a mandatory policy violation",
+        2: "bad usage, bad config or a program error",
+    },
+    examples: ["plan --stack ambient --config eks-cilium-istio:demoStage=l4"],
+    run: (argv, io) => plan(argv, io),
+};

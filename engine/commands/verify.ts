@@ -1,0 +1,230 @@
+/**
+ * `npm run verify -- [--kubeconfig FILE] [--context NAME] [--stack NAME] [--verbose]`
+ *
+ * Against a live cluster that runs the demo (issue 4): runs each of the demo's checks with kubectl,
+ * `kubectl exec -n <from> deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<to><path>`
+ * (cilium-istio-facts.md §1), and prints the observed code beside the one the connectivity model predicts for the
+ * stack (`--stack`, default dev, run on the mock runtime as plan does). Exit 1 when any observed code differs from the
+ * prediction, 2 when kubectl cannot run a check at all (no cluster, no netshoot), 0 when all agree.
+ *
+ * curl prints `000` when no HTTP answer came back (timeout, reset) and exits non-zero; kubectl exec passes that exit
+ * code on. So the code is read from stdout whatever the exit code; an empty stdout means the check never ran.
+ */
+import { spawn } from "child_process";
+import * as path from "path";
+import {
+    CommandIO,
+    CommandSpec,
+    ExitCode,
+    FlagSpec,
+    UsageError,
+    parseFlags,
+    processIO,
+    runCommand,
+    singleValue,
+} from "../command-line";
+import { ConnectivityAnswer, predictConnectivity } from "../../policies/connectivity/connectivity";
+import { runProgramOnMocks } from "../mock/mock-deployment";
+import { DEFAULT_STACK, PROJECT_LOCATIONS } from "./plan";
+import { loadStackConfig, readProject } from "../state/stack-config-files";
+import { toStackExport } from "../state/stack-export";
+import { modelResources } from "../stack-gate";
+
+const FLAGS: readonly FlagSpec[] = [
+    {
+        name: "kubeconfig",
+        value: "FILE",
+        help: "The kubeconfig kubectl uses. Default: kubectl's own (KUBECONFIG, ~/.kube/config).",
+    },
+    { name: "context", value: "NAME", help: "The kubeconfig context kubectl uses. Default: the current context." },
+    {
+        name: "stack",
+        value: "NAME",
+        help: `The stack whose predictions the cluster is compared with. Default: ${DEFAULT_STACK}.`,
+    },
+];
+
+/** kubectl execs in flight at once: enough to overlap their round trips, few enough not to crowd the API server. */
+const PARALLEL_CHECKS = 4;
+
+export interface KubectlTarget {
+    kubeconfig?: string;
+    context?: string;
+}
+
+/** The kubectl arguments of one check (the command NamespaceDemo's `checks` output prints). */
+export function checkArguments(target: KubectlTarget, from: string, to: string, urlPath: string): string[] {
+    return [
+        ...(target.kubeconfig ? ["--kubeconfig", target.kubeconfig] : []),
+        ...(target.context ? ["--context", target.context] : []),
+        "exec",
+        "-n",
+        from,
+        "deploy/netshoot",
+        "--",
+        "curl",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-m",
+        "1",
+        "-w",
+        "%{http_code}",
+        `http://httpbin.${to}${urlPath}`,
+    ];
+}
+
+export interface Observation {
+    /** The HTTP code curl printed, or undefined when the check did not run. */
+    code?: string;
+    /** kubectl's error output when the check did not run. */
+    error?: string;
+}
+
+/** Reads one check's outcome from kubectl's output (see the module comment). */
+export function parseObservation(stdout: string, stderr: string, exitCode: number | null): Observation {
+    const code = stdout.trim();
+    if (/^\d{3}$/.test(code)) {
+        return { code };
+    }
+    const why = stderr.trim().split("\n")[0] || `kubectl exited with ${exitCode} and printed ${JSON.stringify(code)}`;
+    return { error: why };
+}
+
+function runKubectl(args: string[], env: NodeJS.ProcessEnv): Promise<Observation> {
+    return new Promise((resolve) => {
+        const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => {
+            stdout += d;
+        });
+        child.stderr.setEncoding("utf8").on("data", (d: string) => {
+            stderr += d;
+        });
+        child.on("error", (err) => resolve({ error: `cannot run kubectl: ${err.message}` }));
+        child.on("close", (code) => resolve(parseObservation(stdout, stderr, code)));
+    });
+}
+
+export interface Comparison extends ConnectivityAnswer {
+    observed: Observation;
+}
+
+export function renderComparison(rows: readonly Comparison[]): string {
+    const header = ["from", "to", "path", "predicted", "observed", ""];
+    const table = rows.map((r) => [
+        r.from,
+        r.to,
+        r.path,
+        r.code,
+        r.observed.code ?? "error",
+        r.observed.code === undefined ? "NOT RUN" : r.observed.code === r.code ? "ok" : "DIFFERS",
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
+    const out = [line(header), ...table.map(line)];
+    for (const r of rows) {
+        if (r.observed.code !== r.code) {
+            out.push(
+                `  ${r.from} -> httpbin.${r.to}${r.path}: predicted ${r.code} (${r.reason}); ` +
+                    (r.observed.code === undefined ? `not run: ${r.observed.error}` : `observed ${r.observed.code}`),
+            );
+        }
+    }
+    return `${out.join("\n")}\n`;
+}
+
+/** Options tests use to point the command at a fixture project and a kubectl stand-in. */
+export interface VerifyOptions {
+    projectDir: string;
+    /** Environment for kubectl (PATH decides which kubectl runs). */
+    env: NodeJS.ProcessEnv;
+}
+
+export function verify(
+    argv: readonly string[],
+    io: CommandIO = processIO,
+    options: VerifyOptions = { projectDir: PROJECT_LOCATIONS.projectDir, env: process.env },
+): Promise<ExitCode> {
+    return runCommand(argv, io, async () => {
+        const flags = parseFlags(argv, FLAGS);
+        if (flags.positionals.length > 0) {
+            throw new UsageError(`verify takes no positional arguments (got ${flags.positionals.join(" ")})`);
+        }
+        const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
+        const target: KubectlTarget = {
+            kubeconfig: singleValue(flags, "kubeconfig"),
+            context: singleValue(flags, "context"),
+        };
+
+        const project = readProject(path.resolve(options.projectDir));
+        const config = loadStackConfig(project, stack, []);
+        const { registrations } = await runProgramOnMocks({
+            project: project.name,
+            stack,
+            program: path.join(project.dir, project.main ?? ""),
+            config,
+        });
+        const exported = await toStackExport(registrations, {
+            project: project.name,
+            stack,
+            config: config.values,
+            time: new Date(),
+        });
+        const predicted = predictConnectivity(modelResources(exported.deployment.resources));
+        if (predicted.length === 0) {
+            throw new UsageError(
+                `stack ${stack} has no demo (no netshoot clients and httpbin services): nothing to verify`,
+            );
+        }
+
+        const rows: Comparison[] = [];
+        for (let i = 0; i < predicted.length; i += PARALLEL_CHECKS) {
+            const batch = predicted.slice(i, i + PARALLEL_CHECKS);
+            rows.push(
+                ...(await Promise.all(
+                    batch.map(async (answer) => ({
+                        ...answer,
+                        observed: await runKubectl(
+                            checkArguments(target, answer.from, answer.to, answer.path),
+                            options.env,
+                        ),
+                    })),
+                )),
+            );
+        }
+        io.stdout(
+            `Demo connectivity on the cluster${target.context ? ` (context ${target.context})` : ""}, stack ${stack}:\n`,
+        );
+        io.stdout(renderComparison(rows));
+        if (rows.some((r) => r.observed.code === undefined)) {
+            const failed = rows.find((r) => r.observed.code === undefined)!;
+            throw new UsageError(
+                `kubectl could not run every check (first: ${failed.from} -> httpbin.${failed.to}${failed.path}: ${failed.observed.error})`,
+            );
+        }
+        return rows.every((r) => r.observed.code === r.code) ? ExitCode.Ok : ExitCode.Violation;
+    });
+}
+
+export const verifyCommand: CommandSpec = {
+    name: "verify",
+    summary: "Run the demo's checks on a live cluster with kubectl and compare them with the predictions.",
+    positionals: "",
+    description:
+        "Runs each of the demo's connectivity checks with `kubectl exec ... curl` on the cluster kubectl reaches, and prints " +
+        "the observed code beside the one predicted for the stack (run on the mock runtime as plan does).",
+    flags: FLAGS,
+    exitCodes: {
+        0: "every observed code is the predicted one",
+        1: "an observed code differs",
+        2: "bad usage, or kubectl could not run a check",
+    },
+    examples: ["verify --context my-eks --stack dev"],
+    run: (argv, io) => verify(argv, io),
+};

@@ -1,0 +1,97 @@
+/**
+ * The part `plan` and `check` share once they hold a stack's resources: ask the policy pack as the CLI would,
+ * predict the demo's connectivity, print the report, and pick the exit code (1 on any mandatory violation).
+ */
+import * as fs from "fs";
+import { CommandIO, ExitCode, ParsedFlags, UsageError, singleValue } from "./command-line";
+import { PolicyPackProcess } from "./analyzer/analyzer-client";
+import {
+    ConnectivityPrediction,
+    MAX_PREDICTED_PAIRS,
+    predictConnectivityWithin,
+} from "../policies/connectivity/connectivity";
+import { evaluatePolicyPack } from "./analyzer/policy-evaluation";
+import { PolicyConfigEntry, parsePolicyPackConfig } from "./analyzer/policy-pack-config";
+import { stateToPlain } from "./state/property-values";
+import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
+import { ResourceV3, parseUrn } from "./state/stack-export";
+
+export interface GateOptions {
+    title: string;
+    stack: string;
+    /** The pack, being started by the caller as early as it could (see EvaluationOptions.pack); the gate closes it. */
+    pack: Promise<PolicyPackProcess>;
+    policyPackConfig: Record<string, PolicyConfigEntry>;
+    json: boolean;
+    verbose: boolean;
+    io: CommandIO;
+}
+
+/** What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--verbose`. */
+export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose">;
+
+/** Reads them; a config file that cannot be read or parsed is a usage error, raised before anything runs. */
+export function readGateFlags(flags: ParsedFlags): GateFlags {
+    return {
+        policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
+        json: flags.switches.has("json"),
+        verbose: flags.switches.has("verbose"),
+    };
+}
+
+function readPolicyPackConfigFile(file: string | undefined): Record<string, PolicyConfigEntry> {
+    if (file === undefined) {
+        return {};
+    }
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new UsageError(`cannot read --policy-pack-config ${file}: ${(err as Error).message}`);
+    }
+    return parsePolicyPackConfig(text, file);
+}
+
+/** The resources as the mesh model reads them: plain props (the stack's final state, as AnalyzeStack sees it). */
+export function modelResources(
+    resources: readonly ResourceV3[],
+): { type: string; urn: string; name: string; props: any }[] {
+    return resources.map((r) => ({
+        type: r.type,
+        urn: r.urn,
+        name: parseUrn(r.urn).name,
+        props: stateToPlain(r.outputs ?? r.inputs ?? {}),
+    }));
+}
+
+export async function gateStack(resources: readonly ResourceV3[], options: GateOptions): Promise<ExitCode> {
+    const evaluating = evaluatePolicyPack(resources, {
+        pack: options.pack,
+        policyPackConfig: options.policyPackConfig,
+        warn: (message) => options.io.stderr(`warning: ${message}\n`),
+    });
+    // Predicted here while the pack starts in its own process; on a failure the evaluation still closes the pack.
+    let connectivity: ConnectivityPrediction;
+    try {
+        connectivity = predictConnectivityWithin(modelResources(resources), MAX_PREDICTED_PAIRS);
+    } catch (err) {
+        await evaluating.catch(() => undefined);
+        throw err;
+    }
+    const evaluation = await evaluating;
+    if (options.verbose && evaluation.packOutput.length > 0) {
+        options.io.stderr(
+            `policy pack ${evaluation.packName}@${evaluation.packVersion} printed:\n${evaluation.packOutput.join("")}\n`,
+        );
+    }
+    if (connectivity.omitted) {
+        options.io.stderr(`note: ${connectivity.omitted}\n`);
+    }
+    const report = buildReport(options.stack, resources, evaluation.violations, connectivity.answers);
+    options.io.stdout(
+        options.json
+            ? renderJson(report)
+            : renderText(report, `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`),
+    );
+    return hasMandatoryViolation(report) ? ExitCode.Violation : ExitCode.Ok;
+}
