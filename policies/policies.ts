@@ -1,8 +1,9 @@
 /**
- * Every rule of `cilium-istio-guard`, one per file under ./rules (names, levels, triggers and evidence: ./README.md).
- * Importing this module starts no server; ./index.ts constructs the pack.
+ * Every rule of `cilium-istio-guard`, one per file under ./rules, each describing itself (kit/rule-metadata.ts; the
+ * README's rule table is generated from that). Importing this module starts no server; ./index.ts constructs the pack.
  */
-import { Policies } from "@pulumi/policy";
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { Rule } from "./kit/rule-metadata";
 import { ambientCiliumBpfMasquerade } from "./rules/ambient-cilium-bpf-masquerade";
 import { ambientCiliumHostRouting } from "./rules/ambient-cilium-host-routing";
 import { ambientHbonePortAllowed } from "./rules/ambient-hbone-port-allowed";
@@ -18,8 +19,8 @@ import { istioMeshMtlsNotDisabled } from "./rules/istio-mesh-mtls-not-disabled";
 import { istioNamespaceEnrolmentConflict } from "./rules/istio-namespace-enrolment-conflict";
 import { istiodHostNetworkOnOverlay } from "./rules/istiod-host-network-on-overlay";
 
-/** In the order of the issue's table. */
-export const policies: Policies = [
+/** In the order the README's table lists them: Cilium × Istio first, then ambient, Istio, Cilium alone, EKS. */
+export const policies: (Rule<StackValidationPolicy> | Rule<ResourceValidationPolicy>)[] = [
     ciliumSocketLbHostNamespaceOnly,
     ciliumCniNotExclusive,
     ciliumL7PolicyVsIstioMtls,

@@ -6,10 +6,9 @@
  * checks in Istio ambient"; istioctl rejects `enable-bpf-masquerade=true` with ztunnel (facts §4.5, istio/istio#52208).
  * Every carried chart leaves it off by default (chart-defaults/cilium.json).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, stackRule } from "./findings";
-import { requireCiliumSetting } from "./required-cilium-setting";
+import { Finding, stackRule } from "../kit/findings";
+import { requireCiliumSetting } from "../kit/required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
     return requireCiliumSetting(model, {
@@ -26,9 +25,13 @@ export function evaluate(model: MeshModel): Finding[] {
     });
 }
 
-export const ambientCiliumBpfMasquerade: StackValidationPolicy = stackRule({
+export const ambientCiliumBpfMasquerade = stackRule({
     name: "ambient-cilium-bpf-masquerade",
+    level: "mandatory",
     description: "Istio ambient does not work with Cilium's BPF masquerading (bpf.masquerade must be false).",
-    enforcementLevel: "mandatory",
+    trigger: "ambient mode with Cilium's effective `bpf.masquerade` / `enable-bpf-masquerade` true",
+    breaks: "replies to ambient's probe address 169.254.7.127 break; ambient pods fail their probes",
+    fix: "`bpf.masquerade: false`",
+    sources: ["F5", "facts §4.4, §4.5", "istio/istio#52208"],
     evaluate,
 });

@@ -8,10 +8,9 @@
  * Every carried chart leaves `bpf.hostLegacyRouting` unset (false: BPF host routing where the kernel supports it);
  * a chaining mode turns legacy routing on (facts §3.2).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, stackRule } from "./findings";
-import { requireCiliumSetting } from "./required-cilium-setting";
+import { Finding, stackRule } from "../kit/findings";
+import { requireCiliumSetting } from "../kit/required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
     return requireCiliumSetting(model, {
@@ -29,10 +28,15 @@ export function evaluate(model: MeshModel): Finding[] {
     });
 }
 
-export const ambientCiliumHostRouting: StackValidationPolicy = stackRule({
+export const ambientCiliumHostRouting = stackRule({
     name: "ambient-cilium-host-routing",
+    level: "advisory",
     description:
         "Istio ambient's health probes can fail with Cilium's BPF host routing; prefer bpf.hostLegacyRouting: true.",
-    enforcementLevel: "advisory",
+    trigger:
+        "ambient mode with Cilium BPF host routing (effective `bpf.hostLegacyRouting` not true; aws-cni chaining turns legacy routing on)",
+    breaks: "the SYN-ACK to 169.254.7.127 fails the BPF FIB lookup and is dropped; sources disagree on the cause, hence advisory",
+    fix: "`bpf.hostLegacyRouting: true`",
+    sources: ["F5", "facts §4.6", "cilium/cilium#36022"],
     evaluate,
 });

@@ -8,11 +8,10 @@
  * (cilium/cilium#40149). A policy is "limited to ports" when every rule that admits anything names its ports; a rule
  * admitting every port (for some sources) leaves 15008 open to them.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
 import { PolicyRule, admitsTcpPort, describePolicy, describePorts } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
 
 export const HBONE_PORT = 15008;
 
@@ -108,9 +107,14 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
-export const ambientHbonePortAllowed: StackValidationPolicy = stackRule({
+export const ambientHbonePortAllowed = stackRule({
     name: "ambient-hbone-port-allowed",
+    level: "mandatory",
     description: "An ingress policy limited to specific ports must include 15008 (HBONE) when it selects ambient pods.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "ambient pods are selected by an ingress policy (Cilium or Kubernetes) whose rules all name ports and none includes 15008/TCP",
+    breaks: "ambient tunnels mesh traffic to 15008 (HBONE); the policy drops it",
+    fix: "add port 15008/TCP",
+    sources: ["F4", "facts §1, §4.4", "istio/istio#52742"],
     evaluate,
 });

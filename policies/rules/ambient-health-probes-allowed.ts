@@ -12,11 +12,10 @@
  * declare none is not affected, and the probes of pods deployed outside the stack are not known (advisory).
  * Default-deny and admission semantics: network-policies.ts.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
 import { NetworkPolicyInfo, admitsSourceAddress, describePolicy } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
 
 /** The address ambient SNATs kubelet probes to (facts §4.4). */
 export const AMBIENT_PROBE_SOURCE = "169.254.7.127";
@@ -152,9 +151,14 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
-export const ambientHealthProbesAllowed: StackValidationPolicy = stackRule({
+export const ambientHealthProbesAllowed = stackRule({
     name: "ambient-health-probes-allowed",
+    level: "mandatory",
     description: "Ambient pods under a default-deny policy need 169.254.7.127/32 admitted for their kubelet probes.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "ambient pods with network probes (httpGet, tcpSocket, grpc) are selected by a default-deny ingress policy and nothing admits `169.254.7.127/32`; also a catch-all CiliumClusterwideNetworkPolicy with ingress rules that does not set `enableDefaultDeny.ingress: false`",
+    breaks: "ambient SNATs kubelet probes to 169.254.7.127, which Cilium does not exempt; the catch-all puts every pod in default-deny",
+    fix: "Istio's `allow-ambient-hostprobes` CCNP (fromCIDR 169.254.7.127/32, `enableDefaultDeny` false; `IstioRelease` installs it in ambient mode unless `ambientHostProbes: false`), or an ipBlock in the NetworkPolicy",
+    sources: ["F3", "facts §4.4", "istio/istio#49277"],
     evaluate,
 });

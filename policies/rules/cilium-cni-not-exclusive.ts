@@ -8,10 +8,9 @@
  * prerequisites (facts §4.4) require `cni.exclusive=false`; istioctl warns on `cni-exclusive=true` (§0). istio-cni
  * runs when the `cni` chart (or its istio-cni-node DaemonSet) is installed, and always in ambient mode (F18).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, stackRule } from "./findings";
-import { requireCiliumSetting } from "./required-cilium-setting";
+import { Finding, stackRule } from "../kit/findings";
+import { requireCiliumSetting } from "../kit/required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
     return requireCiliumSetting(model, {
@@ -28,10 +27,15 @@ export function evaluate(model: MeshModel): Finding[] {
     });
 }
 
-export const ciliumCniNotExclusive: StackValidationPolicy = stackRule({
+export const ciliumCniNotExclusive = stackRule({
     name: "cilium-cni-not-exclusive",
+    level: "mandatory",
     description:
         "With istio-cni (the cni chart, or ambient mode), Cilium must not own the CNI configuration (cni.exclusive: false).",
-    enforcementLevel: "mandatory",
+    trigger:
+        "istio-cni runs (the `cni` chart or its DaemonSet, or ambient mode) and Cilium's effective `cni.exclusive` / `cni-exclusive` is true",
+    breaks: "Cilium owns `/etc/cni/net.d` and removes istio-cni's chained plugin; istio-cni never gets ready, pods start without redirection",
+    fix: "`cni.exclusive: false`",
+    sources: ["F2", "facts §2.3, §4.4", "kubernetes/minikube#20286"],
     evaluate,
 });

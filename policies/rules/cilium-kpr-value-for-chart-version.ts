@@ -9,7 +9,6 @@
  * A cilium-config written without a chart carries no chart version: a value only old agents accept is reported as an
  * advisory. A chart's rendered cilium-config is judged through the chart's own values.
  */
-import { ResourceValidationArgs, ResourceValidationPolicy, ReportViolation } from "@pulumi/policy";
 import {
     ChartVersion,
     ciliumChartVersion,
@@ -21,7 +20,7 @@ import { isCiliumChart, isCiliumConfigMap } from "../model/cilium-settings";
 import { helmValue, readHelmSource } from "../model/helm-sources";
 import { Read, guarded, readPath } from "../model/property-reader";
 import { StackResource, describeSource, renderedByChart, sourceOf } from "../model/resources";
-import { Finding, reportFindings, unchecked, violation } from "./findings";
+import { Finding, resourceRule, unchecked, violation } from "../kit/findings";
 
 const SETTING = "`kubeProxyReplacement` (cilium-config `kube-proxy-replacement`)";
 
@@ -94,15 +93,15 @@ function judge(source: ReturnType<typeof sourceOf>, value: string, version: Char
     ];
 }
 
-export const ciliumKprValueForChartVersion: ResourceValidationPolicy = {
+export const ciliumKprValueForChartVersion = resourceRule({
     name: "cilium-kpr-value-for-chart-version",
+    level: "mandatory",
     description:
         'kubeProxyReplacement must be a value the Cilium chart version accepts (from 1.16 only "true" or "false").',
-    enforcementLevel: "mandatory",
-    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-        reportFindings(
-            evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }),
-            reportViolation,
-        );
-    },
-};
+    trigger:
+        "`kubeProxyReplacement` has a value the chart version rejects (`strict`, `partial`, `disabled` from 1.16; anything else but true/false on every version)",
+    breaks: "the chart's template fails: Cilium is not installed",
+    fix: '`"true"` or `"false"`',
+    sources: ["facts §3.2", "each chart's values.yaml"],
+    evaluate,
+});

@@ -12,12 +12,11 @@
  * with `toPorts[].rules.http` (or kafka, l7proto) selects; sidecar pods are judged by their effective PeerAuthentication
  * on the rule's ports (peer-authentication.ts).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
 import { IngressAllow, PolicyRule, describePolicy, describePorts } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
-import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "./root-namespace";
+import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
+import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "../kit/root-namespace";
 
 /** The single TCP ports L7 rules apply to, for port-level PeerAuthentication; undefined stands for "the pod as a whole". */
 function l7Ports(allows: readonly IngressAllow[]): (number | undefined)[] {
@@ -137,11 +136,16 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
     return findings;
 }
 
-export const ciliumL7PolicyVsIstioMtls: StackValidationPolicy = stackRule<RootNamespaceConfig>({
+export const ciliumL7PolicyVsIstioMtls = stackRule<RootNamespaceConfig>({
     name: "cilium-l7-policy-vs-istio-mtls",
+    level: "mandatory",
     description:
         "A Cilium policy with HTTP (L7) rules must not select pods whose traffic Istio encrypts (sidecar mTLS not DISABLE, or ambient).",
-    enforcementLevel: "mandatory",
+    trigger:
+        "a Cilium policy with HTTP (or Kafka, l7proto) rules selects mesh pods: sidecar pods whose effective PeerAuthentication (workload selector, then namespace, then mesh-wide in the root namespace; default PERMISSIVE) is not DISABLE, or ambient pods without `ambient.istio.io/redirection: disabled`",
+    breaks: "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel; requests fail (the client sidecar answers 503)",
+    fix: "PeerAuthentication `mtls.mode: DISABLE` for those sidecar pods; ambient pods out of ambient or annotated; or use Istio's L7 policy",
+    sources: ["F6", "facts §1, §2.1, §2.3"],
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,
 });

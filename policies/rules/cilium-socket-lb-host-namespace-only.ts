@@ -8,10 +8,9 @@
  * (`socketLB.hostNamespaceOnly`) whenever Istio runs, with no condition (facts §2.1, §2.3). The chart leaves the key
  * unset and the agent's default is false (failure-modes §6.1: istioctl's code comment claiming otherwise is wrong).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
-import { Finding, stackRule } from "./findings";
-import { requireCiliumSetting } from "./required-cilium-setting";
+import { Finding, stackRule } from "../kit/findings";
+import { requireCiliumSetting } from "../kit/required-cilium-setting";
 
 export function evaluate(model: MeshModel): Finding[] {
     return requireCiliumSetting(model, {
@@ -28,10 +27,15 @@ export function evaluate(model: MeshModel): Finding[] {
     });
 }
 
-export const ciliumSocketLbHostNamespaceOnly: StackValidationPolicy = stackRule({
+export const ciliumSocketLbHostNamespaceOnly = stackRule({
     name: "cilium-socket-lb-host-namespace-only",
+    level: "mandatory",
     description:
         "With Istio, Cilium's socket load balancing must stay in the host namespace (socketLB.hostNamespaceOnly: true).",
-    enforcementLevel: "mandatory",
+    trigger:
+        "the stack runs Istio and Cilium's effective `socketLB.hostNamespaceOnly` / `bpf-lb-sock-hostns-only` is not true",
+    breaks: "Cilium's socket load balancer rewrites Service addresses to pod addresses inside the pod, so traffic skips the sidecar/ztunnel: no mTLS, no Istio routing or telemetry",
+    fix: "`socketLB.hostNamespaceOnly: true`",
+    sources: ["F1", "facts §2.1, §2.3, §2.4", "cilium/cilium#17276, istio/istio#27619"],
     evaluate,
 });

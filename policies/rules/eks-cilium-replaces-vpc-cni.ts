@@ -9,12 +9,11 @@
  * Service (facts §2.4; the Cilium ENI blog, facts §3.3). EKS installs vpc-cni and kube-proxy unless the cluster is
  * created with `bootstrapSelfManagedAddons: false`, and @pulumi/eks adds managed add-ons unless told not to (eks.ts).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { CiliumInstall, describeInstall, describeSetting, kubeProxyReplacementOn } from "../model/cilium-settings";
 import { AddonInstall } from "../model/eks";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
-import { Finding, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule, unchecked, violation } from "../kit/findings";
 
 function vpcCniFindings(model: MeshModel, install: CiliumInstall): Finding[] {
     const chaining = install.settings.chainingMode;
@@ -105,10 +104,15 @@ export function evaluate(model: MeshModel): Finding[] {
     return model.cilium.flatMap((install) => [...vpcCniFindings(model, install), ...kubeProxyFindings(model, install)]);
 }
 
-export const eksCiliumReplacesVpcCni: StackValidationPolicy = stackRule({
+export const eksCiliumReplacesVpcCni = stackRule({
     name: "eks-cilium-replaces-vpc-cni",
+    level: "mandatory",
     description:
         "On EKS, a Cilium that owns the datapath must replace the VPC CNI, and kube-proxy replacement needs kube-proxy gone and k8sServiceHost set.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "on EKS, Cilium owns the datapath (not aws-cni chaining) while the VPC CNI is still installed (the cluster's bootstrapped add-ons, a `vpc-cni` add-on, @pulumi/eks's VpcCniAddon) and aws-node is not patched off Cilium's nodes; or kube-proxy replacement runs beside kube-proxy or without `k8sServiceHost`",
+    breaks: "two CNIs assign addresses and write CNI config; kube-proxy and Cilium both program Services; without kube-proxy the agent cannot reach the API server",
+    fix: "`bootstrapSelfManagedAddons: false`, `useDefaultVpcCni: true`, `kubeProxyAddonOptions.enabled: false`, `k8sServiceHost` = the endpoint host",
+    sources: ["F9", "facts §2.4, §3.3, §5"],
     evaluate,
 });

@@ -7,11 +7,10 @@
  * scheduled earlier run without Cilium's networking until restarted, and — with Istio — may also miss istio-cni's
  * redirection (F17).
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { describeTaintKeys } from "../model/eks";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
-import { Finding, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule, unchecked, violation } from "../kit/findings";
 
 export function evaluate(model: MeshModel): Finding[] {
     if (model.cilium.length === 0) {
@@ -51,9 +50,14 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
-export const eksNodesCiliumTaint: StackValidationPolicy = stackRule({
+export const eksNodesCiliumTaint = stackRule({
     name: "eks-nodes-cilium-taint",
+    level: "advisory",
     description: "Node groups of a cluster whose CNI is Cilium should carry the node.cilium.io/agent-not-ready taint.",
-    enforcementLevel: "advisory",
+    trigger:
+        "node groups of a stack whose CNI is Cilium lack Cilium's `agentNotReadyTaintKey` taint (default `node.cilium.io/agent-not-ready`)",
+    breaks: "pods scheduled before Cilium is ready run without its networking (and Istio's redirection) until restarted",
+    fix: "taint the node groups `node.cilium.io/agent-not-ready=true:NoExecute`",
+    sources: ["F9", "facts §3.3, §5"],
     evaluate,
 });

@@ -9,11 +9,10 @@
  * A chart without a version installs the newest one at deploy time, which a preview cannot compare: reported as an
  * advisory when other charts are pinned.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
 import { IstioChart } from "../model/istio-install";
-import { Finding, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule, unchecked, violation } from "../kit/findings";
 
 function describeChart(chart: IstioChart): string {
     return `${chart.chart} (${describeSource(chart.helm.source)})`;
@@ -76,9 +75,13 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
-export const istioChartsSameVersion: StackValidationPolicy = stackRule({
+export const istioChartsSameVersion = stackRule({
     name: "istio-charts-same-version",
+    level: "mandatory",
     description: "Istio's charts (base, istiod, cni, ztunnel, gateway) in one stack must be at one version.",
-    enforcementLevel: "mandatory",
+    trigger: "Istio's charts (`base`, `istiod`, `cni`, `ztunnel`, `gateway`) in one stack are at different versions",
+    breaks: "the charts ship together; the data plane must match the control plane",
+    fix: "one `version` for every Istio chart",
+    sources: ["facts §4.1"],
     evaluate,
 });

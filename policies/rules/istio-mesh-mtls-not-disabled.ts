@@ -9,13 +9,12 @@
  * rates it. The pods a PeerAuthentication covers are its namespace's workloads (and "any pod of the namespace"), or
  * those its selector matches.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { lookupIn, matches } from "../model/label-selectors";
 import { MeshModel } from "../model/mesh-model";
 import { PeerAuthenticationInfo, describePeerAuthentication } from "../model/peer-authentication";
 import { Workload } from "../model/workloads";
-import { Finding, advisory, stackRule, unchecked, violation } from "./findings";
-import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "./root-namespace";
+import { Finding, advisory, stackRule, unchecked, violation } from "../kit/findings";
+import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "../kit/root-namespace";
 
 function covers(policy: PeerAuthenticationInfo, workload: Workload): boolean | "unchecked" {
     if (workload.namespace !== policy.namespace) {
@@ -104,11 +103,16 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
     return findings;
 }
 
-export const istioMeshMtlsNotDisabled: StackValidationPolicy = stackRule<RootNamespaceConfig>({
+export const istioMeshMtlsNotDisabled = stackRule<RootNamespaceConfig>({
     name: "istio-mesh-mtls-not-disabled",
+    level: "mandatory",
     description:
         "Istio mTLS must not be disabled mesh-wide; a namespace or workload DISABLE should serve a Cilium L7 policy.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "a PeerAuthentication without selector sets `mtls.mode: DISABLE` in Istio's root namespace (mesh-wide). A namespace or workload DISABLE that no Cilium L7 policy on the same pods justifies is reported as advisory",
+    breaks: "mTLS off for the whole mesh; Cilium only needs plain text for the pods its HTTP rules read",
+    fix: "mesh-wide STRICT or PERMISSIVE; DISABLE only for the pods a Cilium HTTP policy selects",
+    sources: ["facts §2.3"],
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,
 });

@@ -9,12 +9,11 @@
  * [kube-system] in the istio 1.30.3 cni chart, chart-defaults/istio.json): injected pods there fail their
  * istio-validation init container and are deleted by the repair controller (istio/istio#34560), and ambient skips them.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { MeshModel } from "../model/mesh-model";
 import { labelValue } from "../model/property-reader";
 import { describeSource } from "../model/resources";
 import { NamespaceInfo } from "../model/workloads";
-import { Finding, stackRule, unchecked, violation } from "./findings";
+import { Finding, stackRule, unchecked, violation } from "../kit/findings";
 
 function judgeNamespace(model: MeshModel, namespace: NamespaceInfo): Finding[] {
     const source = namespace.declaredBy!;
@@ -96,10 +95,15 @@ export function evaluate(model: MeshModel): Finding[] {
         .flatMap((namespace) => judgeNamespace(model, namespace));
 }
 
-export const istioNamespaceEnrolmentConflict: StackValidationPolicy = stackRule({
+export const istioNamespaceEnrolmentConflict = stackRule({
     name: "istio-namespace-enrolment-conflict",
+    level: "mandatory",
     description:
         "A namespace must be enrolled in one Istio mode through one label, and not in a namespace istio-cni excludes.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "a namespace is labelled for sidecar injection (`istio-injection=enabled` or `istio.io/rev`) and ambient at once, or carries both `istio-injection` and `istio.io/rev`, or is enrolled while istio-cni's effective `excludeNamespaces` lists it",
+    breaks: "pods get sidecars and ambient skips them; the revision label is ignored; istio-cni sets up no redirection (injected pods are deleted by the repair controller)",
+    fix: "one label per namespace; take it out of `excludeNamespaces`",
+    sources: ["F12, F13", "istioctl IST0123"],
     evaluate,
 });

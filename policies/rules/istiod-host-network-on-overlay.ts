@@ -13,11 +13,10 @@
  * §3.3), so the API server can reach pods whatever Cilium's routing. The istiod chart has no hostNetwork value
  * (facts §4.3), so stacks set it on the rendered Deployment or with a DeploymentPatch; both are read.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
 import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
-import { Finding, listShort, stackRule, unchecked, violation } from "./findings";
+import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
 
 export function evaluate(model: MeshModel): Finding[] {
     if (model.onEksBecause.length === 0 || model.sidecarInjectionBecause.length === 0) {
@@ -78,10 +77,15 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
-export const istiodHostNetworkOnOverlay: StackValidationPolicy = stackRule({
+export const istiodHostNetworkOnOverlay = stackRule({
     name: "istiod-host-network-on-overlay",
+    level: "mandatory",
     description:
         "On EKS with a Cilium overlay and sidecar injection, istiod must run on the host network so the API server reaches its webhook.",
-    enforcementLevel: "mandatory",
+    trigger:
+        "on EKS, Cilium routes in tunnel mode (set, or the chart version's default), sidecar injection is used, and istiod does not run on the host network",
+    breaks: "the EKS API server cannot reach overlay pod addresses, so its calls to istiod's injection webhook (15017) time out",
+    fix: "ENI mode (`eni.enabled`, `ipam.mode: eni`, `routingMode: native`), or istiod `hostNetwork: true` (Deployment or DeploymentPatch)",
+    sources: ["F7", "facts §2.1, §2.3, §3.3, §4.3, §5"],
     evaluate,
 });

@@ -1,11 +1,16 @@
 /**
- * The pack as a whole: its rules' names and levels are the interface of issue 3, their schemas are what the server
- * accepts, and the policy server's own Analyze/AnalyzeStack code (not a copy of it) turns their reports into the
+ * The pack as a whole: every rule under rules/ is in it and describes itself (the README's table is generated from
+ * that), their schemas are what the server accepts, and the policy server's own Analyze/AnalyzeStack code (not a copy of it) turns their reports into the
  * diagnostics the CLI shows, with could-not-check findings at advisory level inside mandatory rules.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { StackValidationPolicy } from "@pulumi/policy";
+import { withRuleTable } from "../kit/rule-table";
 import { policies } from "../policies";
+
+const RULES_DIR = path.join(__dirname, "..", "rules");
 import { FixtureResource, urnOf, UNKNOWN } from "./harness";
 import {
     ciliumRelease,
@@ -24,24 +29,6 @@ const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the server's RPC functions are not in @pulumi/policy's .d.ts
 const server = require("@pulumi/policy/server");
-
-/** Issue 3's table: names and levels are part of the interface. */
-const ISSUE_TABLE: [string, string][] = [
-    ["cilium-socket-lb-host-namespace-only", "mandatory"],
-    ["cilium-cni-not-exclusive", "mandatory"],
-    ["cilium-l7-policy-vs-istio-mtls", "mandatory"],
-    ["istiod-host-network-on-overlay", "mandatory"],
-    ["ambient-cilium-bpf-masquerade", "mandatory"],
-    ["ambient-cilium-host-routing", "advisory"],
-    ["ambient-health-probes-allowed", "mandatory"],
-    ["ambient-hbone-port-allowed", "mandatory"],
-    ["istio-namespace-enrolment-conflict", "mandatory"],
-    ["istio-mesh-mtls-not-disabled", "mandatory"],
-    ["cilium-kpr-value-for-chart-version", "mandatory"],
-    ["istio-charts-same-version", "mandatory"],
-    ["eks-cilium-replaces-vpc-cni", "mandatory"],
-    ["eks-nodes-cilium-taint", "advisory"],
-];
 
 function analyzerResource(resource: FixtureResource) {
     const r = new analyzerProto.AnalyzerResource();
@@ -96,10 +83,47 @@ function analyze(resource: FixtureResource): Promise<Diagnostic[]> {
 }
 
 describe("the cilium-istio-guard pack", () => {
-    it("has exactly the issue's rules, with its levels", () => {
-        assert.deepStrictEqual(
-            policies.map((p) => [p.name, p.enforcementLevel]),
-            ISSUE_TABLE,
+    it("holds every rule under rules/, each in the file named after it", () => {
+        const files = fs
+            .readdirSync(RULES_DIR)
+            .filter((f) => f.endsWith(".ts") && !f.endsWith(".spec.ts"))
+            .map((f) => f.slice(0, -".ts".length));
+        assert.deepStrictEqual([...policies.map((p) => p.name)].sort(), files.sort());
+        for (const name of files) {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- each rule module by its file name
+            const exported = Object.values(require(path.join(RULES_DIR, name))).filter((v) =>
+                policies.includes(v as never),
+            );
+            assert.deepStrictEqual(
+                exported.map((p) => (p as { name: string }).name),
+                [name],
+                `${name}.ts exports its own rule`,
+            );
+        }
+    });
+
+    it("takes each policy's name, level, description and remediation steps from the rule's metadata", () => {
+        for (const policy of policies) {
+            const { metadata } = policy;
+            assert.deepStrictEqual(
+                [policy.name, policy.enforcementLevel, policy.description, policy.remediationSteps],
+                [metadata.name, metadata.level, metadata.description, metadata.fix],
+            );
+            for (const field of ["trigger", "breaks", "fix"] as const) {
+                assert.ok(metadata[field].trim().length > 0, `${metadata.name}: ${field} is empty`);
+            }
+            assert.ok(metadata.sources.length > 0, `${metadata.name} names no source`);
+        }
+    });
+
+    it("has its README's rule table generated from that metadata (run `npm run docs` after editing a rule)", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        assert.strictEqual(
+            readme,
+            withRuleTable(
+                readme,
+                policies.map((p) => p.metadata),
+            ),
         );
     });
 

@@ -13,9 +13,12 @@ import {
     EnforcementLevel,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { Rule, RuleMetadata, policyFields } from "./rule-metadata";
 import { MeshModel, meshModelFor } from "../model/mesh-model";
 import { UnknownValueError } from "../model/property-reader";
 import { SourceRef, describeSource } from "../model/resources";
@@ -62,10 +65,7 @@ export function reportFindings(findings: readonly Finding[], reportViolation: Re
     }
 }
 
-export interface StackRuleSpec<Config extends object> {
-    name: string;
-    description: string;
-    enforcementLevel: "mandatory" | "advisory";
+export interface StackRuleSpec<Config extends object> extends RuleMetadata {
     configSchema?: PolicyConfigSchema;
     /** Decides from the stack's mesh model; pure. */
     evaluate(model: MeshModel, config: Config): Finding[];
@@ -75,16 +75,16 @@ export interface StackRuleSpec<Config extends object> {
  * A stack policy deciding from the stack's mesh model (built once per stack, mesh-model.ts). An UnknownValueError
  * that escapes the readers becomes an advisory rather than a crash.
  */
-export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): StackValidationPolicy {
+export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): Rule<StackValidationPolicy> {
+    const { configSchema, evaluate, ...metadata } = spec;
     return {
-        name: spec.name,
-        description: spec.description,
-        enforcementLevel: spec.enforcementLevel,
-        configSchema: spec.configSchema,
+        ...policyFields(metadata),
+        configSchema,
+        metadata,
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             let findings: Finding[];
             try {
-                findings = spec.evaluate(meshModelFor(args.resources), args.getConfig<Config>());
+                findings = evaluate(meshModelFor(args.resources), args.getConfig<Config>());
             } catch (error) {
                 if (!(error instanceof UnknownValueError)) {
                     throw error;
@@ -92,6 +92,26 @@ export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): S
                 findings = [{ kind: "unchecked", message: `Could not check the stack: ${error.message}.` }];
             }
             reportFindings(findings, reportViolation);
+        },
+    };
+}
+
+export interface ResourceRuleSpec extends RuleMetadata {
+    /** Decides from one resource's inputs; pure. */
+    evaluate(resource: { type: string; urn: string; name: string; props: unknown }): Finding[];
+}
+
+/** A resource policy: judged on each resource's inputs, as `pulumi preview` sends them. */
+export function resourceRule(spec: ResourceRuleSpec): Rule<ResourceValidationPolicy> {
+    const { evaluate, ...metadata } = spec;
+    return {
+        ...policyFields(metadata),
+        metadata,
+        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            reportFindings(
+                evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }),
+                reportViolation,
+            );
         },
     };
 }
