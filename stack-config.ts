@@ -3,151 +3,222 @@
  * same function serves `pulumi up`, the tests and the offline plan. A key left unset takes the default of the
  * component it feeds (README, "Stack config").
  */
+import { CILIUM_DEFAULTS } from "./components/cilium-values";
+import {
+    CLUSTER_DEFAULTS,
+    INSTANCE_TYPE,
+    KNOWN_KUBERNETES_VERSIONS,
+    MAX_NODES_PER_GROUP,
+} from "./components/cluster-settings";
+import { NAMESPACE_DEMO_DEFAULTS } from "./components/demo-objects";
+import { ISTIO_RELEASE_DEFAULTS } from "./components/istio-values";
 import { CiliumDatapath, DemoStage, IstioMode, MtlsMode, TunnelProtocol } from "./components/types";
 import { InputError, oneOf } from "./components/validation";
 import { parseKubernetesVersion, parseVersion } from "./components/versions";
+import type { GeneratedSection } from "./policies/kit/generated-section";
 
 export const STACK_CONFIG_NAMESPACE = "eks-cilium-istio";
 
-/** Every key the root program reads from namespace `eks-cilium-istio`. */
-export const STACK_CONFIG_KEYS = [
-    "ciliumDatapath",
-    "tunnelProtocol",
-    "istioMode",
-    "meshMtlsMode",
-    "ciliumVersion",
-    "istioVersion",
-    "kubernetesVersion",
-    "nodeInstanceType",
-    "nodeDesiredSize",
-    "nodeMinSize",
-    "nodeMaxSize",
-    "demoEnabled",
-    "demoStage",
-    "demoMtlsFix",
-] as const;
-export type StackConfigKey = (typeof STACK_CONFIG_KEYS)[number];
+/** How one key is read and documented: the README's config table is generated from these rows (`npm run docs`). */
+interface ConfigKeySpec<T> {
+    /** The default as the README states it (the default of the component the key feeds). */
+    default: string;
+    /** What values are allowed, for the README. */
+    allowed: string;
+    /** What the key sets. */
+    sets: string;
+    /** The value in its type; throws an InputError naming `key` (the full config key) for a bad one. */
+    parse(key: string, raw: string): T;
+}
+
+const choice =
+    <T extends string>(allowed: readonly T[]) =>
+    (key: string, raw: string): T =>
+        oneOf(key, raw, allowed);
+
+const version = (parse: (input: string, value: unknown) => unknown) => (key: string, raw: string) => {
+    parse(key, raw);
+    return raw;
+};
+
+function parseBoolean(key: string, raw: string): boolean {
+    if (raw !== "true" && raw !== "false") {
+        throw new InputError(key, raw, "true or false");
+    }
+    return raw === "true";
+}
+
+/** Node counts: whole numbers. Their ranges belong to Cluster; the order min <= desired <= max is checked below. */
+function parseCount(key: string, raw: string): number {
+    if (!/^\d+$/.test(raw)) {
+        throw new InputError(key, raw, "a whole number of nodes such as 2");
+    }
+    return Number(raw);
+}
+
+function parseInstanceType(key: string, raw: string): string {
+    if (!INSTANCE_TYPE.test(raw)) {
+        throw new InputError(key, raw, "an EC2 instance type such as t3.large");
+    }
+    return raw;
+}
+
+const nodeGroup = CLUSTER_DEFAULTS.nodeGroup;
+
+/** Every key the root program reads from namespace `eks-cilium-istio`, in the README's order. */
+export const STACK_CONFIG_TABLE = {
+    ciliumDatapath: {
+        default: CILIUM_DEFAULTS.datapath,
+        allowed: Object.values(CiliumDatapath).join(", "),
+        sets: "how Cilium does pod networking; also which EKS add-ons the cluster gets",
+        parse: choice(Object.values(CiliumDatapath)),
+    },
+    tunnelProtocol: {
+        default: CILIUM_DEFAULTS.tunnelProtocol,
+        allowed: `${Object.values(TunnelProtocol).join(", ")}; only with \`overlay\``,
+        sets: "the overlay's encapsulation",
+        parse: choice(Object.values(TunnelProtocol)),
+    },
+    istioMode: {
+        default: ISTIO_RELEASE_DEFAULTS.mode,
+        allowed: Object.values(IstioMode).join(", "),
+        sets: "Istio's data plane, and how the demo enrols namespaces",
+        parse: choice(Object.values(IstioMode)),
+    },
+    meshMtlsMode: {
+        default: ISTIO_RELEASE_DEFAULTS.meshMtlsMode,
+        allowed: Object.values(MtlsMode).join(", "),
+        sets: "the mesh-wide PeerAuthentication; the shipped stacks set `PERMISSIVE`, as the demo expects (green has no sidecar)",
+        parse: choice(Object.values(MtlsMode)),
+    },
+    ciliumVersion: {
+        default: CILIUM_DEFAULTS.version,
+        allowed: "a 1.15.x–1.19.x chart release",
+        sets: "Cilium chart version",
+        parse: version(parseVersion),
+    },
+    istioVersion: {
+        default: ISTIO_RELEASE_DEFAULTS.version,
+        allowed: "1.22.0 or later (1.26.0 or later for ambient on `overlay`)",
+        sets: "version of every Istio chart",
+        parse: version(parseVersion),
+    },
+    kubernetesVersion: {
+        default: CLUSTER_DEFAULTS.kubernetesVersion,
+        allowed: `${KNOWN_KUBERNETES_VERSIONS[0]}–${KNOWN_KUBERNETES_VERSIONS[KNOWN_KUBERNETES_VERSIONS.length - 1]}`,
+        sets: "EKS Kubernetes version",
+        parse: version(parseKubernetesVersion),
+    },
+    nodeInstanceType: {
+        default: nodeGroup.instanceTypes[0],
+        allowed: "an EC2 instance type",
+        sets: "the managed node group's instance type",
+        parse: parseInstanceType,
+    },
+    nodeDesiredSize: {
+        default: String(nodeGroup.desiredSize),
+        allowed: "between min and max",
+        sets: "nodes to run",
+        parse: parseCount,
+    },
+    nodeMinSize: {
+        default: String(nodeGroup.minSize),
+        allowed: `0–${MAX_NODES_PER_GROUP}`,
+        sets: "fewest nodes",
+        parse: parseCount,
+    },
+    nodeMaxSize: {
+        default: String(nodeGroup.maxSize),
+        allowed: `1–${MAX_NODES_PER_GROUP}`,
+        sets: "most nodes",
+        parse: parseCount,
+    },
+    demoEnabled: {
+        default: "true",
+        allowed: "true, false",
+        sets: "deploy the red/blue/green demo at all",
+        parse: parseBoolean,
+    },
+    demoStage: {
+        default: NAMESPACE_DEMO_DEFAULTS.stage,
+        allowed: Object.values(DemoStage).join(", "),
+        sets: "the Cilium policy on blue's httpbin",
+        parse: choice(Object.values(DemoStage)),
+    },
+    demoMtlsFix: {
+        default: String(NAMESPACE_DEMO_DEFAULTS.mtlsFix),
+        allowed: "true, false",
+        sets:
+            "with `l7`: disable mTLS for blue (sidecar) or take red and blue out of ambient; `false` reproduces the " +
+            "broken state on purpose, and the policy pack rejects it",
+        parse: parseBoolean,
+    },
+} satisfies Record<string, ConfigKeySpec<unknown>>;
+
+export type StackConfigKey = keyof typeof STACK_CONFIG_TABLE;
+export const STACK_CONFIG_KEYS = Object.keys(STACK_CONFIG_TABLE) as StackConfigKey[];
 
 /** The checked stack config; undefined means "not set: the component's default applies". */
-export interface StackConfig {
-    ciliumDatapath?: CiliumDatapath;
-    tunnelProtocol?: TunnelProtocol;
-    istioMode?: IstioMode;
-    meshMtlsMode?: MtlsMode;
-    ciliumVersion?: string;
-    istioVersion?: string;
-    kubernetesVersion?: string;
-    nodeInstanceType?: string;
-    nodeDesiredSize?: number;
-    nodeMinSize?: number;
-    nodeMaxSize?: number;
+export type StackConfig = {
+    [K in StackConfigKey]?: ReturnType<(typeof STACK_CONFIG_TABLE)[K]["parse"]>;
+} & {
     /** Whether the red/blue/green demo is deployed; the root program's own setting, default true. */
     demoEnabled: boolean;
-    demoStage?: DemoStage;
-    demoMtlsFix?: boolean;
-}
+};
 
 /** The name an error reports for a key: the full config key as `pulumi config set` spells it. */
 function configKey(key: StackConfigKey): string {
     return `${STACK_CONFIG_NAMESPACE}:${key}`;
 }
 
-function parseBoolean(key: StackConfigKey, raw: string): boolean {
-    if (raw !== "true" && raw !== "false") {
-        throw new InputError(configKey(key), raw, "true or false");
-    }
-    return raw === "true";
-}
-
-/** Node counts: whole numbers. Their ranges belong to Cluster; the order min <= desired <= max is checked here. */
-function parseCount(key: StackConfigKey, raw: string): number {
-    if (!/^\d+$/.test(raw)) {
-        throw new InputError(configKey(key), raw, "a whole number of nodes such as 2");
-    }
-    return Number(raw);
-}
-
-/** EC2 instance type names: family (with generation and attributes), a dot, the size, e.g. t3.large, m7i-flex.xlarge. */
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
-
 /**
  * Reads every key through `get` (e.g. `key => new pulumi.Config("eks-cilium-istio").get(key)`) and checks it; an
  * InputError names `eks-cilium-istio:<key>`, the value and what is allowed.
  */
 export function readStackConfig(get: (key: string) => string | undefined): StackConfig {
-    const raw = (key: StackConfigKey): string | undefined => get(key);
-    const choice = <T extends string>(key: StackConfigKey, allowed: readonly T[]): T | undefined => {
-        const value = raw(key);
-        return value === undefined ? undefined : oneOf(configKey(key), value, allowed);
-    };
-    const version = (key: StackConfigKey, parse: (input: string, value: unknown) => unknown): string | undefined => {
-        const value = raw(key);
-        if (value !== undefined) {
-            parse(configKey(key), value);
+    const config: Record<string, unknown> = {};
+    for (const key of STACK_CONFIG_KEYS) {
+        const raw = get(key);
+        if (raw !== undefined) {
+            config[key] = STACK_CONFIG_TABLE[key].parse(configKey(key), raw);
         }
-        return value;
-    };
-    const optional = <T>(key: StackConfigKey, parse: (key: StackConfigKey, value: string) => T): T | undefined => {
-        const value = raw(key);
-        return value === undefined ? undefined : parse(key, value);
-    };
+    }
+    const read = config as StackConfig;
+    checkTogether(read);
+    return { ...read, demoEnabled: read.demoEnabled ?? true };
+}
 
-    const ciliumDatapath = choice("ciliumDatapath", Object.values(CiliumDatapath));
-    const tunnelProtocol = choice("tunnelProtocol", Object.values(TunnelProtocol));
+/** What no single key can say: settings that depend on each other. */
+function checkTogether(config: StackConfig): void {
     // An encapsulation only means something on the overlay; set anywhere else it would be silently ignored.
-    if (tunnelProtocol !== undefined && ciliumDatapath !== CiliumDatapath.Overlay) {
+    if (config.tunnelProtocol !== undefined && config.ciliumDatapath !== CiliumDatapath.Overlay) {
         throw new InputError(
             configKey("tunnelProtocol"),
-            tunnelProtocol,
-            `unset unless ${configKey("ciliumDatapath")} is overlay (it is ${ciliumDatapath ?? "unset, i.e. eni"})`,
+            config.tunnelProtocol,
+            `unset unless ${configKey("ciliumDatapath")} is overlay (it is ${config.ciliumDatapath ?? "unset, i.e. eni"})`,
         );
     }
+    const { nodeDesiredSize: desired, nodeMinSize: min, nodeMaxSize: max } = config;
+    if (min !== undefined && desired !== undefined && desired < min) {
+        throw new InputError(configKey("nodeDesiredSize"), desired, `at least ${configKey("nodeMinSize")} (${min})`);
+    }
+    if (max !== undefined && desired !== undefined && desired > max) {
+        throw new InputError(configKey("nodeDesiredSize"), desired, `at most ${configKey("nodeMaxSize")} (${max})`);
+    }
+    if (min !== undefined && max !== undefined && min > max) {
+        throw new InputError(configKey("nodeMinSize"), min, `at most ${configKey("nodeMaxSize")} (${max})`);
+    }
+}
 
-    const nodeInstanceType = raw("nodeInstanceType");
-    if (nodeInstanceType !== undefined && !INSTANCE_TYPE.test(nodeInstanceType)) {
-        throw new InputError(configKey("nodeInstanceType"), nodeInstanceType, "an EC2 instance type such as t3.large");
-    }
-    const nodeDesiredSize = optional("nodeDesiredSize", parseCount);
-    const nodeMinSize = optional("nodeMinSize", parseCount);
-    const nodeMaxSize = optional("nodeMaxSize", parseCount);
-    if (nodeMinSize !== undefined && nodeDesiredSize !== undefined && nodeDesiredSize < nodeMinSize) {
-        throw new InputError(
-            configKey("nodeDesiredSize"),
-            nodeDesiredSize,
-            `at least ${configKey("nodeMinSize")} (${nodeMinSize})`,
-        );
-    }
-    if (nodeMaxSize !== undefined && nodeDesiredSize !== undefined && nodeDesiredSize > nodeMaxSize) {
-        throw new InputError(
-            configKey("nodeDesiredSize"),
-            nodeDesiredSize,
-            `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`,
-        );
-    }
-    if (nodeMinSize !== undefined && nodeMaxSize !== undefined && nodeMinSize > nodeMaxSize) {
-        throw new InputError(
-            configKey("nodeMinSize"),
-            nodeMinSize,
-            `at most ${configKey("nodeMaxSize")} (${nodeMaxSize})`,
-        );
-    }
+export const CONFIG_TABLE: GeneratedSection = { name: "stack config table", writtenBy: "npm run docs" };
 
-    return {
-        ciliumDatapath,
-        tunnelProtocol,
-        istioMode: choice("istioMode", Object.values(IstioMode)),
-        meshMtlsMode: choice("meshMtlsMode", Object.values(MtlsMode)),
-        ciliumVersion: version("ciliumVersion", parseVersion),
-        istioVersion: version("istioVersion", parseVersion),
-        kubernetesVersion: version("kubernetesVersion", parseKubernetesVersion),
-        nodeInstanceType,
-        nodeDesiredSize,
-        nodeMinSize,
-        nodeMaxSize,
-        demoEnabled: optional("demoEnabled", parseBoolean) ?? true,
-        demoStage: choice("demoStage", Object.values(DemoStage)),
-        demoMtlsFix: optional("demoMtlsFix", parseBoolean),
-    };
+/** The README's config table, generated from STACK_CONFIG_TABLE (`npm run docs`). */
+export function renderConfigTable(): string {
+    const rows = STACK_CONFIG_KEYS.map((key) => {
+        const spec: ConfigKeySpec<unknown> = STACK_CONFIG_TABLE[key];
+        return `| \`${key}\` | \`${spec.default}\` | ${spec.allowed} | ${spec.sets} |`;
+    });
+    return ["| key | default | allowed | what it sets |", "|---|---|---|---|", ...rows].join("\n");
 }
 
 /**

@@ -40,7 +40,7 @@ export const KNOWN_KUBERNETES_VERSIONS: readonly string[] = ["1.29", "1.30", "1.
  * EKS limits a managed node group to 450 nodes (EKS service quotas, "Nodes per managed node group"). At least one
  * node is needed: Cilium's operator and CoreDNS have nowhere else to run.
  */
-const MAX_NODES = 450;
+export const MAX_NODES_PER_GROUP = 450;
 /** gp3 volumes go up to 16 TiB. */
 const MAX_DISK_GIB = 16384;
 
@@ -129,7 +129,8 @@ export interface ClusterSettings {
     addons: AddonPlan;
 }
 
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** EC2 instance type names: family (with generation and attributes), a dot, the size, e.g. t3.large, m7i-flex.xlarge. */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 function resolveNodes(args: ClusterArgs["nodeGroup"]): NodeSettings {
@@ -151,13 +152,13 @@ function resolveNodes(args: ClusterArgs["nodeGroup"]): NodeSettings {
             );
         }
     });
-    const minSize = intInRange("Cluster.nodeGroup.minSize", args?.minSize ?? defaults.minSize, 0, MAX_NODES);
-    const maxSize = intInRange("Cluster.nodeGroup.maxSize", args?.maxSize ?? defaults.maxSize, 1, MAX_NODES);
+    const minSize = intInRange("Cluster.nodeGroup.minSize", args?.minSize ?? defaults.minSize, 0, MAX_NODES_PER_GROUP);
+    const maxSize = intInRange("Cluster.nodeGroup.maxSize", args?.maxSize ?? defaults.maxSize, 1, MAX_NODES_PER_GROUP);
     const desiredSize = intInRange(
         "Cluster.nodeGroup.desiredSize",
         args?.desiredSize ?? defaults.desiredSize,
         1,
-        MAX_NODES,
+        MAX_NODES_PER_GROUP,
     );
     if (minSize > maxSize) {
         throw new InputError("Cluster.nodeGroup.minSize", minSize, `at most maxSize (${maxSize})`);

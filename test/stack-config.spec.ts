@@ -1,6 +1,15 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { InputError } from "../components/validation";
-import { checkStackConfigKeys, readStackConfig, STACK_CONFIG_KEYS } from "../stack-config";
+import { withGeneratedSection } from "../policies/kit/generated-section";
+import {
+    CONFIG_TABLE,
+    checkStackConfigKeys,
+    readStackConfig,
+    renderConfigTable,
+    STACK_CONFIG_KEYS,
+} from "../stack-config";
 
 /** A `get` over a plain map, as `new pulumi.Config("eks-cilium-istio").get` would answer it. */
 function from(values: { [key: string]: string }): (key: string) => string | undefined {
@@ -134,5 +143,12 @@ describe("stack config", () => {
                 err.input === "eks-cilium-istio:demoStag" &&
                 err.allowed.includes("demoStage"),
         );
+    });
+});
+
+describe("the README's stack config table", () => {
+    it("is generated from STACK_CONFIG_TABLE (run `npm run docs` after adding or changing a key)", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        assert.strictEqual(readme, withGeneratedSection(readme, CONFIG_TABLE, renderConfigTable()));
     });
 });

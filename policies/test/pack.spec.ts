@@ -7,7 +7,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { withRuleTable } from "../kit/rule-table";
+import { withGeneratedSection } from "../kit/generated-section";
+import { RULE_TABLE, renderRuleTable } from "../kit/rule-table";
 import { policies } from "../policies";
 
 const RULES_DIR = path.join(__dirname, "..", "rules");
@@ -120,10 +121,7 @@ describe("the cilium-istio-guard pack", () => {
         const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
         assert.strictEqual(
             readme,
-            withRuleTable(
-                readme,
-                policies.map((p) => p.metadata),
-            ),
+            withGeneratedSection(readme, RULE_TABLE, renderRuleTable(policies.map((p) => p.metadata))),
         );
     });
 
