@@ -4,8 +4,8 @@
  *
  * Sources: docs/cilium-istio-facts.md#cilium-on-eks (the EKS install values per datapath),
  * docs/cilium-istio-facts.md#cilium-istio-docs (Cilium's Istio integration page),
- * docs/cilium-istio-facts.md#cilium-values-to-config (what each value does, chart validate rules); failure modes F1,
- * F2, F5, F9 in docs/failure-modes.md.
+ * docs/cilium-istio-facts.md#cilium-values-to-config (what each value does, chart validate rules);
+ * docs/failure-modes.md#f1, #f2, #f5, #f9.
  */
 import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
