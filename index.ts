@@ -77,8 +77,8 @@ export = async (): Promise<StackOutputs> => {
     // Cilium needs the control plane only (provider and API host), not the node group: the nodes turn Ready only
     // once Cilium runs on them (see Cluster's doc comment).
     const cilium = new CiliumRelease("cilium", { ...args.cilium, k8sServiceHost: cluster.endpointHost }, { provider });
-    // istio-cni chains into the CNI config Cilium writes, with Cilium no longer exclusive (failure-modes F2), and
-    // Istio's pods need a working pod network: Istio waits for Cilium.
+    // istio-cni chains into the CNI config Cilium writes, with Cilium no longer exclusive (docs/failure-modes.md#f2),
+    // and Istio's pods need a working pod network: Istio waits for Cilium.
     const istio = new IstioRelease("istio", args.istio, { provider, dependsOn: [cilium] });
     // The demo's namespaces need istiod's injection webhook (sidecar) or istio-cni and ztunnel (ambient) before
     // their pods start, and its CiliumNetworkPolicy needs Cilium's CRDs: it waits for Istio, which waited for Cilium.

@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- [--json] [--runs N] [--warmup N] [--sizes 10,100,1000]` and `npm run bench -- --generate N --out FILE`
  *
- * How fast the gate is and how it grows (issue 5). Each figure is the median of `--runs` runs (default 5) with min
- * and max, after `--warmup` discarded rounds (default 1: the first run after an edit also transpiles the tools and
- * finds the files cold); compared commands run alternately so that drift of a shared machine falls on both:
+ * How fast the gate is and how it grows, against the speed targets in BENCHMARKS.md. Each figure is the median of
+ * `--runs` runs (default 5) with min and max, after `--warmup` discarded rounds (default 1: the first run after an edit
+ * also transpiles the tools and finds the files cold); compared commands run alternately so that drift of a shared
+ * machine falls on both:
  * 1. `plan` on the `dev` stack (the `plan` npm script's command, without npm's own start-up) beside the floor, a Node
  *    process that loads @pulumi/pulumi, @pulumi/kubernetes, @pulumi/eks and @pulumi/aws, sets the mocks and exits;
  *    ratio = plan / floor of the same round.
@@ -51,7 +52,9 @@ const FLAGS: readonly FlagSpec[] = [
 const DEFAULT_SIZES = [10, 100, 1000];
 const PLAN_STACK = "dev";
 
-/** The floor of issue 5: what any Pulumi program on these SDKs pays before it does anything. */
+/**
+ * The floor the plan target is measured against: what any Pulumi program on these SDKs pays before it does anything.
+ */
 const FLOOR_SCRIPT = [
     `const pulumi = require("@pulumi/pulumi");`,
     `require("@pulumi/kubernetes");`,
@@ -60,7 +63,10 @@ const FLOOR_SCRIPT = [
     `pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: (a) => a.inputs }, "floor", "bench", false);`,
 ].join("\n");
 
-/** The issue's targets, printed beside the figures they are about (the check targets are about 1000 namespaces). */
+/**
+ * The speed targets (BENCHMARKS.md), printed beside the figures they are about (the check targets are about 1000
+ * namespaces).
+ */
 export const TARGETS = {
     ratio: 1.5,
     checkNamespaces: 1000,
@@ -268,7 +274,7 @@ export function renderTable(result: BenchResult): string {
         ]);
     }
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
-    // The issue's growth target compares 1000 namespaces with 100.
+    // The growth target compares 1000 namespaces with 100.
     const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;
     rows.push([
         `growth: cost per resource ${largest} / ${before}`,

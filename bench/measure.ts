@@ -1,5 +1,5 @@
 /**
- * How `npm run bench` measures one run of a command (issue 5): wall time from spawning it to its exit, and the peak
+ * How `npm run bench` measures one run of a command: wall time from spawning it to its exit, and the peak
  * resident memory of every Node process it runs (the command and the policy pack it spawns), recorded by
  * bench/rss-probe.js, which NODE_OPTIONS preloads into each of them. Peak RSS is the sum of each process's own peak:
  * the processes overlap for most of a run, so this is the memory the command needs at its worst, rounded up.

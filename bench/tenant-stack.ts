@@ -1,5 +1,5 @@
 /**
- * The stacks `npm run bench` checks (issue 5), as `pulumi stack export` documents (deployment version 3) that
+ * The stacks `npm run bench` checks, as `pulumi stack export` documents (deployment version 3) that
  * `npm run check` reads: one Cilium and one Istio (sidecar) install, a mesh-wide STRICT PeerAuthentication, and N
  * tenant namespaces each like the demo's blue with the mTLS fix (Namespace, httpbin and netshoot Deployments,
  * Service, CiliumNetworkPolicy with an HTTP rule, PeerAuthentication DISABLE) — the pack's own tenant fixture

@@ -66,11 +66,11 @@ const clusterProviders = new WeakMap<Cluster, k8s.Provider>();
  *
  * Ordering on a real deploy, for eni and overlay: a node only turns Ready once a CNI runs on it, and EKS fails a
  * managed node group whose nodes stay NotReady ("NodeCreationFailure: Unhealthy nodes",
- * terraform-aws-modules/terraform-aws-eks#1972, #3446). Cilium's Helm release, for its part, waits for its operator,
- * which needs a node. So Cilium must be installed WHILE the node group comes up, not after it: wire CiliumRelease
- * to `provider` and `endpointHost` only (they depend on the control plane alone), and never `dependsOn` this whole
- * component, which includes the node group. CoreDNS waits for the node group inside this component (its pods need
- * schedulable nodes, i.e. Cilium running and the agent-not-ready taint removed).
+ * terraform-aws-modules/terraform-aws-eks#1972, terraform-aws-modules/terraform-aws-eks#3446). Cilium's Helm release,
+ * for its part, waits for its operator, which needs a node. So Cilium must be installed WHILE the node group comes up,
+ * not after it: wire CiliumRelease to `provider` and `endpointHost` only (they depend on the control plane alone), and
+ * never `dependsOn` this whole component, which includes the node group. CoreDNS waits for the node group inside this
+ * component (its pods need schedulable nodes, i.e. Cilium running and the agent-not-ready taint removed).
  */
 export class Cluster extends pulumi.ComponentResource {
     /** The `@pulumi/eks` cluster component underneath. */
@@ -118,17 +118,19 @@ export class Cluster extends pulumi.ComponentResource {
                 encryptionConfigKeyArn: args.secretsKmsKeyArn,
                 tags: args.tags,
                 // Access entries: EKS itself then authorizes the managed node group's role (no aws-auth ConfigMap to
-                // keep in step), and CONFIG_MAP modes are deprecated in @pulumi/eks (pulumi-facts §1.2).
+                // keep in step), and CONFIG_MAP modes are deprecated in @pulumi/eks
+                // (docs/pulumi-facts.md#eks-cluster-args).
                 authenticationMode: eks.AuthenticationMode.Api,
                 createOidcProvider: true,
                 // The node group below is ours (a local child, visible to tests and policies); eks makes none.
                 skipDefaultNodeGroup: true,
                 // No extra security groups: managed nodes then carry the EKS-created cluster security group, which
-                // admits all traffic between control plane and nodes (Istio's webhook 15017, failure-modes F8; Cilium's
-                // VXLAN/Geneve and health ports). @pulumi/eks then reports that group as both group ids.
+                // admits all traffic between control plane and nodes (Istio's webhook 15017, docs/failure-modes.md#f8;
+                // Cilium's VXLAN/Geneve and health ports). @pulumi/eks then reports that group as both group ids.
                 skipDefaultSecurityGroups: true,
                 bootstrapSelfManagedAddons: settings.addons.bootstrapSelfManagedAddons,
-                // useDefaultVpcCni: true stops @pulumi/eks creating its vpc-cni add-on (pulumi-facts §1.2).
+                // useDefaultVpcCni: true stops @pulumi/eks creating its vpc-cni add-on
+                // (docs/pulumi-facts.md#eks-cluster-args).
                 useDefaultVpcCni: !settings.addons.vpcCni,
                 kubeProxyAddonOptions: { enabled: settings.addons.kubeProxy },
                 // CoreDNS is the local add-on below, ordered after the nodes.
@@ -246,7 +248,8 @@ export class Cluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.nodeGroup] },
         );
 
-        // Not the eks component's lazy `provider` mixin (pulumi/pulumi-eks#1466, #1826; pulumi-facts §1.4).
+        // Not the eks component's lazy `provider` mixin (pulumi/pulumi-eks#1466, pulumi/pulumi-eks#1826;
+        // docs/pulumi-facts.md#eks-cluster-outputs).
         clusterProviders.set(
             this,
             new k8s.Provider(`${name}-k8s`, { kubeconfig: this.eksCluster.kubeconfigJson }, { parent: this }),

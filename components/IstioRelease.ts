@@ -82,8 +82,8 @@ export class IstioRelease extends pulumi.ComponentResource {
         const values = buildIstioValues(settings);
         super("eks-cilium-istio:index:IstioRelease", name, args, opts);
 
-        // Install order of the Istio Helm docs: base, istiod, cni, ztunnel (cilium-istio-facts.md §4.1), each
-        // waiting for the one before; Release waits for its resources to be ready, like `helm install --wait`.
+        // Install order of the Istio Helm docs: base, istiod, cni, ztunnel (docs/cilium-istio-facts.md#istio-charts),
+        // each waiting for the one before; Release waits for its resources to be ready, like `helm install --wait`.
         this.base = this.release(name, "base", settings, values.base, opts?.dependsOn);
         this.istiod = this.release(name, "istiod", settings, values.istiod, [this.base]);
         this.cni = this.release(name, "cni", settings, values.cni, [this.istiod]);

@@ -2,9 +2,10 @@
  * The Helm values of the Cilium chart on EKS, per datapath, with what Istio needs from Cilium. A pure function, so
  * every value can be checked (and tested) before any resource exists.
  *
- * Sources (../shared/reference, carried as citations): cilium-istio-facts.md §3.3 (the EKS install values per
- * datapath), §2.3 (Cilium's Istio integration page), §3.2 (what each value does, chart validate rules);
- * failure-modes.md F1, F2, F5, F9.
+ * Sources: docs/cilium-istio-facts.md#cilium-on-eks (the EKS install values per datapath),
+ * docs/cilium-istio-facts.md#cilium-istio-docs (Cilium's Istio integration page),
+ * docs/cilium-istio-facts.md#cilium-values-to-config (what each value does, chart validate rules);
+ * docs/failure-modes.md#f1, #f2, #f5, #f9.
  */
 import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
@@ -12,7 +13,7 @@ import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
 
-/** Where the chart comes from and where it goes (cilium-istio-facts §3.1). */
+/** Where the chart comes from and where it goes (docs/cilium-istio-facts.md#cilium-chart). */
 export const CILIUM_CHART = {
     chart: "cilium",
     repo: "https://helm.cilium.io",
@@ -36,8 +37,11 @@ export const CILIUM_DEFAULTS = {
     operatorReplicas: 2,
     /**
      * ENI mode's masquerade interfaces: `eth+` as in Cilium's EKS install docs of 1.17 (quoted in cilium/cilium#39156)
-     * and the Cilium EKS ENI blog (cilium-istio-facts §3.3). Distributions that name interfaces differently (e.g.
-     * Ubuntu's ens5, cilium/cilium#10595) override it through extraValues.
+     * and the Cilium EKS ENI blog (docs/cilium-istio-facts.md#cilium-on-eks). Distributions that name interfaces
+     * differently (e.g. Ubuntu's ens5, cilium/cilium#10595) override it through extraValues. Known correction, not yet
+     * applied here: `eth+` does nothing on Cilium 1.18+ ENI, where masquerading is off by default
+     * (cilium/cilium#38663), nor on AL2023 nodes, whose interfaces are `ens*`
+     * (docs/cilium-istio-facts.md#cilium-on-eks).
      */
     egressMasqueradeInterfaces: "eth+",
 } as const;
@@ -65,7 +69,10 @@ export interface CiliumChartVersion {
     carried: string;
     /** Charts 1.16+ accept only true/false for kubeProxyReplacement; 1.15 also the deprecated strings. */
     booleanKubeProxyReplacement: boolean;
-    /** Whether a values.schema.json is carried for it (none exists for 1.15.x charts, cilium-istio-facts §3.1). */
+    /**
+     * Whether a values.schema.json is carried for it (none exists for 1.15.x charts,
+     * docs/cilium-istio-facts.md#cilium-chart).
+     */
     hasSchema: boolean;
 }
 
@@ -114,7 +121,10 @@ export interface CiliumValuesInput {
     extraValues?: HelmValues;
 }
 
-/** kubeProxyReplacement strings each chart accepts (cilium-istio-facts §3.2; values.yaml comments of 1.15.19, 1.16.19). */
+/**
+ * kubeProxyReplacement strings each chart accepts (docs/cilium-istio-facts.md#cilium-values-to-config; values.yaml
+ * comments of 1.15.19, 1.16.19).
+ */
 const KPR_ACCEPTED_1_15 = ["true", "false", "disabled", "partial", "strict"];
 const KPR_ACCEPTED_1_16 = ["true", "false"];
 /** Strings that mean "Cilium replaces kube-proxy entirely" ("strict" is 1.15's deprecated spelling of "true"). */
@@ -128,27 +138,30 @@ interface Essential {
 }
 
 const BECAUSE = {
-    eni: "the eni datapath (Cilium's EKS ENI install, cilium-istio-facts §3.3)",
-    chaining: "the chaining datapath (Cilium's aws-cni chaining install, cilium-istio-facts §3.3)",
-    overlay: "the overlay datapath (Cilium's EKS overlay install, cilium-istio-facts §3.3)",
+    eni: "the eni datapath (Cilium's EKS ENI install, docs/cilium-istio-facts.md#cilium-on-eks)",
+    chaining: "the chaining datapath (Cilium's aws-cni chaining install, docs/cilium-istio-facts.md#cilium-on-eks)",
+    overlay: "the overlay datapath (Cilium's EKS overlay install, docs/cilium-istio-facts.md#cilium-on-eks)",
     noKubeProxy:
         "this datapath runs without kube-proxy, so Cilium must replace it and reach the API server directly " +
-        "(cilium-istio-facts §2.4; failure-modes F9)",
+        "(docs/cilium-istio-facts.md#socket-lb-bypass; docs/failure-modes.md#f9)",
     keepsKubeProxy:
         "the chaining datapath keeps the kube-proxy add-on, and kube-proxy replacement must not run beside " +
-        "it (failure-modes F9)",
-    socketLb: "Istio: socket load balancing in pod namespaces bypasses sidecar/ztunnel redirection (failure-modes F1)",
+        "it (docs/failure-modes.md#f9)",
+    socketLb:
+        "Istio: socket load balancing in pod namespaces bypasses sidecar/ztunnel redirection (docs/failure-modes.md#f1)",
     cniExclusive:
         "Istio: istio-cni chains its plugin into Cilium's CNI config, which an exclusive Cilium removes " +
-        "(failure-modes F2)",
-    ambientMasquerade: "Istio ambient: BPF masquerading breaks ambient health probes (failure-modes F5)",
+        "(docs/failure-modes.md#f2)",
+    ambientMasquerade: "Istio ambient: BPF masquerading breaks ambient health probes (docs/failure-modes.md#f5)",
     ambientHostRouting:
         "Istio ambient: BPF host routing drops the replies to ambient's probe SNAT address; legacy " +
-        "host routing is the fix with most evidence (failure-modes F5)",
+        "host routing is the fix with most evidence (docs/failure-modes.md#f5)",
     gatewayApi: "Cilium's Gateway API needs the L7 proxy (docs.cilium.io, Gateway API Support, prerequisites)",
 };
 
-/** The hostname form Cilium's k8sServiceHost needs: no scheme, port or path (cilium-istio-facts §3.3). */
+/**
+ * The hostname form Cilium's k8sServiceHost needs: no scheme, port or path (docs/cilium-istio-facts.md#cilium-on-eks).
+ */
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 function isMap(value: unknown): value is HelmValues {
@@ -203,7 +216,8 @@ function resolveKubeProxyReplacement(
         );
     }
     if (gatewayApi && !KPR_ACCEPTED_1_16.includes(given)) {
-        // The chart's validate rule for Gateway API wants an explicit "true"/"false" (cilium-istio-facts §3.2).
+        // The chart's validate rule for Gateway API wants an explicit "true"/"false"
+        // (docs/cilium-istio-facts.md#cilium-values-to-config).
         throw new InputError(input, given, "true when gatewayApi is on (the chart's Gateway API validate rule)");
     }
     return chart.booleanKubeProxyReplacement ? given === "true" : given;
@@ -251,7 +265,7 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         throw new InputError(
             "CiliumRelease.k8sServiceHost",
             host,
-            "a host name without scheme, port or path (Cilium's agent crashes on https://..., cilium-istio-facts §3.3)",
+            "a host name without scheme, port or path (Cilium's agent crashes on https://..., docs/cilium-istio-facts.md#cilium-on-eks)",
         );
     }
     const hubble = {
@@ -259,7 +273,8 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         relay: bool("CiliumRelease.hubble.relay", input.hubble?.relay ?? CILIUM_DEFAULTS.hubble.relay),
         ui: bool("CiliumRelease.hubble.ui", input.hubble?.ui ?? CILIUM_DEFAULTS.hubble.ui),
     };
-    // The chart's validate rules: the UI needs the relay, the relay needs Hubble (cilium-istio-facts §3.2).
+    // The chart's validate rules: the UI needs the relay, the relay needs Hubble
+    // (docs/cilium-istio-facts.md#cilium-values-to-config).
     if (hubble.ui && !hubble.relay) {
         throw new InputError(
             "CiliumRelease.hubble.ui",

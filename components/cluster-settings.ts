@@ -3,8 +3,8 @@
  * add-ons each Cilium datapath wants, and the node settings Cilium and IMDSv2 call for. Cluster.ts only turns the
  * result into resources.
  *
- * Sources: cilium-istio-facts.md §3.3 (Cilium on EKS), §5 (EKS facts), §6 (EKS versions); pulumi-facts.md §1.2
- * (@pulumi/eks v4 arguments); failure-modes.md F8, F9.
+ * Sources: docs/cilium-istio-facts.md#cilium-on-eks (Cilium on EKS), #eks (EKS facts), #versions (EKS versions);
+ * docs/pulumi-facts.md#eks-cluster-args (@pulumi/eks v4 arguments); docs/failure-modes.md#f8, #f9.
  */
 import type { ClusterArgs } from "./Cluster";
 import { CiliumDatapath } from "./types";
@@ -32,7 +32,7 @@ export const CLUSTER_DEFAULTS = {
 
 /**
  * EKS Kubernetes versions this project knows: standard support 1.32–1.34, extended support 1.29–1.31, and 1.35
- * (released on EKS 2026-01-28) — cilium-istio-facts.md §6 (awsdocs kubernetes-versions, endoflife.date).
+ * (released on EKS 2026-01-28) — docs/cilium-istio-facts.md#versions (awsdocs kubernetes-versions, endoflife.date).
  */
 export const KNOWN_KUBERNETES_VERSIONS: readonly string[] = ["1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35"];
 
@@ -44,7 +44,10 @@ export const MAX_NODES_PER_GROUP = 450;
 /** gp3 volumes go up to 16 TiB. */
 const MAX_DISK_GIB = 16384;
 
-/** Cilium's taint for nodes its agent has not set up yet, as an EKS node group taint (cilium-istio-facts §3.3, §5). */
+/**
+ * Cilium's taint for nodes its agent has not set up yet, as an EKS node group taint
+ * (docs/cilium-istio-facts.md#cilium-on-eks, #eks).
+ */
 export const CILIUM_AGENT_NOT_READY_TAINT = {
     key: "node.cilium.io/agent-not-ready",
     value: "true",
@@ -55,9 +58,10 @@ export const CILIUM_AGENT_NOT_READY_TAINT = {
  * Instance metadata for the nodes: IMDSv2 only (session tokens required), and a hop limit of 1, so that only
  * host-network processes reach IMDS. Pods in their own network namespace are one hop further and cannot borrow the
  * node role — which, in the eni datapath, may create and attach network interfaces. Everything that needs the node's
- * credentials runs on the host network: the Cilium agent and operator (cilium-istio-facts §3.2: "Cilium agent,
- * operator and cilium-envoy all run hostNetwork: true"), and the VPC CNI's aws-node in chaining mode. Workloads that
- * need AWS get their own role (IRSA, with the OIDC provider this cluster creates).
+ * credentials runs on the host network: the Cilium agent and operator
+ * (docs/cilium-istio-facts.md#cilium-values-to-config: "Cilium agent, operator and cilium-envoy all run hostNetwork:
+ * true"), and the VPC CNI's aws-node in chaining mode. Workloads that need AWS get their own role (IRSA, with the OIDC
+ * provider this cluster creates).
  */
 export const NODE_METADATA_OPTIONS = {
     httpEndpoint: "enabled",
@@ -91,9 +95,9 @@ export const CILIUM_ENI_EC2_ACTIONS: readonly string[] = [
 /** Which networking add-ons the cluster gets, per datapath. */
 export interface AddonPlan {
     /**
-     * Always false: EKS then installs no self-managed vpc-cni, kube-proxy or CoreDNS (cilium-istio-facts §5), and
-     * every add-on the cluster has is an EKS managed add-on chosen below — nothing left behind that Cilium must
-     * fight (failure-modes F9).
+     * Always false: EKS then installs no self-managed vpc-cni, kube-proxy or CoreDNS (docs/cilium-istio-facts.md#eks),
+     * and every add-on the cluster has is an EKS managed add-on chosen below — nothing left behind that Cilium must
+     * fight (docs/failure-modes.md#f9).
      */
     bootstrapSelfManagedAddons: false;
     /** The VPC CNI (`vpc-cni` add-on): only when Cilium is chained behind it. */
@@ -219,7 +223,8 @@ export function resolveClusterSettings(args: ClusterArgs): ClusterSettings {
     let publicAccessCidrs: string[] | undefined;
     if (args.publicAccessCidrs !== undefined) {
         if (!endpointPublicAccess) {
-            // @pulumi/eks throws for this too (pulumi-facts §1.2); say so before anything is registered.
+            // @pulumi/eks throws for this too (docs/pulumi-facts.md#eks-cluster-args); say so before anything is
+            // registered.
             throw new InputError(
                 "Cluster.publicAccessCidrs",
                 args.publicAccessCidrs,
@@ -271,7 +276,7 @@ export function resolveClusterSettings(args: ClusterArgs): ClusterSettings {
 
 /**
  * The API server's host from its endpoint URL: no scheme, port or path. Cilium's k8sServiceHost needs exactly that;
- * with `https://` its agent crashes (Cilium EKS ENI blog, cilium-istio-facts §3.3).
+ * with `https://` its agent crashes (Cilium EKS ENI blog, docs/cilium-istio-facts.md#cilium-on-eks).
  */
 export function endpointHost(endpoint: string): string {
     const host = endpoint.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, "").replace(/[:/].*$/, "");

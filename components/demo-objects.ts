@@ -1,7 +1,7 @@
 /**
  * The red/blue/green demo of Cilium's "Integration with Istio" guide as plain Kubernetes objects: namespaces with
  * their mesh enrolment, httpbin and netshoot, the Cilium policy per stage, the mTLS fix, and the check commands.
- * Objects follow cilium/cilium examples/kubernetes-istio at tag 1.15.3 (cilium-istio-facts.md §1).
+ * Objects follow cilium/cilium examples/kubernetes-istio at tag 1.15.3 (docs/cilium-istio-facts.md#demo).
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { NamespaceDemoArgs } from "./NamespaceDemo";
@@ -25,7 +25,10 @@ export const POLICY_NAMESPACE: DemoNamespace = "blue";
 /** `/ip` is what the L7 rule admits; `/deny` is any other path. */
 export const CHECK_PATHS = ["/ip", "/deny"] as const;
 
-/** HBONE: ambient mode tunnels pod-to-pod traffic to this port (cilium-istio-facts.md §1, §4.4; failure-modes F4). */
+/**
+ * HBONE: ambient mode tunnels pod-to-pod traffic to this port (docs/cilium-istio-facts.md#demo, #ambient-prerequisites;
+ * docs/failure-modes.md#f4).
+ */
 const HBONE_PORT = "15008";
 const HTTPBIN_PORT = 80;
 
@@ -75,7 +78,7 @@ export function resolveDemoSettings(args: NamespaceDemoArgs): DemoSettings {
 /**
  * True when the fix for Cilium's HTTP proxy and Istio mTLS applies: only an L7 policy needs it, and only when asked.
  * Cilium's docs: to use Cilium L7 policy with Istio, disable mTLS for those workloads (sidecar) or take them out of
- * ambient (cilium-istio-facts.md §2.3; failure-modes F6).
+ * ambient (docs/cilium-istio-facts.md#cilium-istio-docs; docs/failure-modes.md#f6).
  */
 function mtlsFixApplies(settings: DemoSettings): boolean {
     return settings.stage === DemoStage.L7 && settings.mtlsFix;
@@ -83,7 +86,8 @@ function mtlsFixApplies(settings: DemoSettings): boolean {
 
 /**
  * Enrolment labels of a namespace. Sidecar: `istio-injection=enabled`; ambient: `istio.io/dataplane-mode=ambient`
- * (facts §1, §4.4). With the ambient fix red and blue carry no dataplane-mode label, so they leave the mesh.
+ * (docs/cilium-istio-facts.md#demo, #ambient-prerequisites). With the ambient fix red and blue carry no dataplane-mode
+ * label, so they leave the mesh.
  */
 export function namespaceLabels(namespace: DemoNamespace, settings: DemoSettings): { [key: string]: string } {
     if (!SERVER_NAMESPACES.includes(namespace)) {
@@ -178,7 +182,8 @@ export function ciliumNetworkPolicy(settings: DemoSettings): DemoCustomObject | 
 
 /**
  * The sidecar-mode fix: PeerAuthentication `blue/default` with mTLS DISABLE, so clients' sidecars send plain HTTP
- * that Cilium's HTTP proxy can read (facts §1 "authn"). None in ambient mode, without l7, or without the fix.
+ * that Cilium's HTTP proxy can read (docs/cilium-istio-facts.md#demo "authn"). None in ambient mode, without l7, or
+ * without the fix.
  */
 export function bluePeerAuthentication(settings: DemoSettings): DemoCustomObject | undefined {
     if (settings.istioMode !== IstioMode.Sidecar || !mtlsFixApplies(settings)) {
@@ -192,7 +197,10 @@ export function bluePeerAuthentication(settings: DemoSettings): DemoCustomObject
     };
 }
 
-/** The curl from `from`'s netshoot to `to`'s httpbin, printing only the HTTP code (facts §1 "connectivity check"). */
+/**
+ * The curl from `from`'s netshoot to `to`'s httpbin, printing only the HTTP code (docs/cilium-istio-facts.md#demo
+ * "connectivity check").
+ */
 export function checkCommand(from: string, to: string, path: string): string {
     return `kubectl exec -n ${from} deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.${to}${path}`;
 }

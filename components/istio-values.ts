@@ -5,11 +5,12 @@
  * Accepted Istio versions: 1.22.0 and later (one version for all charts).
  * - 1.22 is where the security APIs went v1 (istio.io/latest/blog/2024/v1-apis/), and the mesh-wide
  *   PeerAuthentication is written as `security.istio.io/v1`; it is also where ambient mode went Beta
- *   (cilium-istio-facts.md §6, "Milestones").
- * - The values layout is known from 1.22 on (cilium-istio-facts.md §4.2): 1.22 and 1.23 keep istiod's settings under
- *   `pilot.*` and the cni chart's under `cni.*`; from 1.24 the charts read them at the top level (their defaults sit
- *   under `_internal_defaults_do_not_set`). Later releases are assumed to keep the 1.24 layout, as 1.30.3 does
- *   (reference charts/istio-1.30.3); a release that changed it again would need a new entry here.
+ *   (docs/cilium-istio-facts.md#versions).
+ * - The values layout is known from 1.22 on (docs/cilium-istio-facts.md#istio-values-layout): 1.22 and 1.23 keep
+ *   istiod's settings under `pilot.*` and the cni chart's under `cni.*`; from 1.24 the charts read them at the top
+ *   level (their defaults sit under `_internal_defaults_do_not_set`). Later releases are assumed to keep the 1.24
+ *   layout, as 1.30.3 does (istio/istio manifests/charts@1.30.3); a release that changed it again would need a new
+ *   entry here.
  */
 import type { IstioExtraValuesArgs, IstioReleaseArgs } from "./IstioRelease";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
@@ -26,14 +27,17 @@ export const ISTIO_RELEASE_DEFAULTS = {
     ambientHostProbes: true,
 } as const;
 
-/** Helm repository of the Istio charts (cilium-istio-facts.md §4.1). */
+/** Helm repository of the Istio charts (docs/cilium-istio-facts.md#istio-charts). */
 export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
 /** Where every chart goes; also the mesh's root namespace, so a PeerAuthentication here is mesh-wide. */
 export const ISTIO_NAMESPACE = "istio-system";
 /** Name of istiod's Deployment as the istiod chart renders it without a revision. */
 export const ISTIOD_DEPLOYMENT = "istiod";
 
-/** The charts in install order, with the Helm release names the Istio docs use (cilium-istio-facts.md §4.1). */
+/**
+ * The charts in install order, with the Helm release names the Istio docs use
+ * (docs/cilium-istio-facts.md#istio-charts).
+ */
 export const ISTIO_CHARTS = {
     base: { chart: "base", releaseName: "istio-base" },
     istiod: { chart: "istiod", releaseName: "istiod" },
@@ -49,7 +53,10 @@ export interface IstioSettings {
     mode: IstioMode;
     ciliumDatapath: CiliumDatapath;
     meshMtlsMode: MtlsMode;
-    /** True when the API server cannot reach pod IPs, so istiod's webhooks must listen on the node (F7). */
+    /**
+     * True when the API server cannot reach pod IPs, so istiod's webhooks must listen on the node
+     * (docs/failure-modes.md#f7).
+     */
     istiodHostNetwork: boolean;
     /** True when the `allow-ambient-hostprobes` CiliumClusterwideNetworkPolicy is installed (ambient mode only). */
     ambientHostProbes: boolean;
@@ -88,7 +95,7 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         throw new InputError(
             "IstioRelease.version",
             version.text,
-            "1.22.0 or later in ambient mode (ambient is Beta from Istio 1.22; cilium-istio-facts.md §6)",
+            "1.22.0 or later in ambient mode (ambient is Beta from Istio 1.22; docs/cilium-istio-facts.md#versions)",
         );
     }
     if (!atLeast(version, 1, 22)) {
@@ -99,10 +106,10 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         );
     }
 
-    // F7: on an overlay the EKS API server cannot route to pod IPs, so istiod must listen on the node
-    // (Cilium docs, Integration with Istio; cilium-istio-facts.md §2.3, §5).
+    // On an overlay the EKS API server cannot route to pod IPs, so istiod must listen on the node
+    // (docs/failure-modes.md#f7; Cilium docs, Integration with Istio: docs/cilium-istio-facts.md#cilium-istio-docs).
     const istiodHostNetwork = ciliumDatapath === CiliumDatapath.Overlay;
-    // On the node istiod binds its monitoring port 15014, which istio-cni's agent also binds (failure-modes.md F7,
+    // On the node istiod binds its monitoring port 15014, which istio-cni's agent also binds (docs/failure-modes.md#f7,
     // istio/istio#35917). Before Istio 1.26 the agent ran on the host network whenever ambient was on; 1.26.0 took
     // it off ("the CNI agent no longer requires hostNetwork", Istio 1.26.0 release notes, istio/istio#54726).
     if (istiodHostNetwork && mode === IstioMode.Ambient && !atLeast(version, 1, 26)) {
@@ -113,11 +120,11 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
                 "an older istio-cni agent would both bind port 15014 on every node; istio/istio#35917)",
         );
     }
-    // ctrlz (9876) once clashed with cilium-agent's health port; Cilium moved that to 9879 in 1.12 (cilium/cilium#19830)
-    // and every Cilium chart this package supports (1.15+) defaults `healthPort: 9879` (reference charts' values.yaml).
-    // istiod's readiness port 8080 would meet Cilium only if Cilium's Ingress ran on the host network
-    // (`ingressController.hostNetwork`, off by default, shared listener port 8080 in the 1.16+ charts); CiliumRelease
-    // does not turn it on.
+    // ctrlz (9876) once clashed with cilium-agent's health port; Cilium moved that to 9879 in 1.12
+    // (cilium/cilium#19830) and every Cilium chart this package supports (1.15+) defaults `healthPort: 9879`
+    // (policies/chart-defaults/cilium.json). istiod's readiness port 8080 would meet Cilium only if Cilium's Ingress
+    // ran on the host network (`ingressController.hostNetwork`, off by default, shared listener port 8080 in the 1.16+
+    // charts); CiliumRelease does not turn it on.
 
     const ambientHostProbes =
         bool("IstioRelease.ambientHostProbes", args.ambientHostProbes ?? ISTIO_RELEASE_DEFAULTS.ambientHostProbes) &&
@@ -147,27 +154,33 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     };
 }
 
-/** True for charts that read istiod's and istio-cni's settings at the top level (Istio 1.24+, facts §4.2). */
+/**
+ * True for charts that read istiod's and istio-cni's settings at the top level (Istio 1.24+,
+ * docs/cilium-istio-facts.md#istio-values-layout).
+ */
 function flatLayout(version: Version): boolean {
     return atLeast(version, 1, 24);
 }
 
 /**
  * The Helm values of each chart. Only what the Cilium pairing needs is set; everything else stays at the chart's
- * default (charts/istio-1.30.3/<chart>/values.yaml), then the user's extraValues are merged over it and checked.
+ * default (istio/istio manifests/charts/<chart>/values.yaml@1.30.3), then the user's extraValues are merged over it
+ * and checked.
  */
 export function buildIstioValues(settings: IstioSettings): IstioChartValues {
     const flat = flatLayout(settings.version);
     const ambient = settings.mode === IstioMode.Ambient;
-    // `profile: ambient` on istiod and cni is how the Istio Helm docs install ambient (facts §4.1, §4.2).
+    // `profile: ambient` on istiod and cni is how the Istio Helm docs install ambient
+    // (docs/cilium-istio-facts.md#istio-charts).
     const profile: HelmValues = ambient ? { profile: "ambient" } : {};
 
     // istio-cni is installed in both modes, so injected sidecars use it instead of the privileged istio-init
     // container; istiod's injector must know (istiod `cni.enabled`, default false; `pilot.cni.enabled` before 1.24).
     const istiodCni = { cni: { enabled: true } };
     // Chained: istio-cni appends itself to the node's existing CNI config (Cilium's) instead of writing its own,
-    // which only works because Cilium no longer owns the directory (`cni.exclusive: false`, F2). The chart default
-    // is already true (charts/istio-1.30.3/cni/values.yaml); it is set explicitly because the pairing depends on it.
+    // which only works because Cilium no longer owns the directory (`cni.exclusive: false`, docs/failure-modes.md#f2).
+    // The chart default is already true (istio/istio manifests/charts/istio-cni/values.yaml@1.30.3); it is set
+    // explicitly because the pairing depends on it.
     const cniChained = { chained: true };
 
     const built: IstioChartValues = {
@@ -190,7 +203,8 @@ export function buildIstioValues(settings: IstioSettings): IstioChartValues {
 
 /**
  * Rejects an extraValues override that undoes what the Cilium pairing needs. Both spellings are checked on 1.24+,
- * because those charts copy the legacy `pilot.*`/`cni.*` keys to the top level (facts §4.2, zzy_descope_legacy).
+ * because those charts copy the legacy `pilot.*`/`cni.*` keys to the top level
+ * (docs/cilium-istio-facts.md#istio-values-layout, zzy_descope_legacy).
  */
 function checkIstioRequirements(settings: IstioSettings, values: IstioChartValues): void {
     const flat = flatLayout(settings.version);
@@ -203,7 +217,7 @@ function checkIstioRequirements(settings: IstioSettings, values: IstioChartValue
             throw new InputError(
                 `IstioRelease.extraValues.cni.${path}`,
                 chained,
-                "true (istio-cni must chain into Cilium's CNI config; failure-modes.md F2)",
+                "true (istio-cni must chain into Cilium's CNI config; docs/failure-modes.md#f2)",
             );
         }
     }
@@ -235,8 +249,9 @@ function checkIstioRequirements(settings: IstioSettings, values: IstioChartValue
 }
 
 /**
- * The server-side patch of the istiod Deployment that puts it on the node's network (F7). The istiod chart has no
- * value for it (facts §4.3: no hostNetwork in istio-discovery at any tag through 1.30.3), and a helm.v3.Release
+ * The server-side patch of the istiod Deployment that puts it on the node's network (docs/failure-modes.md#f7). The
+ * istiod chart has no value for it (no hostNetwork in istio-discovery at any tag through 1.30.3:
+ * docs/cilium-istio-facts.md#istiod-host-network), and a helm.v3.Release
  * renders inside the provider, out of reach of Pulumi transforms.
  */
 export function istiodHostNetworkPatch(): { metadata: HelmValues; spec: HelmValues } {
@@ -280,12 +295,14 @@ export function meshPeerAuthentication(mode: MtlsMode): {
 export const AMBIENT_HOST_PROBES_POLICY = "allow-ambient-hostprobes";
 
 /**
- * Istio's recommended policy for ambient on Cilium (failure-modes.md F3; cilium-istio-facts.md, ambient platform
- * prerequisites; istio.io docs/ambient/install/platform-prerequisites, Cilium; istio/istio#49277). Ambient SNATs the
- * kubelet's health probes to the link-local 169.254.7.127, which Cilium does not exempt as it exempts the host, so
- * once any Cilium or Kubernetes policy puts an ambient pod in default deny its probes fail. This admits that address
- * into every endpoint; `enableDefaultDeny` false keeps the policy itself from putting any endpoint in default deny.
- * Istio's docs call it unnecessary while no default-deny policy exists: then it changes nothing.
+ * Istio's recommended policy for ambient on Cilium (docs/failure-modes.md#f3;
+ * docs/cilium-istio-facts.md#ambient-prerequisites; istio.io docs/ambient/install/platform-prerequisites, Cilium;
+ * istio/istio#49277). Ambient SNATs the kubelet's health probes to the link-local 169.254.7.127, which Cilium does
+ * not exempt as it exempts the host, so once any Cilium or Kubernetes policy puts an ambient pod in default deny its
+ * probes fail. This admits that address into every endpoint; `enableDefaultDeny` false keeps the policy itself from
+ * putting any endpoint in default deny. Istio's docs call it unnecessary while no default-deny policy exists: then it
+ * changes nothing. Known correction: `enableDefaultDeny` exists only from Cilium 1.16 (cilium/cilium#30572); on 1.15
+ * this catch-all policy puts every pod in default deny (docs/cilium-istio-facts.md#ambient-prerequisites).
  */
 export function ambientHostProbesPolicy(): {
     apiVersion: string;

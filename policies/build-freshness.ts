@@ -1,7 +1,7 @@
 /**
  * The pack runs as compiled JavaScript (package.json "main": bin/index.js, built by `npm run build` here and by
  * `npm ci` at the repository root), because the CLI's `@pulumi/pulumi/cmd/run-policy-pack` type-checks a TypeScript
- * pack with ts-node on every start, which takes seconds (issue 5; README "Building"). A rule edited since the last
+ * pack with ts-node on every start, which takes seconds (README "Building"). A rule edited since the last
  * build would then silently not apply, so the built pack checks, when it starts, that no source is newer than what
  * was built from it, and refuses to start otherwise.
  */

@@ -1,6 +1,7 @@
 /**
  * Keeps modules of `@pulumi/pulumi` that neither the policy pack nor the offline engine uses out of their start-up
- * (issue 5: pack start to first answer ≤ 1 s; plan within 1.5 times the cost of loading the SDKs).
+ * (the speed targets in BENCHMARKS.md: pack start to first answer ≤ 1 s; plan within 1.5 times the cost of loading the
+ * SDKs).
  *
  * `@pulumi/policy` requires the whole `@pulumi/pulumi` index (deserialize.js uses `Output` and `asset`), and so does a
  * program. The index eagerly requires `./automation` (the Automation API); its runtime eagerly requires the closure

@@ -3,11 +3,11 @@
  * Istio charts, and writes them into `policies/chart-defaults/` (committed; the pack never reads chart files at run
  * time, so a clone without the charts still works).
  *
- *     npx ts-node --transpile-only scripts/extract-chart-defaults.ts [CHARTS_DIR]
+ *     npx ts-node --transpile-only scripts/extract-chart-defaults.ts CHARTS_DIR
  *
- * CHARTS_DIR holds `cilium-<version>/values.yaml` and `istio-<version>/<chart>/values.yaml` as published
- * (helm.cilium.io, istio-release.storage.googleapis.com/charts); default: ../shared/reference/charts. Both projects
- * license their charts under Apache-2.0, which the output's NOTICE records.
+ * CHARTS_DIR (required) holds `cilium-<version>/values.yaml` and `istio-<version>/<chart>/values.yaml` as published
+ * (helm.cilium.io, istio-release.storage.googleapis.com/charts). Both projects license their charts under Apache-2.0,
+ * which the output's NOTICE records.
  *
  * For each key the default is resolved the way the chart documents it, in this order:
  *   1. the value in values.yaml, when it is neither `~` nor `""`;
@@ -40,10 +40,10 @@ const CILIUM_KEYS = [
 
 /**
  * Facts that live in the chart's templates, not in values.yaml, so they cannot be read from the files extracted here.
- * Source: ../shared/reference/cilium-istio-facts.md §3.2 (templates/cilium-configmap.yaml): with `routingMode` unset,
- * 1.19.6 renders `routing-mode: native` when `eni.enabled` (or gke.enabled); earlier charts render "tunnel". And a
- * `cni.chainingMode` other than none renders `enable-host-legacy-routing: "true"` unless `bpf.hostLegacyRouting` is
- * set (read in the 1.15.3 template; carried forward for every version here).
+ * Source: docs/cilium-istio-facts.md#cilium-values-to-config (templates/cilium-configmap.yaml):
+ * with `routingMode` unset, 1.19.6 renders `routing-mode: native` when `eni.enabled` (or gke.enabled); earlier charts
+ * render "tunnel". And a `cni.chainingMode` other than none renders `enable-host-legacy-routing: "true"` unless
+ * `bpf.hostLegacyRouting` is set (read in the 1.15.3 template; carried forward for every version here).
  */
 const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string }> = {
     "1.15.19": { routingModeWhenEniEnabled: "tunnel" },
@@ -53,7 +53,10 @@ const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string 
     "1.19.6": { routingModeWhenEniEnabled: "native" },
 };
 
-/** Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block (facts §4.2). */
+/**
+ * Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block
+ * (docs/cilium-istio-facts.md#istio-values-layout).
+ */
 const ISTIO_KEYS: Record<string, readonly string[]> = {
     cni: ["excludeNamespaces"],
     istiod: ["global.istioNamespace"],
@@ -216,10 +219,17 @@ function extractIstio(dir: string) {
     return charts;
 }
 
+const USAGE =
+    "usage: npx ts-node --transpile-only scripts/extract-chart-defaults.ts CHARTS_DIR\n" +
+    "  CHARTS_DIR: a directory holding cilium-<version>/values.yaml and istio-<version>/<chart>/values.yaml as published\n" +
+    "  (https://helm.cilium.io, https://istio-release.storage.googleapis.com/charts)\n";
+
 function main(): void {
-    const chartsDir = path.resolve(
-        process.argv[2] ?? path.join(__dirname, "..", "..", "shared", "reference", "charts"),
-    );
+    if (process.argv[2] === undefined) {
+        process.stderr.write(USAGE);
+        process.exit(2);
+    }
+    const chartsDir = path.resolve(process.argv[2]);
     const outDir = path.join(__dirname, "..", "policies", "chart-defaults");
     const entries = fs.readdirSync(chartsDir).sort();
     const cilium: Record<string, unknown> = {};

@@ -7,16 +7,25 @@
  * only the top-level properties listed in CILIUM_SCHEMA_KEYS, each with its subschema unchanged, and writes the
  * result. Top-level keywords other than `properties` (`$schema`, `type`) are kept as they are.
  *
- * Usage: npx ts-node --transpile-only scripts/extract-chart-schemas.ts [chartsDir]
- *   chartsDir defaults to ../shared/reference/charts (relative to the project root).
+ * Usage: npx ts-node --transpile-only scripts/extract-chart-schemas.ts CHARTS_DIR
+ *   CHARTS_DIR (required; relative to the project root) holds the published charts unpacked as `cilium-<version>/`.
  * After a run, update components/chart-schemas/NOTICE.md if the versions changed.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { CILIUM_SCHEMA_KEYS, CILIUM_SCHEMA_VERSIONS } from "../components/chart-schemas/cilium-keys";
 
+const USAGE =
+    "usage: npx ts-node --transpile-only scripts/extract-chart-schemas.ts CHARTS_DIR\n" +
+    "  CHARTS_DIR: a directory holding cilium-<version>/values.schema.json for each of " +
+    `${CILIUM_SCHEMA_VERSIONS.join(", ")} (the charts as published at https://helm.cilium.io)\n`;
+
 const projectRoot = path.resolve(__dirname, "..");
-const chartsDir = path.resolve(projectRoot, process.argv[2] ?? "../shared/reference/charts");
+if (process.argv[2] === undefined) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+}
+const chartsDir = path.resolve(projectRoot, process.argv[2]);
 const outDir = path.join(projectRoot, "components", "chart-schemas");
 
 /** The chart schema with its top-level properties cut down to `keys`; keys the chart does not declare are skipped. */

@@ -1,5 +1,5 @@
 /**
- * engine/analyzer/analyzer-wire.ts writes the Analyze and AnalyzeStack requests straight to bytes (issue 5). The oracle is
+ * engine/analyzer/analyzer-wire.ts writes the Analyze and AnalyzeStack requests straight to bytes. The oracle is
  * @pulumi/pulumi's generated google-protobuf classes, filled as the engine fills them: the bytes must be the same, and
  * the pack's own decoder must read back the same request.
  */

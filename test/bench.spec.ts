@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue 5) at tiny sizes, so that it cannot rot: the generator's stack, the JSON document's fields,
+ * `npm run bench` at tiny sizes, so that it cannot rot: the generator's stack, the JSON document's fields,
  * figures that are positive and agree with each other. No timing threshold: this machine's speed is not under test.
  */
 import * as assert from "assert";
@@ -98,7 +98,7 @@ describe("npm run bench", function () {
         }
     });
 
-    it("measures plan, floor, check at each size and the pack's start: the issue's fields, positive and consistent", async () => {
+    it("measures plan, floor, check at each size and the pack's start: the documented fields, positive and consistent", async () => {
         const run = await runBench(["--json", "--runs", "1", "--warmup", "0", "--sizes", "1,2,3"]);
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const doc: BenchResult = JSON.parse(run.stdout);

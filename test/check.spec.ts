@@ -1,5 +1,5 @@
 /**
- * `npm run check FILE` (issue 4): a hand-written `pulumi stack export` and a hand-written `pulumi preview --json`
+ * `npm run check FILE`: a hand-written `pulumi stack export` and a hand-written `pulumi preview --json`
  * (test/fixtures/check), evaluated by the test-double pack served like the real one; malformed files refused with
  * exit 2 before any pack starts. The real pack on a stack export is covered by the served-vs-direct test.
  */

@@ -134,7 +134,7 @@ describe("CiliumRelease", () => {
             expectInputError(
                 { k8sServiceHost: pulumi.output(HOST), extraValues: { cni: { exclusive: true } } },
                 "CiliumRelease.extraValues.cni.exclusive",
-                "failure-modes F2",
+                "docs/failure-modes.md#f2",
             );
         });
     });
@@ -182,12 +182,12 @@ describe("CiliumRelease", () => {
             expectInputError(
                 { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
                 "CiliumRelease.extraValues.socketLB.hostNamespaceOnly",
-                "failure-modes F1",
+                "docs/failure-modes.md#f1",
             );
             expectInputError(
                 { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
                 "CiliumRelease.extraValues.cni.exclusive",
-                "failure-modes F2",
+                "docs/failure-modes.md#f2",
             );
         });
 

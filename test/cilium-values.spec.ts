@@ -141,7 +141,7 @@ describe("Cilium values builder", () => {
         });
     });
 
-    describe("per datapath (cilium-istio-facts §3.3)", () => {
+    describe("per datapath (docs/cilium-istio-facts.md#cilium-on-eks)", () => {
         it("eni: ENI IPAM, native routing, kube-proxy replacement with the API host, masquerade on eth+", () => {
             const values = buildCiliumValues({ datapath: "eni", k8sServiceHost: HOST, istio: false });
             assert.deepStrictEqual(values, {
@@ -198,7 +198,7 @@ describe("Cilium values builder", () => {
 
     describe("with Istio", () => {
         for (const datapath of DATAPATHS) {
-            it(`${datapath}: always socketLB.hostNamespaceOnly true and cni.exclusive false (F1, F2), by default`, () => {
+            it(`${datapath}: always socketLB.hostNamespaceOnly true and cni.exclusive false (docs/failure-modes.md#f1, #f2), by default`, () => {
                 const values = buildCiliumValues({ datapath, k8sServiceHost: HOST });
                 assert.deepStrictEqual(values.socketLB, { hostNamespaceOnly: true });
                 assert.strictEqual(valueAt(values, "cni.exclusive"), false);
@@ -212,7 +212,7 @@ describe("Cilium values builder", () => {
             assert.strictEqual(values.cni, undefined);
         });
 
-        it("ambient: turns BPF masquerading off and legacy host routing on (F5)", () => {
+        it("ambient: turns BPF masquerading off and legacy host routing on (docs/failure-modes.md#f5)", () => {
             const values = buildCiliumValues({ k8sServiceHost: HOST, istioMode: "ambient" });
             assert.deepStrictEqual(values.bpf, { masquerade: false, hostLegacyRouting: true });
         });
@@ -464,25 +464,25 @@ describe("Cilium values builder", () => {
                 "Istio's socketLB.hostNamespaceOnly set false",
                 { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: false } } },
                 "socketLB.hostNamespaceOnly",
-                "failure-modes F1",
+                "docs/failure-modes.md#f1",
             ],
             [
                 "Istio's socketLB.hostNamespaceOnly removed with null",
                 { k8sServiceHost: HOST, extraValues: { socketLB: { hostNamespaceOnly: null } } },
                 "socketLB.hostNamespaceOnly",
-                "failure-modes F1",
+                "docs/failure-modes.md#f1",
             ],
             [
                 "Istio's socketLB replaced as a whole",
                 { k8sServiceHost: HOST, extraValues: { socketLB: null } },
                 "socketLB.hostNamespaceOnly",
-                "failure-modes F1",
+                "docs/failure-modes.md#f1",
             ],
             [
                 "Istio's cni.exclusive set true",
                 { k8sServiceHost: HOST, extraValues: { cni: { exclusive: true } } },
                 "cni.exclusive",
-                "failure-modes F2",
+                "docs/failure-modes.md#f2",
             ],
             [
                 "chaining's cni.exclusive, also without Istio",
@@ -512,13 +512,13 @@ describe("Cilium values builder", () => {
                 "eni's kube-proxy replacement",
                 { k8sServiceHost: HOST, extraValues: { kubeProxyReplacement: false } },
                 "kubeProxyReplacement",
-                "F9",
+                "docs/failure-modes.md#f9",
             ],
             [
                 "the API host, with a scheme",
                 { k8sServiceHost: HOST, extraValues: { k8sServiceHost: `https://${HOST}` } },
                 "k8sServiceHost",
-                "F9",
+                "docs/failure-modes.md#f9",
             ],
             [
                 "chaining's chaining mode",
@@ -560,7 +560,7 @@ describe("Cilium values builder", () => {
                 "ambient's BPF masquerade",
                 { k8sServiceHost: HOST, istioMode: "ambient", extraValues: { bpf: { masquerade: true } } },
                 "bpf.masquerade",
-                "F5",
+                "docs/failure-modes.md#f5",
             ],
             [
                 "Gateway API's L7 proxy",
@@ -580,7 +580,7 @@ describe("Cilium values builder", () => {
             expectInputError(
                 { datapath: "chaining", extraValues: { cni: { exclusive: true } } },
                 "CiliumRelease.extraValues.cni.exclusive",
-                "aws-cni chaining install, cilium-istio-facts §3.3); and by Istio",
+                "aws-cni chaining install, docs/cilium-istio-facts.md#cilium-on-eks); and by Istio",
             );
         });
     });

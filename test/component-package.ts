@@ -1,8 +1,8 @@
 /**
- * This package as Pulumi's component provider host sees it (pulumi-facts.md §5): the provider name the host derives
- * from package.json, the ComponentResource classes it finds among the entry module's exports, and the schema it
- * infers from the TypeScript sources. The schema is memoised: inference builds a TypeScript program of the whole
- * project (about 20 s), so the specs that need it share one.
+ * This package as Pulumi's component provider host sees it (docs/pulumi-facts.md#component-packages): the provider name
+ * the host derives from package.json, the ComponentResource classes it finds among the entry module's exports, and the
+ * schema it infers from the TypeScript sources. The schema is memoised: inference builds a TypeScript program of the
+ * whole project (about 20 s), so the specs that need it share one.
  */
 import * as fs from "fs";
 import * as path from "path";

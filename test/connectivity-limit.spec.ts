@@ -1,5 +1,5 @@
 /**
- * plan and check predict the connectivity matrix only up to MAX_PREDICTED_PAIRS client/server pairs (issue 5): the
+ * plan and check predict the connectivity matrix only up to MAX_PREDICTED_PAIRS client/server pairs: the
  * matrix grows with the square of the namespaces, and at 1000 tenant namespaces its 2,000,000 answers took minutes
  * and gigabytes. Below the limit the prediction is the full one; above it none is made and the command says why.
  */

@@ -2,10 +2,11 @@
  * The connectivity model (policies/connectivity/connectivity.ts): whole matrices for the demo's stages in both mesh modes, read from
  * the root program run on the mock runtime exactly as plan runs it; then stacks that are not ours, built by hand.
  *
- * Where the expected matrices come from: the sidecar rows are the Cilium Istio demo's documented answers (facts §1:
- * red and blue reach blue's /ip with 200 and /deny with 403 under the L7 rule with authn DISABLE, 503 without it,
- * green is dropped); the ambient rows follow the same mechanisms with HBONE on 15008 (facts §2.3, F4, F6). Checks
- * against red's httpbin answer 200 in every stage: the policy is on blue only, and the shipped mesh is PERMISSIVE.
+ * Where the expected matrices come from: the sidecar rows are the Cilium Istio demo's documented answers
+ * (docs/cilium-istio-facts.md#demo: red and blue reach blue's /ip with 200 and /deny with 403 under the L7 rule with
+ * authn DISABLE, 503 without it, green is dropped); the ambient rows follow the same mechanisms with HBONE on 15008
+ * (docs/cilium-istio-facts.md#cilium-istio-docs, docs/failure-modes.md#f4, #f6). Checks against red's httpbin answer
+ * 200 in every stage: the policy is on blue only, and the shipped mesh is PERMISSIVE.
  */
 import * as assert from "assert";
 import * as path from "path";
@@ -129,7 +130,7 @@ const CASES: {
                 "red",
                 "blue",
                 "/ip",
-                /HTTP proxy \(CiliumNetworkPolicy blue\/default\) cannot read the mTLS.*answers 503 \(F6\)/,
+                /HTTP proxy \(CiliumNetworkPolicy blue\/default\) cannot read the mTLS.*answers 503 \(docs\/failure-modes\.md#f6\)/,
             ],
         ],
     },

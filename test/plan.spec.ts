@@ -1,5 +1,5 @@
 /**
- * `npm run plan` (issue 4). The machinery is tested in-process against a tiny fixture program and a test-double
+ * `npm run plan`. The machinery is tested in-process against a tiny fixture program and a test-double
  * policy pack (test/fixtures/program, test/fixtures/policy-pack), served through run-policy-pack like the real one;
  * the shipped stacks are planned against the real pack `cilium-istio-guard`, one of them as a real child process
  * so that the exit codes are the CLI's own.
@@ -79,7 +79,7 @@ describe("plan on the fixture program and test-double pack", function () {
         report = JSON.parse(run.stdout);
     });
 
-    it("exits 0 and prints one JSON document with exactly the issue's fields", () => {
+    it("exits 0 and prints one JSON document with exactly the documented fields", () => {
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         assert.deepStrictEqual(Object.keys(report).sort(), [
             "connectivity",

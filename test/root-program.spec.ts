@@ -115,8 +115,8 @@ describe("root program", () => {
 
             it("installs Cilium with the Istio requirements, its datapath, and the cluster's API host", () => {
                 const values = one(registrations, RELEASE, "cilium").inputs.values;
-                assert.strictEqual(values.socketLB.hostNamespaceOnly, true, "F1");
-                assert.strictEqual(values.cni.exclusive, false, "F2");
+                assert.strictEqual(values.socketLB.hostNamespaceOnly, true, "docs/failure-modes.md#f1");
+                assert.strictEqual(values.cni.exclusive, false, "docs/failure-modes.md#f2");
                 assert.strictEqual(values.k8sServiceHost, MOCK_ENDPOINT_HOST);
                 assert.strictEqual(values.kubeProxyReplacement, true);
                 if (stack.datapath === "eni") {
@@ -128,8 +128,8 @@ describe("root program", () => {
                     assert.deepStrictEqual([values.routingMode, values.tunnelProtocol], ["tunnel", "vxlan"]);
                 }
                 if (stack.mode === "ambient") {
-                    assert.strictEqual(values.bpf.masquerade, false, "F5");
-                    assert.strictEqual(values.bpf.hostLegacyRouting, true, "F5");
+                    assert.strictEqual(values.bpf.masquerade, false, "docs/failure-modes.md#f5");
+                    assert.strictEqual(values.bpf.hostLegacyRouting, true, "docs/failure-modes.md#f5");
                 }
             });
 

@@ -1,7 +1,7 @@
 /**
  * The package schema that other languages get their SDK from (`pulumi package add`), inferred offline by Pulumi's
  * own schema inference (@pulumi/pulumi provider/experimental, the code the plugin host answers GetSchema with).
- * Issue 6: the four components with their inputs, outputs, enums and descriptions.
+ * The four components with their inputs, outputs, enums and descriptions.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -19,7 +19,7 @@ import {
 
 const token = (name: string) => `${PROVIDER_NAME}:index:${name}`;
 
-/** The public args and outputs agreed for each component (notes: interfaces; README's tables). */
+/** The public args and outputs agreed for each component (interfaces: keep them; README's tables). */
 const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string[]; optionalOutputs: string[] } } = {
     Cluster: {
         inputs: [

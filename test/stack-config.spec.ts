@@ -29,7 +29,7 @@ function expectConfigError(values: { [key: string]: string }, key: string, allow
 }
 
 describe("stack config", () => {
-    it("knows the keys the issue names", () => {
+    it("knows the stack config keys the README documents", () => {
         for (const key of [
             "ciliumDatapath",
             "tunnelProtocol",

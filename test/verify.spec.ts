@@ -1,5 +1,5 @@
 /**
- * `npm run verify` (issue 4) against a kubectl stand-in (test/fixtures/kubectl/kubectl) that answers each
+ * `npm run verify` against a kubectl stand-in (test/fixtures/kubectl/kubectl) that answers each
  * `kubectl exec ... curl` from a table, as kubectl does (curl's output on stdout, curl's exit code passed on). No
  * cluster is reached here: these tests cover the command line, the parsing and the comparison only.
  */

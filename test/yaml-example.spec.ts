@@ -1,5 +1,5 @@
 /**
- * examples/yaml/Pulumi.yaml against the schema Pulumi infers for the package (issue 6): every resource type, property
+ * examples/yaml/Pulumi.yaml against the schema Pulumi infers for the package: every resource type, property
  * name, value type, enum value and `${...}` reference in it must be one the schema defines, so the program would get
  * past Pulumi YAML's type checker. Its run through the component provider is in construct.spec.ts.
  */

@@ -19,9 +19,9 @@ const SCHEMAS: { [version: string]: object } = {
 // The chart schemas are draft-07 (their `$schema`), Ajv's default draft. They use type unions such as
 // ["null", "string"], which Ajv's strict mode refuses; strict mode is about schema style, not about which values
 // pass, so turning it off validates exactly what the schema says. Two options only make compiling cheaper (it is on
-// every plan's path, issue 5): the carried schemas are not validated against the draft-07 meta-schema on each load
-// (test/cilium-values.spec.ts does that once), and the generated validator is not optimised, which costs nothing
-// measurable for one values tree and halves the compile time.
+// every plan's path, see the speed targets in BENCHMARKS.md): the carried schemas are not validated against the
+// draft-07 meta-schema on each load (test/cilium-values.spec.ts does that once), and the generated validator is not
+// optimised, which costs nothing measurable for one values tree and halves the compile time.
 export const AJV_OPTIONS = {
     strict: false,
     allErrors: true,

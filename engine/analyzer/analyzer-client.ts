@@ -3,12 +3,12 @@
  * with the generated messages or, for the per-resource and per-stack ones, by ./analyzer-wire.ts, sent by
  * ./grpc-unary.ts.
  *
- * How the CLI starts a Node pack (pulumi-facts.md §3.4; pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go
- * `RunPlugin`, kind "analyzer"): `node <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address>
- * <pack dir>` with the pack dir as working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and
- * PULUMI_CONFIG in the environment. run-policy-pack registers ts-node (type-checking on, as under the CLI), requires
- * the pack, and `new PolicyPack(...)` serves the Analyzer on 127.0.0.1 and prints the port on stdout
- * (@pulumi/policy server.js `serve`).
+ * How the CLI starts a Node pack (docs/pulumi-facts.md#policy-pack-serving; pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go `RunPlugin`, kind "analyzer"): `node
+ * <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address> <pack dir>` with the pack dir as
+ * working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and PULUMI_CONFIG in the environment.
+ * run-policy-pack registers ts-node (type-checking on, as under the CLI), requires the pack, and `new PolicyPack(...)`
+ * serves the Analyzer on 127.0.0.1 and prints the port on stdout (@pulumi/policy server.js `serve`).
  *
  * The engine address: run-policy-pack drops it (cmd/run-policy-pack/index.js `argv._.shift()`), and the language host
  * does not set PULUMI_NODEJS_ENGINE for analyzers, so a pack's `pulumi.log` calls print to the console (log/index.js
@@ -24,7 +24,7 @@ import { UnaryGrpcClient } from "./grpc-unary";
 
 /**
  * The generated Analyzer messages (google-protobuf), loaded on first use rather than on import: a command imports
- * this module before it spawns the pack, and they load while the pack starts instead of before (issue 5).
+ * this module before it spawns the pack, and they load while the pack starts instead of before (BENCHMARKS.md).
  */
 function loadMessages() {
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, while the pack starts (above) */
@@ -141,7 +141,7 @@ function toStruct(value: Record<string, any>): any {
     return messages().Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
 }
 
-/** An Analyze (or Remediate) request, encoded ahead of the call, e.g. while the pack starts (issue 5). */
+/** An Analyze (or Remediate) request, encoded ahead of the call, e.g. while the pack starts. */
 export interface PreparedAnalyze {
     readonly analyzeRequest: Buffer;
 }

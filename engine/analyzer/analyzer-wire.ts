@@ -4,7 +4,7 @@
  * numbers as in @pulumi/pulumi/proto/analyzer_pb.js), with resource properties as `google.protobuf.Struct`.
  *
  * Why not the generated classes: building google-protobuf message objects and serializing them cost the engine about
- * 1 ms per resource and most of its memory (issue 5, BENCHMARKS.md); written straight to bytes they cost a tenth of
+ * 1 ms per resource and most of its memory (BENCHMARKS.md); written straight to bytes they cost a tenth of
  * that, and the pack, the slower side, no longer waits for the engine. The bytes are the ones google-protobuf writes
  * for the same request, map keys sorted as jspb.Map sorts them; test/analyzer-wire.spec.ts compares the two.
  */

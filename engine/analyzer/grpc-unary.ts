@@ -6,7 +6,7 @@
  *
  * Why not @grpc/grpc-js's client: its per-call machinery (interceptors, retries, load balancing, call credentials)
  * cost the engine about 0.4 ms per call, so at 6,000 resources the pack, the slower side, sat idle while the engine
- * caught up (issue 5, BENCHMARKS.md). The pack's server is grpc-js, as under the CLI; only the engine's side differs.
+ * caught up (BENCHMARKS.md). The pack's server is grpc-js, as under the CLI; only the engine's side differs.
  * No compression is offered (no `grpc-accept-encoding`), so none comes back.
  */
 import * as http2 from "http2";

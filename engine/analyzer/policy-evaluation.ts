@@ -42,7 +42,7 @@ export interface PolicyEvaluation {
 export interface EvaluationOptions {
     /**
      * The pack, being started (PolicyPackProcess.start) as early as the caller could, so that its start-up overlaps
-     * the caller's own work (issue 5). The evaluation closes it, whatever happens.
+     * the caller's own work. The evaluation closes it, whatever happens.
      */
     pack: Promise<PolicyPackProcess>;
     /** Parsed `--policy-pack-config`, if given. */
@@ -53,7 +53,7 @@ export interface EvaluationOptions {
 /**
  * Analyze calls in flight at once, in a sliding window, so that no call waits for the slowest of a batch. The pack
  * answers one call at a time and sends its answers in bursts; with more calls queued it idles less between bursts:
- * 6,007 calls took 3.7 s with 64 in flight and 3.0 s with 256 (requests encoded beforehand; issue 5, BENCHMARKS.md).
+ * 6,007 calls took 3.7 s with 64 in flight and 3.0 s with 256 (requests encoded beforehand; BENCHMARKS.md).
  */
 const CONCURRENCY = 256;
 
@@ -98,7 +98,7 @@ interface Requests {
 
 /**
  * Each resource with its provider (described once per provider), and the requests encoded: all of it while the pack
- * starts, which at 6,000 resources takes about 0.4 s of the engine's otherwise idle wait and 5 MB of bytes (issue 5).
+ * starts, which at 6,000 resources takes about 0.4 s of the engine's otherwise idle wait and 5 MB of bytes.
  */
 function prepareRequests(resources: readonly ResourceV3[]): Requests {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));

@@ -121,7 +121,7 @@ export function reconcilePolicyPackConfig(
         }
     }
 
-    // Required here rather than on import: plan imports this module before it spawns the pack (issue 5).
+    // Required here rather than on import: plan imports this module before it spawns the pack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- required on use (above)
     const Ajv: typeof AjvClass = require("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });

@@ -1,7 +1,7 @@
 /**
  * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--verbose]`
  *
- * The plan's evaluation and prediction on a file instead of our program (issue 4): a `pulumi stack export`
+ * The plan's evaluation and prediction on a file instead of our program (the offline engine): a `pulumi stack export`
  * (deployment version 3) or the JSON `pulumi preview --json` prints, from any stack. Policies see each resource's
  * `inputs` in Analyze and its `outputs` in AnalyzeStack, each falling back to the other where a file lacks it.
  * Same output and exit codes as plan; a file that is not JSON or not one of the two formats exits 2.

@@ -1,7 +1,7 @@
 /**
  * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--policy-pack-config FILE] [--json] [--out FILE] [--verbose]`
  *
- * The package's main job without a cloud (issue 4): runs the root program on the Pulumi SDK's mock runtime with the
+ * The package's main job without a cloud: runs the root program on the Pulumi SDK's mock runtime with the
  * stack's config, writes what it registered as a `pulumi stack export` (deployment version 3) to `--out` or
  * `.plan/<stack>.json`, asks the policy pack `cilium-istio-guard` exactly as `pulumi preview --policy-pack policies`
  * would, and prints the report (engine/report/report.ts). Nothing is deployed and no cloud is called: every resource's
@@ -113,7 +113,7 @@ export function plan(
             },
         };
         // The pack starts in its own process while this one loads the Pulumi SDKs and runs the program: on two
-        // cores the plan then takes about the longer of the two instead of their sum (issue 5, BENCHMARKS.md), so
+        // cores the plan then takes about the longer of the two instead of their sum (BENCHMARKS.md), so
         // the SDKs are loaded only now, after the spawn. A failure to start is reported when the gate awaits it,
         // not as a failure of the program.
         const pack = PolicyPackProcess.start(path.resolve(locations.packDir), context);

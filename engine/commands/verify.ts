@@ -1,11 +1,11 @@
 /**
  * `npm run verify -- [--kubeconfig FILE] [--context NAME] [--stack NAME] [--verbose]`
  *
- * Against a live cluster that runs the demo (issue 4): runs each of the demo's checks with kubectl,
+ * Against a live cluster that runs the demo: runs each of the demo's checks with kubectl,
  * `kubectl exec -n <from> deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<to><path>`
- * (cilium-istio-facts.md §1), and prints the observed code beside the one the connectivity model predicts for the
- * stack (`--stack`, default dev, run on the mock runtime as plan does). Exit 1 when any observed code differs from the
- * prediction, 2 when kubectl cannot run a check at all (no cluster, no netshoot), 0 when all agree.
+ * (docs/cilium-istio-facts.md#demo), and prints the observed code beside the one the connectivity model predicts for
+ * the stack (`--stack`, default dev, run on the mock runtime as plan does). Exit 1 when any observed code differs from
+ * the prediction, 2 when kubectl cannot run a check at all (no cluster, no netshoot), 0 when all agree.
  *
  * curl prints `000` when no HTTP answer came back (timeout, reset) and exits non-zero; kubectl exec passes that exit
  * code on. So the code is read from stdout whatever the exit code; an empty stdout means the check never ran.

@@ -5,7 +5,7 @@
  * plan evaluates.
  *
  * Nothing here talks to a cloud: outputs are made up by `mockOutputs`, shaped like what the real providers return
- * (see pulumi-facts.md §1.6 for what `eks:index:Cluster` must answer).
+ * (see docs/pulumi-facts.md#mock-runtime for what `eks:index:Cluster` must answer).
  */
 import * as pulumi from "@pulumi/pulumi";
 

@@ -1,7 +1,7 @@
 /**
- * What `plan` and `check` print (issue 4): resource counts per type and the component tree; violations grouped by
+ * What `plan` and `check` print: resource counts per type and the component tree; violations grouped by
  * level with policy, resource and message; the predicted connectivity matrix when the stack has the demo; the
- * critical path. With `--json`, one document with exactly the issue's fields:
+ * critical path. With `--json`, one document with exactly these fields (an interface: keep them):
  * `{stack, resources: [{urn, type, parent, dependencies}], violations: [{policy, level, urn, message}],
  *   connectivity: [{from, to, path, code, reason}], criticalPath: [urn, ...]}`.
  */
@@ -94,7 +94,7 @@ function renderMatrix(answers: Report["connectivity"]): string[] {
     const columns = [...new Set(answers.map((a) => `${a.to}${a.path}`))];
     const width = Math.max(6, ...clients.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
     const lines = [`  ${"from \\ to".padEnd(width)}${columns.map((c) => c.padEnd(width)).join("")}`.trimEnd()];
-    // Each cell looked up rather than searched for: a search per cell costs the cube of the namespaces (issue 5).
+    // Each cell looked up rather than searched for: a search per cell costs the cube of the namespaces.
     const codes = new Map<string, string>();
     for (const a of answers) {
         const cell = `${a.from}\0${a.to}${a.path}`;

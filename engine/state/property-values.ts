@@ -28,7 +28,7 @@ function isObject(value: unknown): value is Record<string, any> {
  */
 export async function wireToState(value: unknown): Promise<unknown> {
     // Loaded here, not at the top: only the plan, which has run a program on the SDK, writes state; `check`, which
-    // imports this module too, would otherwise load the whole SDK for nothing (issue 5).
+    // imports this module too, would otherwise load the whole SDK for nothing.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use (above)
     const pulumi: typeof PulumiSdk = require("@pulumi/pulumi");
     if (Array.isArray(value)) {

@@ -1,26 +1,31 @@
 /**
- * The predicted connectivity matrix of the demo (issue 4): for every client (a Deployment `netshoot`, in any
+ * The predicted connectivity matrix of the demo: for every client (a Deployment `netshoot`, in any
  * namespace) and every server (a Service `httpbin`, in any namespace) the answer of
  * `curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<ns>/<path>` for /ip and /deny, with the reason.
  * Pure: the stack's resources in, answers out. It reads namespaces, labels, Deployments, Services, Cilium and
  * Kubernetes policies, PeerAuthentications and the Istio mode from the resources, through the policy pack's mesh
  * model (policies/model: enrolment, policy selection, effective PeerAuthentication) and policies/connectivity/ingress-admission.ts.
  *
- * How a request travels (cilium-istio-facts.md §1 and §2.3; failure-modes.md F4, F6):
+ * How a request travels (docs/cilium-istio-facts.md#demo, #cilium-istio-docs; docs/failure-modes.md#f4, #f6):
  * 1. The client's data plane picks the transport. A sidecar client upgrades to mTLS when the server has a sidecar,
- *    unless the server's effective PeerAuthentication is DISABLE, then it sends plain HTTP (facts §1). An ambient
- *    client's ztunnel tunnels to an ambient server over HBONE, mTLS on the server pod's port 15008 (facts §1, §4.4);
- *    to a server outside the mesh it sends plain text. A client outside the mesh sends plain HTTP.
+ *    unless the server's effective PeerAuthentication is DISABLE, then it sends plain HTTP
+ *    (docs/cilium-istio-facts.md#demo). An ambient client's ztunnel tunnels to an ambient server over HBONE, mTLS on
+ *    the server pod's port 15008 (docs/cilium-istio-facts.md#demo, #ambient-prerequisites); to a server outside the
+ *    mesh it sends plain text. A client outside the mesh sends plain HTTP.
  * 2. Cilium enforces the server pod's ingress policies on what arrives: the application port, or 15008 for HBONE.
  *    Not admitted: dropped, curl times out: `000`.
  * 3. A port with HTTP rules goes through Cilium's HTTP proxy. Plain HTTP is judged by the rules: a request no rule
  *    allows gets `403` from the proxy. mTLS cannot be parsed: the connection fails and the client's sidecar answers
- *    `503` (the demo's "client 'red' to server 'blue': 503", F6). HBONE on a port with HTTP rules fails the same
- *    way, but no sidecar answers: ztunnel drops the client's connection, curl prints `000`.
+ *    `503` (the demo's "client 'red' to server 'blue': 503", docs/failure-modes.md#f6). HBONE on a port with HTTP rules
+ *    fails the same way, but no sidecar answers: ztunnel drops the client's connection, curl prints `000`. Known
+ *    correction, not yet applied here: the ambient demo with its policy on 15008 answers `200` on every path without
+ *    the fix, the HTTP rule bypassed rather than failing (docs/cilium-istio-facts.md#demo).
  * 4. HBONE is delivered by ztunnel inside the server pod, so HTTP rules on the application port never see tunnelled
- *    requests: Cilium's L7 policy is silently not applied between ambient pods (facts §2.3, "Cilium cannot see ... L7").
+ *    requests: Cilium's L7 policy is silently not applied between ambient pods
+ *    (docs/cilium-istio-facts.md#cilium-istio-docs, "Cilium cannot see ... L7").
  * 5. The server's data plane: a sidecar or ztunnel under STRICT refuses plain text (connection reset, `000`);
- *    PERMISSIVE, Istio's default, accepts it (facts §1). httpbin answers `200` for /ip and for /deny.
+ *    PERMISSIVE, Istio's default, accepts it (docs/cilium-istio-facts.md#demo). httpbin answers `200` for /ip and for
+ *    /deny.
  * A pair is left out of the matrix when the stack does not say enough to decide it: a value unknown during preview,
  * a policy feature ingress-admission.ts does not read, or sidecar-to-ambient traffic, which this model does not cover.
  */
@@ -259,14 +264,14 @@ function predictOne(
             return {
                 code: "503",
                 decidedBy,
-                reason: `Cilium's HTTP proxy (${admitting!.text}) cannot read the mTLS between the sidecars; the client sidecar gets a failed upstream and answers 503 (F6)`,
+                reason: `Cilium's HTTP proxy (${admitting!.text}) cannot read the mTLS between the sidecars; the client sidecar gets a failed upstream and answers 503 (docs/failure-modes.md#f6)`,
             };
         }
         if (transport === "hbone") {
             return {
                 code: "000",
                 decidedBy,
-                reason: `Cilium's HTTP proxy (${admitting!.text}) on port ${HBONE_PORT} cannot read HBONE's mTLS; the tunnel fails and ztunnel drops the connection (F6)`,
+                reason: `Cilium's HTTP proxy (${admitting!.text}) on port ${HBONE_PORT} cannot read HBONE's mTLS; the tunnel fails and ztunnel drops the connection (docs/failure-modes.md#f6)`,
             };
         }
         if (!httpAllows(admitted.http, { method: "GET", path, host: `httpbin.${server.namespace}` })) {
@@ -278,7 +283,7 @@ function predictOne(
         }
         policyNote = `${policyNote}, where an HTTP rule allows GET ${path}`;
     } else if (transport === "hbone" && admitted.verdict === "admitted" && admitted.httpOnOtherPorts.length > 0) {
-        policyNote = `${policyNote}; the HTTP rules of ${named(admitted.httpOnOtherPorts).text} on other ports never see the tunnelled request, so they are not applied (F6)`;
+        policyNote = `${policyNote}; the HTTP rules of ${named(admitted.httpOnOtherPorts).text} on other ports never see the tunnelled request, so they are not applied (docs/failure-modes.md#f6)`;
     }
 
     // 5. The server's data plane.
@@ -309,7 +314,7 @@ function clientOrder(servers: readonly Server[]) {
 }
 
 /**
- * The most client/server pairs `plan` and `check` predict (issue 5). The matrix has a row per client namespace and a
+ * The most client/server pairs `plan` and `check` predict. The matrix has a row per client namespace and a
  * column per server and path, so it grows with the square of the namespaces: a stack of 1000 tenants each like the
  * demo's blue has 1,000,000 pairs, whose prediction would cost many times the rest of a check and print a grid no one
  * can read. 2,500 is 50 namespaces each way; past it the matrix is left out and the command says so (BENCHMARKS.md).

@@ -12,8 +12,8 @@
  * - `fromCIDR`/`fromCIDRSet` and NetworkPolicy `ipBlock` never match traffic between pods Cilium manages ("CIDR rules
  *   do not apply to traffic where both sides of the connection are managed by Cilium");
  * - a matching `toPorts` entry with `rules.http` sends the connection through Cilium's HTTP proxy, which answers 403
- *   to a request no HTTP rule allows (facts §1); the HTTP rules of every matching entry on the port add up, and a
- *   matching entry without HTTP rules admits every request.
+ *   to a request no HTTP rule allows (docs/cilium-istio-facts.md#demo); the HTTP rules of every matching entry on the
+ *   port add up, and a matching entry without HTTP rules admits every request.
  * `ingressDeny` and `fromRequires` are not read: a stack using them gets no prediction for the pods they select.
  */
 import { MeshModel } from "../model/mesh-model";

@@ -2,9 +2,9 @@
  * What a rule decides, and how it reaches the policy server.
  *
  * Rules decide in pure functions that return findings; the policy objects only hand those to `reportViolation`:
- *  - a `violation` goes out as a plain message, so it carries the rule's enforcement level (mandatory or advisory per
- *    the issue, or whatever `--policy-pack-config` sets);
- *  - an `advisory` (a finding the issue rates advisory inside a mandatory rule) and an `unchecked` (what the rule could
+ *  - a `violation` goes out as a plain message, so it carries the rule's enforcement level (mandatory or advisory as
+ *    the rule declares, or whatever `--policy-pack-config` sets);
+ *  - an `advisory` (a finding the rule rates advisory inside a mandatory rule) and an `unchecked` (what the rule could
  *    not check: unknown during preview, unreadable value files, odd shapes) always go out as advisories. The server's
  *    reportViolation accepts an object `{message, urn, enforcementLevel}` for that (pulumi-policy server.js
  *    makeReportViolationFun), which the public `ReportViolation` type does not declare.

@@ -136,7 +136,10 @@ export function ciliumDefault(version: ChartVersion, key: string): ChartDefault<
     return { value, certain };
 }
 
-/** routing-mode the chart renders when routingMode is unset and eni.enabled is true (1.19.6: native; facts §3.2). */
+/**
+ * routing-mode the chart renders when routingMode is unset and eni.enabled is true (1.19.6: native;
+ * docs/cilium-istio-facts.md#cilium-values-to-config).
+ */
 export function ciliumRoutingModeWithEni(version: ChartVersion): ChartDefault<string> {
     const value = CILIUM[version.carried].routingModeWhenEniEnabled;
     const certain =

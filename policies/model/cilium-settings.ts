@@ -4,9 +4,9 @@
  *    a `helm.v4.Chart` / `helm.v3.Chart` of it: the user's value, else the default of THAT chart version
  *    (chart-defaults.ts);
  *  - the rendered ConfigMap `cilium-config` (a v4 Chart's child, or written by hand): its keys as written. The chart
- *    writes several keys only when their value is set (facts §3.2: `bpf-lb-sock-hostns-only`, `bpf-lb-sock`,
- *    `enable-bpf-masquerade`, `enable-host-legacy-routing`...), so a missing key means the agent's default, which the
- *    chart documents as its own default.
+ *    writes several keys only when their value is set (docs/cilium-istio-facts.md#cilium-values-to-config:
+ *    `bpf-lb-sock-hostns-only`, `bpf-lb-sock`, `enable-bpf-masquerade`, `enable-host-legacy-routing`...), so a missing
+ *    key means the agent's default, which the chart documents as its own default.
  * When a chart and the ConfigMap it rendered are both in the stack they are one install, read from the ConfigMap.
  */
 import {
@@ -65,7 +65,9 @@ export interface CiliumInstall {
     readonly settings: CiliumSettings;
 }
 
-/** Kube-proxy replacement is in force: "true", or 1.15's "strict" (facts §3.2). */
+/**
+ * Kube-proxy replacement is in force: "true", or 1.15's "strict" (docs/cilium-istio-facts.md#cilium-values-to-config).
+ */
 export function kubeProxyReplacementOn(setting: Setting<string>): boolean | undefined {
     return setting.value === undefined ? undefined : setting.value === "true" || setting.value === "strict";
 }
@@ -175,7 +177,10 @@ function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettin
     };
 }
 
-/** The chart writes `cni-exclusive` only when it installs its CNI config (`cni.install` and not `cni.customConf`; facts §3.2). */
+/**
+ * The chart writes `cni-exclusive` only when it installs its CNI config (`cni.install` and not `cni.customConf`;
+ * docs/cilium-istio-facts.md#cilium-values-to-config).
+ */
 function helmCniExclusive(helm: HelmSource, version: ChartVersion): Setting<boolean> {
     const exclusive = fromHelm(helm, version, "cni.exclusive", "cni-exclusive", asBoolean);
     const install = fromHelm(helm, version, "cni.install", "cni-exclusive", asBoolean);
@@ -199,7 +204,10 @@ function helmCniExclusive(helm: HelmSource, version: ChartVersion): Setting<bool
     return exclusive;
 }
 
-/** routingMode unset renders "tunnel", except 1.19.6 renders "native" with eni.enabled (facts §3.2). */
+/**
+ * routingMode unset renders "tunnel", except 1.19.6 renders "native" with eni.enabled
+ * (docs/cilium-istio-facts.md#cilium-values-to-config).
+ */
 function helmRoutingMode(helm: HelmSource, version: ChartVersion, eniEnabled: Setting<boolean>): Setting<string> {
     const routing = fromHelm(helm, version, "routingMode", "routing-mode", asString);
     if (routing.origin !== "default" || eniEnabled.value !== true) {
@@ -209,7 +217,10 @@ function helmRoutingMode(helm: HelmSource, version: ChartVersion, eniEnabled: Se
     return defaultSetting(withEni.value, withEni.certain, version, "routingMode", "routing-mode");
 }
 
-/** A chaining mode other than none renders `enable-host-legacy-routing: "true"` unless the value is set (facts §3.2). */
+/**
+ * A chaining mode other than none renders `enable-host-legacy-routing: "true"` unless the value is set
+ * (docs/cilium-istio-facts.md#cilium-values-to-config).
+ */
 function helmHostLegacyRouting(
     helm: HelmSource,
     version: ChartVersion,
@@ -412,8 +423,9 @@ function settingsFromConfigMap(
 }
 
 /**
- * cilium-config does not carry the API server host: the chart puts it in the agent's environment (facts §3.2). Read it
- * from the chart's values when the chart is known, else from the `cilium` DaemonSet's `KUBERNETES_SERVICE_HOST`.
+ * cilium-config does not carry the API server host: the chart puts it in the agent's environment
+ * (docs/cilium-istio-facts.md#cilium-values-to-config). Read it from the chart's values when the chart is known, else
+ * from the `cilium` DaemonSet's `KUBERNETES_SERVICE_HOST`.
  */
 function configMapK8sServiceHost(
     agent: StackResource | undefined,

@@ -2,7 +2,7 @@
  * What an EKS stack installs next to Cilium: the VPC CNI and kube-proxy (as self-managed add-ons bootstrapped with the
  * cluster, or as EKS managed add-ons) and node groups with their taints.
  *
- * Sources (pulumi-facts.md §1.2–1.3, facts §5):
+ * Sources (docs/pulumi-facts.md#eks-cluster-args, #eks-node-taints; docs/cilium-istio-facts.md#eks):
  *  - `aws:eks/cluster:Cluster.bootstrapSelfManagedAddons` (default true) installs vpc-cni, kube-proxy and CoreDNS
  *    unmanaged; @pulumi/eks v4 `eks:index:Cluster` passes it through.
  *  - `eks:index:Cluster` creates an `eks:index:VpcCniAddon` unless `useDefaultVpcCni: true` (or autoMode), and an
@@ -10,7 +10,8 @@
  *  - Its default self-managed node group exists unless `skipDefaultNodeGroup`, `fargate` or autoMode; its taints are
  *    `nodeGroupOptions.taints` (a map key -> {value, effect}); managed node groups take a list of {key, value, effect}.
  *  - The Cilium EKS docs neutralise an installed aws-node by giving it the nodeSelector
- *    `io.cilium/aws-node-enabled: "true"` (F9), which a DaemonSetPatch of kube-system/aws-node can do.
+ *    `io.cilium/aws-node-enabled: "true"` (docs/failure-modes.md#f9), which a DaemonSetPatch of kube-system/aws-node
+ *    can do.
  * Under the SDK's mock runtime only `eks:index:Cluster`'s inputs are visible (its children are created by the
  * provider), so both the component's inputs and the children are read.
  */

@@ -1,8 +1,8 @@
 /**
  * Helm installs as the engine shows them: a `helm.v3.Release` (a custom resource whose props carry `chart`, `version`,
  * `values`, `valueYamlFiles`, `repositoryOpts`), or the inputs of a `helm.v4.Chart` / `helm.v3.Chart` component
- * (pulumi-facts.md §4). The chart's own objects are not resources for a Release, so for Releases the values are all
- * there is to read.
+ * (docs/pulumi-facts.md#kubernetes-resources-in-policies). The chart's own objects are not resources for a Release, so
+ * for Releases the values are all there is to read.
  */
 import {
     ABSENT,

@@ -1,12 +1,13 @@
 /**
  * Istio as a stack installs it: its Helm charts `base`, `istiod`, `cni`, `ztunnel`, `gateway` (Releases or Chart
- * inputs; facts §4.1), and what a rendered or hand-written install shows instead: the `istiod` Deployment (or a
- * DeploymentPatch of it, the way a stack puts istiod on the host network, F7), the `istio-cni-node` and `ztunnel`
- * DaemonSets. Enrolment labels on namespaces and pods are read in workloads.ts; mesh-model.ts joins both.
+ * inputs; docs/cilium-istio-facts.md#istio-charts), and what a rendered or hand-written install shows instead: the
+ * `istiod` Deployment (or a DeploymentPatch of it, the way a stack puts istiod on the host network,
+ * docs/failure-modes.md#f7), the `istio-cni-node` and `ztunnel` DaemonSets. Enrolment labels on namespaces and pods are
+ * read in workloads.ts; mesh-model.ts joins both.
  *
- * Values (facts §4.2): from 1.24 the charts take their keys at the top level; the older spellings under `pilot.`
- * (istiod) and `cni.` (cni chart) still work, so both are read. `profile: ambient` on istiod/cni, `ambient.enabled`
- * on cni, or a ztunnel chart turn ambient on.
+ * Values (docs/cilium-istio-facts.md#istio-values-layout): from 1.24 the charts take their keys at the top level; the
+ * older spellings under `pilot.` (istiod) and `cni.` (cni chart) still work, so both are read. `profile: ambient` on
+ * istiod/cni, `ambient.enabled` on cni, or a ztunnel chart turn ambient on.
  */
 import { ChartVersion, describeChartVersion, istioChartVersion, istioDefault } from "./chart-defaults";
 import { HelmSource, helmValue, readHelmSource } from "./helm-sources";

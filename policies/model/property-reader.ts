@@ -8,7 +8,7 @@
  */
 // @pulumi/policy 1.21 exports these at run time but its .d.ts strips them (@internal), so they are typed here. They
 // come from its proxy module, which @pulumi/policy's index re-exports: the index also loads the policy server and
-// with it all of @pulumi/pulumi, a second of start-up that the offline engine's check needs nowhere else (issue 5).
+// with it all of @pulumi/pulumi, a second of start-up that the offline engine's check needs nowhere else.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- typed just below, where the .d.ts strips the names
 const proxy = require("@pulumi/policy/proxy");
 const unknownCheckingProxy: <T>(props: T) => T = proxy.unknownCheckingProxy;

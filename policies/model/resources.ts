@@ -1,8 +1,9 @@
 /**
  * The resources the pack reads, as the engine shows them: a Pulumi type token, a URN, a name and the props (inputs in
  * Analyze, outputs in AnalyzeStack). Kubernetes objects register as `kubernetes:<apiVersion>:<Kind>` — including
- * CustomResources such as `kubernetes:cilium.io/v2:CiliumNetworkPolicy` (pulumi-facts.md §4) — so they are matched by
- * API group and kind, whatever the version.
+ * CustomResources such as `kubernetes:cilium.io/v2:CiliumNetworkPolicy`
+ * (docs/pulumi-facts.md#kubernetes-resources-in-policies) — so they are matched by API group and kind, whatever the
+ * version.
  */
 
 /** What `buildMeshModel` takes: a `PolicyResource` from `validateStack`, or a row of a stack export. */
@@ -48,7 +49,10 @@ export function isKubernetes(type: string, group: string, kind: string): boolean
     return parsed !== undefined && parsed.group === group && parsed.kind === kind;
 }
 
-/** Type tokens of the Helm resources whose chart and values the pack reads (pulumi-facts.md §4). */
+/**
+ * Type tokens of the Helm resources whose chart and values the pack reads
+ * (docs/pulumi-facts.md#kubernetes-resources-in-policies).
+ */
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 export const HELM_CHART_V3 = "kubernetes:helm.sh/v3:Chart";

@@ -7,10 +7,11 @@
  *    a pod is not injected if its `sidecar.istio.io/inject` label (the annotation is the older spelling) is "false"
  *    or its namespace's `istio-injection` is "disabled"; it is injected if either is enabled, or an `istio.io/rev`
  *    label names a revision; otherwise not (enableNamespacesByDefault is off by default). `istio-injection` wins over
- *    `istio.io/rev`. Host-network pods are never injected (F12, istio/istio.io#4255).
- *  - Ambient (facts §4.4, istio.io ambient "add workloads"): `istio.io/dataplane-mode=ambient` on the namespace or the
- *    pod (the pod's label wins; `none` opts out); pods with a sidecar are not ambient; the annotation
- *    `ambient.istio.io/redirection: disabled` takes a pod out of redirection (Cilium's Istio docs, facts §2.3).
+ *    `istio.io/rev`. Host-network pods are never injected (docs/failure-modes.md#f12, istio/istio.io#4255).
+ *  - Ambient (docs/cilium-istio-facts.md#ambient-prerequisites, istio.io ambient "add workloads"):
+ *    `istio.io/dataplane-mode=ambient` on the namespace or the pod (the pod's label wins; `none` opts out); pods with a
+ *    sidecar are not ambient; the annotation `ambient.istio.io/redirection: disabled` takes a pod out of redirection
+ *    (Cilium's Istio docs, docs/cilium-istio-facts.md#cilium-istio-docs).
  *
  * Pods deployed outside the stack (by another Helm release, GitOps...) still land in the stack's namespaces, so each
  * declared namespace also gets a stand-in "any pod of this namespace" workload with no pod labels: a policy that

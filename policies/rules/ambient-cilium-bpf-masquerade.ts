@@ -1,10 +1,11 @@
 /**
- * `ambient-cilium-bpf-masquerade` (mandatory) — F5.
+ * `ambient-cilium-bpf-masquerade` (mandatory) — docs/failure-modes.md#f5.
  *
- * Evidence: failure-modes.md F5; Istio's ambient platform prerequisites (facts §4.4, istio/istio.io#15551): "Enabling
- * BPF masquerading via `bpf.masquerade=true` is not currently supported, and results in non-functional pod health
- * checks in Istio ambient"; istioctl rejects `enable-bpf-masquerade=true` with ztunnel (facts §4.5, istio/istio#52208).
- * Every carried chart leaves it off by default (chart-defaults/cilium.json).
+ * Evidence: docs/failure-modes.md#f5; Istio's ambient platform prerequisites
+ * (docs/cilium-istio-facts.md#ambient-prerequisites, istio/istio.io#15551): "Enabling BPF masquerading via
+ * `bpf.masquerade=true` is not currently supported, and results in non-functional pod health checks in Istio ambient";
+ * istioctl rejects `enable-bpf-masquerade=true` with ztunnel (docs/failure-modes.md#istioctl-cilium-checks,
+ * istio/istio#52208). Every carried chart leaves it off by default (chart-defaults/cilium.json).
  */
 import { MeshModel } from "../model/mesh-model";
 import { Finding, stackRule } from "../kit/findings";
@@ -32,6 +33,12 @@ export const ambientCiliumBpfMasquerade = stackRule({
     trigger: "ambient mode with Cilium's effective `bpf.masquerade` / `enable-bpf-masquerade` true",
     breaks: "replies to ambient's probe address 169.254.7.127 break; ambient pods fail their probes",
     fix: "`bpf.masquerade: false`",
-    sources: ["F5", "facts §4.4, §4.5", "istio/istio#52208"],
+    sources: [
+        "istio/istio#52208",
+        "istio/istio.io#15551",
+        "https://istio.io/latest/docs/ambient/install/platform-prerequisites/",
+        "docs/failure-modes.md#f5",
+        "docs/failure-modes.md#istioctl-cilium-checks",
+    ],
     evaluate,
 });

@@ -52,7 +52,7 @@ describe("ambient-cilium-host-routing", () => {
         assert.strictEqual((await runStackPolicy(rule, [ciliumConfigMap(without), ...istioAmbient()])).length, 1);
     });
 
-    it("passes chaining mode, which turns legacy routing on by default (facts §3.2)", async () => {
+    it("passes chaining mode, which turns legacy routing on by default (docs/cilium-istio-facts.md#cilium-values-to-config)", async () => {
         const chained = {
             cni: { chainingMode: "aws-cni", exclusive: false },
             routingMode: "native",

@@ -1,12 +1,15 @@
 /**
- * `ambient-cilium-host-routing` (advisory) — F5.
+ * `ambient-cilium-host-routing` (advisory) — docs/failure-modes.md#f5.
  *
- * Evidence: failure-modes.md F5 and §6.2. Cilium's maintainers trace ambient's failing probes to BPF host routing, not
- * to masquerading: the SYN-ACK to 169.254.7.127 fails the BPF FIB lookup and is dropped (cilium/cilium#36022, PR
- * #38338); a 2026 test in istio/istio#52208 had probes healthy only with `bpf.hostLegacyRouting: true`. Istio's docs
- * blame masquerading instead, and the fix (cilium/cilium#46625) was closed, so the sources disagree: advisory.
- * Every carried chart leaves `bpf.hostLegacyRouting` unset (false: BPF host routing where the kernel supports it);
- * a chaining mode turns legacy routing on (facts §3.2).
+ * Evidence: docs/failure-modes.md#f5 and #ambient-probe-cause. Cilium's maintainers trace ambient's failing probes to
+ * BPF host routing, not to masquerading: the SYN-ACK to 169.254.7.127 fails the BPF FIB lookup and is dropped
+ * (cilium/cilium#36022, cilium/cilium#38338); a 2026 test in istio/istio#52208 had probes healthy only with
+ * `bpf.hostLegacyRouting: true`. Istio's docs blame masquerading instead, and the fix (cilium/cilium#46625) was closed,
+ * so the sources disagree: advisory. Every carried chart leaves `bpf.hostLegacyRouting` unset (false: BPF host routing
+ * where the kernel supports it); a chaining mode turns legacy routing on
+ * (docs/cilium-istio-facts.md#cilium-values-to-config). Known correction, not yet applied here: BPF host routing is
+ * active only with kube-proxy replacement and without iptables masquerading, so an unset value alone does not mean BPF
+ * host routing (docs/cilium-istio-facts.md#ambient-host-routing).
  */
 import { MeshModel } from "../model/mesh-model";
 import { Finding, stackRule } from "../kit/findings";
@@ -37,6 +40,12 @@ export const ambientCiliumHostRouting = stackRule({
         "ambient mode with Cilium BPF host routing (effective `bpf.hostLegacyRouting` not true; aws-cni chaining turns legacy routing on)",
     breaks: "the SYN-ACK to 169.254.7.127 fails the BPF FIB lookup and is dropped; sources disagree on the cause, hence advisory",
     fix: "`bpf.hostLegacyRouting: true`",
-    sources: ["F5", "facts §4.6", "cilium/cilium#36022"],
+    sources: [
+        "cilium/cilium#36022",
+        "cilium/cilium#38338",
+        "istio/istio#52208",
+        "docs/failure-modes.md#f5",
+        "docs/cilium-istio-facts.md#ambient-host-routing",
+    ],
     evaluate,
 });

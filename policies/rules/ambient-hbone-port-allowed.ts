@@ -1,12 +1,12 @@
 /**
- * `ambient-hbone-port-allowed` (mandatory) — F4.
+ * `ambient-hbone-port-allowed` (mandatory) — docs/failure-modes.md#f4.
  *
- * Evidence: failure-modes.md F4; facts §1 and §4.4: in ambient mode pod-to-pod traffic is tunnelled (HBONE) to port
- * 15008 of the destination pod, and NetworkPolicy is enforced on that tunnel, so an ingress policy that admits only
- * the application's ports drops all mesh traffic (ztunnel: "maybe a NetworkPolicy is blocking HBONE port 15008",
- * istio/istio#52742; istio/istio.io#15580). Cilium's Istio examples moved their ports to 15008 for ambient
- * (cilium/cilium#40149). A policy is "limited to ports" when every rule that admits anything names its ports; a rule
- * admitting every port (for some sources) leaves 15008 open to them.
+ * Evidence: docs/failure-modes.md#f4; docs/cilium-istio-facts.md#demo, #ambient-prerequisites: in ambient mode
+ * pod-to-pod traffic is tunnelled (HBONE) to port 15008 of the destination pod, and NetworkPolicy is enforced on that
+ * tunnel, so an ingress policy that admits only the application's ports drops all mesh traffic (ztunnel: "maybe a
+ * NetworkPolicy is blocking HBONE port 15008", istio/istio#52742; istio/istio.io#15580). Cilium's Istio examples moved
+ * their ports to 15008 for ambient (cilium/cilium#40149). A policy is "limited to ports" when every rule that admits
+ * anything names its ports; a rule admitting every port (for some sources) leaves 15008 open to them.
  */
 import { MeshModel } from "../model/mesh-model";
 import { PolicyRule, admitsTcpPort, describePolicy, describePorts } from "../model/network-policies";
@@ -115,6 +115,6 @@ export const ambientHbonePortAllowed = stackRule({
         "ambient pods are selected by an ingress policy (Cilium or Kubernetes) whose rules all name ports and none includes 15008/TCP",
     breaks: "ambient tunnels mesh traffic to 15008 (HBONE); the policy drops it",
     fix: "add port 15008/TCP",
-    sources: ["F4", "facts §1, §4.4", "istio/istio#52742"],
+    sources: ["istio/istio#52742", "istio/istio.io#15580", "cilium/cilium#40149", "docs/failure-modes.md#f4"],
     evaluate,
 });

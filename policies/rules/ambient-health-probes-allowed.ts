@@ -1,23 +1,23 @@
 /**
- * `ambient-health-probes-allowed` (mandatory) — F3.
+ * `ambient-health-probes-allowed` (mandatory) — docs/failure-modes.md#f3.
  *
- * Evidence: failure-modes.md F3; Istio's ambient platform prerequisites for Cilium (facts §4.4, istio/istio#49277):
- * ambient SNATs kubelet health probes to the link-local 169.254.7.127, which Cilium does not exempt the way it exempts
- * probes from the host, so once a default-deny policy selects an ambient pod its probes fail unless some policy admits
- * 169.254.7.127/32. Istio's fix is a CiliumClusterwideNetworkPolicy `allow-ambient-hostprobes` with
- * `endpointSelector: {}`, `ingress.fromCIDR: ["169.254.7.127/32"]` and `enableDefaultDeny: {ingress: false, egress:
- * false}` — without that flag such a catch-all policy itself puts every endpoint in default-deny (Cilium CRD reference:
- * enableDefaultDeny defaults to true for each direction that has rules), which this rule also rejects.
- * Only probes the kubelet sends over the network (httpGet, tcpSocket, grpc) are SNATed; a workload whose containers
- * declare none is not affected, and the probes of pods deployed outside the stack are not known (advisory).
- * Default-deny and admission semantics: network-policies.ts.
+ * Evidence: docs/failure-modes.md#f3; Istio's ambient platform prerequisites for Cilium
+ * (docs/cilium-istio-facts.md#ambient-prerequisites, istio/istio#49277): ambient SNATs kubelet health probes to the
+ * link-local 169.254.7.127, which Cilium does not exempt the way it exempts probes from the host, so once a
+ * default-deny policy selects an ambient pod its probes fail unless some policy admits 169.254.7.127/32. Istio's fix is
+ * a CiliumClusterwideNetworkPolicy `allow-ambient-hostprobes` with `endpointSelector: {}`, `ingress.fromCIDR:
+ * ["169.254.7.127/32"]` and `enableDefaultDeny: {ingress: false, egress: false}` — without that flag such a catch-all
+ * policy itself puts every endpoint in default-deny (Cilium CRD reference: enableDefaultDeny defaults to true for each
+ * direction that has rules), which this rule also rejects. Only probes the kubelet sends over the network (httpGet,
+ * tcpSocket, grpc) are SNATed; a workload whose containers declare none is not affected, and the probes of pods
+ * deployed outside the stack are not known (advisory). Default-deny and admission semantics: network-policies.ts.
  */
 import { MeshModel } from "../model/mesh-model";
 import { NetworkPolicyInfo, admitsSourceAddress, describePolicy } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
 import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
 
-/** The address ambient SNATs kubelet probes to (facts §4.4). */
+/** The address ambient SNATs kubelet probes to (docs/cilium-istio-facts.md#ambient-prerequisites). */
 export const AMBIENT_PROBE_SOURCE = "169.254.7.127";
 
 const FIX =
@@ -159,6 +159,11 @@ export const ambientHealthProbesAllowed = stackRule({
         "ambient pods with network probes (httpGet, tcpSocket, grpc) are selected by a default-deny ingress policy and nothing admits `169.254.7.127/32`; also a catch-all CiliumClusterwideNetworkPolicy with ingress rules that does not set `enableDefaultDeny.ingress: false`",
     breaks: "ambient SNATs kubelet probes to 169.254.7.127, which Cilium does not exempt; the catch-all puts every pod in default-deny",
     fix: "Istio's `allow-ambient-hostprobes` CCNP (fromCIDR 169.254.7.127/32, `enableDefaultDeny` false; `IstioRelease` installs it in ambient mode unless `ambientHostProbes: false`), or an ipBlock in the NetworkPolicy",
-    sources: ["F3", "facts §4.4", "istio/istio#49277"],
+    sources: [
+        "istio/istio#49277",
+        "https://istio.io/latest/docs/ambient/install/platform-prerequisites/",
+        "docs/failure-modes.md#f3",
+        "docs/cilium-istio-facts.md#ambient-prerequisites",
+    ],
     evaluate,
 });

@@ -1,12 +1,14 @@
 /**
- * `cilium-cni-not-exclusive` (mandatory) — F2.
+ * `cilium-cni-not-exclusive` (mandatory) — docs/failure-modes.md#f2.
  *
- * Evidence: failure-modes.md F2. Since Cilium 1.14 the agent with `cni.exclusive: true` (the chart default in every
+ * Evidence: since Cilium 1.14 the agent with `cni.exclusive: true` (the chart default in every
  * carried version, chart-defaults/cilium.json) owns /etc/cni/net.d and renames or reverts other CNI configs, so
  * istio-cni's chained plugin is removed: istio-cni-node never gets ready and pods start without Istio's redirection
- * (kubernetes/minikube#20286, cilium/cilium#30614). Cilium's Istio docs (facts §2.3) and Istio's ambient platform
- * prerequisites (facts §4.4) require `cni.exclusive=false`; istioctl warns on `cni-exclusive=true` (§0). istio-cni
- * runs when the `cni` chart (or its istio-cni-node DaemonSet) is installed, and always in ambient mode (F18).
+ * (kubernetes/minikube#20286, cilium/cilium#30614). Cilium's Istio docs (docs/cilium-istio-facts.md#cilium-istio-docs)
+ * and Istio's ambient platform prerequisites (docs/cilium-istio-facts.md#ambient-prerequisites) require
+ * `cni.exclusive=false`; istioctl warns on `cni-exclusive=true` (docs/failure-modes.md#istioctl-cilium-checks).
+ * istio-cni runs when the `cni` chart (or its istio-cni-node DaemonSet) is installed, and always in ambient mode
+ * (docs/failure-modes.md#f18).
  */
 import { MeshModel } from "../model/mesh-model";
 import { Finding, stackRule } from "../kit/findings";
@@ -36,6 +38,12 @@ export const ciliumCniNotExclusive = stackRule({
         "istio-cni runs (the `cni` chart or its DaemonSet, or ambient mode) and Cilium's effective `cni.exclusive` / `cni-exclusive` is true",
     breaks: "Cilium owns `/etc/cni/net.d` and removes istio-cni's chained plugin; istio-cni never gets ready, pods start without redirection",
     fix: "`cni.exclusive: false`",
-    sources: ["F2", "facts §2.3, §4.4", "kubernetes/minikube#20286"],
+    sources: [
+        "kubernetes/minikube#20286",
+        "cilium/cilium#31525",
+        "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
+        "https://istio.io/latest/docs/ambient/install/platform-prerequisites/",
+        "docs/failure-modes.md#f2",
+    ],
     evaluate,
 });

@@ -1,10 +1,11 @@
 /**
  * `cilium-kpr-value-for-chart-version` (mandatory) — a resource rule: one Cilium install's own values decide.
  *
- * Evidence: facts §3.2 and each carried chart's values.yaml doc comment (chart-defaults/cilium.json
- * `kubeProxyReplacementValues`): 1.15 accepts "true", "false" and the deprecated "disabled", "partial", "strict";
- * from 1.16 only "true" or "false", and the template fails on anything else, so the install stops at deploy time.
- * `kubeProxyReplacement` is a string or a boolean in the 1.18+ schema, so YAML true/false count as "true"/"false".
+ * Evidence: docs/cilium-istio-facts.md#cilium-values-to-config and each carried chart's values.yaml doc comment
+ * (chart-defaults/cilium.json `kubeProxyReplacementValues`): 1.15 accepts "true", "false" and the deprecated
+ * "disabled", "partial", "strict"; from 1.16 only "true" or "false", and the template fails on anything else, so the
+ * install stops at deploy time. `kubeProxyReplacement` is a string or a boolean in the 1.18+ schema, so YAML true/false
+ * count as "true"/"false".
  *
  * A cilium-config written without a chart carries no chart version: a value only old agents accept is reported as an
  * advisory. A chart's rendered cilium-config is judged through the chart's own values.
@@ -102,6 +103,9 @@ export const ciliumKprValueForChartVersion = resourceRule({
         "`kubeProxyReplacement` has a value the chart version rejects (`strict`, `partial`, `disabled` from 1.16; anything else but true/false on every version)",
     breaks: "the chart's template fails: Cilium is not installed",
     fix: '`"true"` or `"false"`',
-    sources: ["facts §3.2", "each chart's values.yaml"],
+    sources: [
+        "each carried chart's values.yaml and templates/cilium-configmap.yaml (policies/chart-defaults/cilium.json)",
+        "docs/cilium-istio-facts.md#cilium-values-to-config",
+    ],
     evaluate,
 });

@@ -15,7 +15,10 @@ import {
     peerAuthentication,
 } from "../test/fixtures";
 
-/** The demo in sidecar mode (facts §1): red and blue injected, httpbin in blue, the mesh-wide PeerAuthentication. */
+/**
+ * The demo in sidecar mode (docs/cilium-istio-facts.md#demo): red and blue injected, httpbin in blue, the mesh-wide
+ * PeerAuthentication.
+ */
 function sidecarDemo(meshMode = "PERMISSIVE"): FixtureResource[] {
     return [
         ciliumRelease(),

@@ -1,11 +1,12 @@
 /**
- * `cilium-l7-policy-vs-istio-mtls` (mandatory) — F6.
+ * `cilium-l7-policy-vs-istio-mtls` (mandatory) — docs/failure-modes.md#f6.
  *
- * Evidence: failure-modes.md F6; Cilium's "Integration with Istio" docs (facts §2.1, §2.3): Istio mTLS (STRICT, or
- * PERMISSIVE — the default — once the client sidecar upgrades to mTLS) is not compatible with Cilium HTTP policy:
- * Cilium's L7 proxy cannot parse the TLS (or ambient's HBONE tunnel on 15008), so requests through it fail and the
- * client's sidecar answers 503 (the demo's "client 'red' to server 'blue': 503", facts §1). To use Cilium L7 policy:
- * sidecar pods need a PeerAuthentication `mtls.mode: DISABLE`; ambient pods must leave ambient (no
+ * Evidence: docs/failure-modes.md#f6; Cilium's "Integration with Istio" docs
+ * (docs/cilium-istio-facts.md#cilium-istio-docs-1-15, #cilium-istio-docs): Istio mTLS (STRICT, or PERMISSIVE — the
+ * default — once the client sidecar upgrades to mTLS) is not compatible with Cilium HTTP policy: Cilium's L7 proxy
+ * cannot parse the TLS (or ambient's HBONE tunnel on 15008), so requests through it fail and the client's sidecar
+ * answers 503 (the demo's "client 'red' to server 'blue': 503", docs/cilium-istio-facts.md#demo). To use Cilium L7
+ * policy: sidecar pods need a PeerAuthentication `mtls.mode: DISABLE`; ambient pods must leave ambient (no
  * `istio.io/dataplane-mode`) or be annotated `ambient.istio.io/redirection: disabled`.
  *
  * The pods are the workloads (and "any pod of the namespace" for selectors that take all of it) a Cilium policy rule
@@ -145,7 +146,14 @@ export const ciliumL7PolicyVsIstioMtls = stackRule<RootNamespaceConfig>({
         "a Cilium policy with HTTP (or Kafka, l7proto) rules selects mesh pods: sidecar pods whose effective PeerAuthentication (workload selector, then namespace, then mesh-wide in the root namespace; default PERMISSIVE) is not DISABLE, or ambient pods without `ambient.istio.io/redirection: disabled`",
     breaks: "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel; requests fail (the client sidecar answers 503)",
     fix: "PeerAuthentication `mtls.mode: DISABLE` for those sidecar pods; ambient pods out of ambient or annotated; or use Istio's L7 policy",
-    sources: ["F6", "facts §1, §2.1, §2.3"],
+    sources: [
+        "cilium/cilium#31525",
+        "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
+        "cilium/cilium examples/kubernetes-istio@1.15.3",
+        "docs/failure-modes.md#f6",
+        "docs/cilium-istio-facts.md#cilium-istio-docs",
+        "docs/cilium-istio-facts.md#demo",
+    ],
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,
 });

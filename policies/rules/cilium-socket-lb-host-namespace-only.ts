@@ -1,12 +1,14 @@
 /**
- * `cilium-socket-lb-host-namespace-only` (mandatory) — F1.
+ * `cilium-socket-lb-host-namespace-only` (mandatory) — docs/failure-modes.md#f1.
  *
- * Evidence: failure-modes.md F1. Cilium's socket load balancer (on with kube-proxy replacement, or `socketLB.enabled`)
+ * Evidence: Cilium's socket load balancer (on with kube-proxy replacement, or `socketLB.enabled`)
  * rewrites a Service address to a backend pod's address at connect() inside the pod's namespace, so the sidecar or
  * ztunnel never sees the Service and Istio's mTLS, routing and telemetry are bypassed (cilium/cilium#17276,
- * istio/istio#27619, #35531). Cilium's "Integration with Istio" docs require `bpf-lb-sock-hostns-only=true`
- * (`socketLB.hostNamespaceOnly`) whenever Istio runs, with no condition (facts §2.1, §2.3). The chart leaves the key
- * unset and the agent's default is false (failure-modes §6.1: istioctl's code comment claiming otherwise is wrong).
+ * istio/istio#27619, istio/istio#35531). Cilium's "Integration with Istio" docs require `bpf-lb-sock-hostns-only=true`
+ * (`socketLB.hostNamespaceOnly`) whenever Istio runs, with no condition
+ * (docs/cilium-istio-facts.md#cilium-istio-docs-1-15, #cilium-istio-docs). The chart leaves the key unset and the
+ * agent's default is false (docs/failure-modes.md#socket-lb-hostns-default: istioctl's code comment claiming otherwise
+ * is wrong).
  */
 import { MeshModel } from "../model/mesh-model";
 import { Finding, stackRule } from "../kit/findings";
@@ -36,6 +38,13 @@ export const ciliumSocketLbHostNamespaceOnly = stackRule({
         "the stack runs Istio and Cilium's effective `socketLB.hostNamespaceOnly` / `bpf-lb-sock-hostns-only` is not true",
     breaks: "Cilium's socket load balancer rewrites Service addresses to pod addresses inside the pod, so traffic skips the sidecar/ztunnel: no mTLS, no Istio routing or telemetry",
     fix: "`socketLB.hostNamespaceOnly: true`",
-    sources: ["F1", "facts §2.1, §2.3, §2.4", "cilium/cilium#17276, istio/istio#27619"],
+    sources: [
+        "cilium/cilium#17276",
+        "istio/istio#27619",
+        "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
+        "https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/",
+        "docs/failure-modes.md#f1",
+        "docs/cilium-istio-facts.md#cilium-istio-docs",
+    ],
     evaluate,
 });

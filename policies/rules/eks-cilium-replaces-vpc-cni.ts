@@ -1,13 +1,14 @@
 /**
- * `eks-cilium-replaces-vpc-cni` (mandatory) — F9.
+ * `eks-cilium-replaces-vpc-cni` (mandatory) — docs/failure-modes.md#f9.
  *
- * Evidence: failure-modes.md F9. When Cilium owns the datapath (ENI IPAM or an overlay; anything but aws-cni
+ * Evidence: docs/failure-modes.md#f9. When Cilium owns the datapath (ENI IPAM or an overlay; anything but aws-cni
  * chaining), the VPC CNI left running next to it means two IPAMs and two CNI configs: conflicting pod addresses and
  * pods not managed by Cilium (cilium/cilium#30682; Cilium EKS docs: "the aws-node DaemonSet has to be patched to
  * prevent conflict behavior"). With kube-proxy replacement, kube-proxy must be gone and the agent needs
  * `k8sServiceHost`/`k8sServicePort`, since without kube-proxy it cannot reach the API server through the kubernetes
- * Service (facts §2.4; the Cilium ENI blog, facts §3.3). EKS installs vpc-cni and kube-proxy unless the cluster is
- * created with `bootstrapSelfManagedAddons: false`, and @pulumi/eks adds managed add-ons unless told not to (eks.ts).
+ * Service (docs/cilium-istio-facts.md#socket-lb-bypass; the Cilium ENI blog, docs/cilium-istio-facts.md#cilium-on-eks).
+ * EKS installs vpc-cni and kube-proxy unless the cluster is created with `bootstrapSelfManagedAddons: false`, and
+ * @pulumi/eks adds managed add-ons unless told not to (eks.ts).
  */
 import { CiliumInstall, describeInstall, describeSetting, kubeProxyReplacementOn } from "../model/cilium-settings";
 import { AddonInstall } from "../model/eks";
@@ -113,6 +114,12 @@ export const eksCiliumReplacesVpcCni = stackRule({
         "on EKS, Cilium owns the datapath (not aws-cni chaining) while the VPC CNI is still installed (the cluster's bootstrapped add-ons, a `vpc-cni` add-on, @pulumi/eks's VpcCniAddon) and aws-node is not patched off Cilium's nodes; or kube-proxy replacement runs beside kube-proxy or without `k8sServiceHost`",
     breaks: "two CNIs assign addresses and write CNI config; kube-proxy and Cilium both program Services; without kube-proxy the agent cannot reach the API server",
     fix: "`bootstrapSelfManagedAddons: false`, `useDefaultVpcCni: true`, `kubeProxyAddonOptions.enabled: false`, `k8sServiceHost` = the endpoint host",
-    sources: ["F9", "facts §2.4, §3.3, §5"],
+    sources: [
+        "cilium/cilium#30682",
+        "cilium/cilium Documentation/installation/k8s-install-helm.rst (EKS)",
+        "https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/",
+        "docs/failure-modes.md#f9",
+        "docs/cilium-istio-facts.md#eks",
+    ],
     evaluate,
 });

@@ -1,11 +1,11 @@
 /**
- * `eks-nodes-cilium-taint` (advisory) — F9.
+ * `eks-nodes-cilium-taint` (advisory) — docs/failure-modes.md#f9.
  *
- * Evidence: failure-modes.md F9 and facts §3.3/§5: Cilium's EKS requirements taint node groups
- * `node.cilium.io/agent-not-ready=true:NoExecute` "to ensure application pods will only be scheduled once Cilium is
- * ready to manage them"; Cilium's operator removes the taint (`agentNotReadyTaintKey`, read per chart version). Pods
- * scheduled earlier run without Cilium's networking until restarted, and — with Istio — may also miss istio-cni's
- * redirection (F17).
+ * Evidence: docs/failure-modes.md#f9 and docs/cilium-istio-facts.md#cilium-on-eks, #eks: Cilium's EKS requirements
+ * taint node groups `node.cilium.io/agent-not-ready=true:NoExecute` "to ensure application pods will only be scheduled
+ * once Cilium is ready to manage them"; Cilium's operator removes the taint (`agentNotReadyTaintKey`, read per chart
+ * version). Pods scheduled earlier run without Cilium's networking until restarted, and — with Istio — may also miss
+ * istio-cni's redirection (docs/failure-modes.md#f17).
  */
 import { describeTaintKeys } from "../model/eks";
 import { MeshModel } from "../model/mesh-model";
@@ -58,6 +58,11 @@ export const eksNodesCiliumTaint = stackRule({
         "node groups of a stack whose CNI is Cilium lack Cilium's `agentNotReadyTaintKey` taint (default `node.cilium.io/agent-not-ready`)",
     breaks: "pods scheduled before Cilium is ready run without its networking (and Istio's redirection) until restarted",
     fix: "taint the node groups `node.cilium.io/agent-not-ready=true:NoExecute`",
-    sources: ["F9", "facts §3.3, §5"],
+    sources: [
+        "cilium/cilium Documentation/installation/requirements-eks.rst",
+        "docs/failure-modes.md#f9",
+        "docs/failure-modes.md#f17",
+        "docs/cilium-istio-facts.md#cilium-on-eks",
+    ],
     evaluate,
 });

@@ -1,10 +1,10 @@
 /**
  * `istio-charts-same-version` (mandatory).
  *
- * Evidence: facts §4.1 — Istio's Helm install is base, istiod, cni, ztunnel (and gateways) "one version for all";
- * the charts ship together (istio/istio `manifests/charts`, one release tag) and the data plane (istio-cni, ztunnel,
- * gateways) follows the control plane's version. A canary upgrade runs two istiod revisions on purpose; set this
- * rule to advisory through --policy-pack-config while one is under way.
+ * Evidence: docs/cilium-istio-facts.md#istio-charts — Istio's Helm install is base, istiod, cni, ztunnel (and gateways)
+ * "one version for all"; the charts ship together (istio/istio `manifests/charts`, one release tag) and the data plane
+ * (istio-cni, ztunnel, gateways) follows the control plane's version. A canary upgrade runs two istiod revisions on
+ * purpose; set this rule to advisory through --policy-pack-config while one is under way.
  *
  * A chart without a version installs the newest one at deploy time, which a preview cannot compare: reported as an
  * advisory when other charts are pinned.
@@ -82,6 +82,6 @@ export const istioChartsSameVersion = stackRule({
     trigger: "Istio's charts (`base`, `istiod`, `cni`, `ztunnel`, `gateway`) in one stack are at different versions",
     breaks: "the charts ship together; the data plane must match the control plane",
     fix: "one `version` for every Istio chart",
-    sources: ["facts §4.1"],
+    sources: ["https://istio.io/latest/docs/ambient/install/helm/", "docs/cilium-istio-facts.md#istio-charts"],
     evaluate,
 });

@@ -1,13 +1,13 @@
 /**
  * `istio-mesh-mtls-not-disabled` (mandatory; its namespace/workload findings advisory).
  *
- * Evidence: facts §2.3 — Cilium's Istio docs ask for `mtls.mode: DISABLE` only for the workloads a Cilium HTTP policy
- * must read ("disable Istio mTLS for those workloads"), and say that with Istio's own L7 policy disabling mTLS is not
- * required. A DISABLE in the root namespace without selector applies mesh-wide (istio.io reference
- * "PeerAuthentication"), turning mTLS off everywhere: rejected. A namespace or workload DISABLE that no Cilium L7
- * policy on the same pods justifies leaves traffic in plain text for no reason: reported as an advisory, as the issue
- * rates it. The pods a PeerAuthentication covers are its namespace's workloads (and "any pod of the namespace"), or
- * those its selector matches.
+ * Evidence: docs/cilium-istio-facts.md#cilium-istio-docs — Cilium's Istio docs ask for `mtls.mode: DISABLE` only for
+ * the workloads a Cilium HTTP policy must read ("disable Istio mTLS for those workloads"), and say that with Istio's
+ * own L7 policy disabling mTLS is not required. A DISABLE in the root namespace without selector applies mesh-wide
+ * (istio.io reference "PeerAuthentication"), turning mTLS off everywhere: rejected. A namespace or workload DISABLE
+ * that no Cilium L7 policy on the same pods justifies leaves traffic in plain text for no reason: reported as an
+ * advisory. The pods a PeerAuthentication covers are its namespace's workloads (and "any pod of
+ * the namespace"), or those its selector matches.
  */
 import { lookupIn, matches } from "../model/label-selectors";
 import { MeshModel } from "../model/mesh-model";
@@ -112,7 +112,11 @@ export const istioMeshMtlsNotDisabled = stackRule<RootNamespaceConfig>({
         "a PeerAuthentication without selector sets `mtls.mode: DISABLE` in Istio's root namespace (mesh-wide). A namespace or workload DISABLE that no Cilium L7 policy on the same pods justifies is reported as advisory",
     breaks: "mTLS off for the whole mesh; Cilium only needs plain text for the pods its HTTP rules read",
     fix: "mesh-wide STRICT or PERMISSIVE; DISABLE only for the pods a Cilium HTTP policy selects",
-    sources: ["facts §2.3"],
+    sources: [
+        "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
+        "https://istio.io/latest/docs/reference/config/security/peer_authentication/",
+        "docs/cilium-istio-facts.md#cilium-istio-docs",
+    ],
     configSchema: ROOT_NAMESPACE_SCHEMA,
     evaluate,
 });

@@ -69,7 +69,7 @@ describe("istio-namespace-enrolment-conflict", () => {
         assert.strictEqual(
             mandatory(await runStackPolicy(rule, legacySpelling)).length,
             1,
-            "cni.excludeNamespaces still works (facts §4.2)",
+            "cni.excludeNamespaces still works (docs/cilium-istio-facts.md#istio-values-layout)",
         );
         const byDefault = await runStackPolicy(rule, [
             ...istioSidecar(),

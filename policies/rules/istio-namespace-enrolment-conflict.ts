@@ -1,13 +1,14 @@
 /**
- * `istio-namespace-enrolment-conflict` (mandatory) — F12, F13.
+ * `istio-namespace-enrolment-conflict` (mandatory) — docs/failure-modes.md#f12, #f13.
  *
- * Evidence: failure-modes.md F13 — istioctl's IST0123 NamespaceMultipleInjectionLabels: a namespace should carry one of
- * `istio-injection`, `istio.io/rev`, `istio.io/dataplane-mode`. Labelled for sidecar injection and ambient at once,
- * its pods get a sidecar and ambient then skips them (pods with a sidecar are not ambient; facts §4.4). With both
- * `istio-injection` and `istio.io/rev`, `istio-injection` wins and the revision is ignored (istio.io "Installing the
- * Sidecar"). F12 — istio-cni does not set up redirection in the namespaces of its `excludeNamespaces` (default
- * [kube-system] in the istio 1.30.3 cni chart, chart-defaults/istio.json): injected pods there fail their
- * istio-validation init container and are deleted by the repair controller (istio/istio#34560), and ambient skips them.
+ * Evidence: docs/failure-modes.md#f13 — istioctl's IST0123 NamespaceMultipleInjectionLabels: a namespace should carry
+ * one of `istio-injection`, `istio.io/rev`, `istio.io/dataplane-mode`. Labelled for sidecar injection and ambient at
+ * once, its pods get a sidecar and ambient then skips them (pods with a sidecar are not ambient;
+ * docs/cilium-istio-facts.md#ambient-prerequisites). With both `istio-injection` and `istio.io/rev`, `istio-injection`
+ * wins and the revision is ignored (istio.io "Installing the Sidecar"). docs/failure-modes.md#f12 — istio-cni does not
+ * set up redirection in the namespaces of its `excludeNamespaces` (default [kube-system] in the istio 1.30.3 cni chart,
+ * chart-defaults/istio.json): injected pods there fail their istio-validation init container and are deleted by the
+ * repair controller (istio/istio#34560), and ambient skips them.
  */
 import { MeshModel } from "../model/mesh-model";
 import { labelValue } from "../model/property-reader";
@@ -104,6 +105,11 @@ export const istioNamespaceEnrolmentConflict = stackRule({
         "a namespace is labelled for sidecar injection (`istio-injection=enabled` or `istio.io/rev`) and ambient at once, or carries both `istio-injection` and `istio.io/rev`, or is enrolled while istio-cni's effective `excludeNamespaces` lists it",
     breaks: "pods get sidecars and ambient skips them; the revision label is ignored; istio-cni sets up no redirection (injected pods are deleted by the repair controller)",
     fix: "one label per namespace; take it out of `excludeNamespaces`",
-    sources: ["F12, F13", "istioctl IST0123"],
+    sources: [
+        "istio/istio pkg/config/analysis/msg/messages.yaml (IST0123)",
+        "istio/istio#34560",
+        "docs/failure-modes.md#f12",
+        "docs/failure-modes.md#f13",
+    ],
     evaluate,
 });

@@ -16,7 +16,10 @@ import {
     namespace,
 } from "../test/fixtures";
 
-/** Overlay values as the Cilium EKS docs give them: no ENI, tunnel routing, kube-proxy replacement (facts §3.3). */
+/**
+ * Overlay values as the Cilium EKS docs give them: no ENI, tunnel routing, kube-proxy replacement
+ * (docs/cilium-istio-facts.md#cilium-on-eks).
+ */
 function overlayValues(routingMode?: string): Record<string, any> {
     const values: Record<string, any> = {
         kubeProxyReplacement: "true",

@@ -1,17 +1,19 @@
 /**
- * `istiod-host-network-on-overlay` (mandatory) — F7.
+ * `istiod-host-network-on-overlay` (mandatory) — docs/failure-modes.md#f7.
  *
- * Evidence: failure-modes.md F7. The EKS control plane lives in an AWS-managed VPC and cannot route to an overlay pod
+ * Evidence: the EKS control plane lives in an AWS-managed VPC and cannot route to an overlay pod
  * CIDR: "The EKS API Server is unable to route packets to the overlay network ... any webhook which needs to be
- * accessed must be host networked" (Cilium EKS install docs, facts §3.3/§5). Cilium's Istio docs: with sidecar
- * injection and Cilium overlay mode (VXLAN or Geneve) "istiod pods must be running with hostNetwork: true" (facts
- * §2.1/§2.3). Otherwise the API server times out calling istiod's injection webhook on 15017 and pods are not created
- * or not injected (istio/istio#30139, #45738).
+ * accessed must be host networked" (Cilium EKS install docs, docs/cilium-istio-facts.md#cilium-on-eks, #eks). Cilium's
+ * Istio docs: with sidecar injection and Cilium overlay mode (VXLAN or Geneve) "istiod pods must be running with
+ * hostNetwork: true" (docs/cilium-istio-facts.md#cilium-istio-docs-1-15, #cilium-istio-docs). Otherwise the API server
+ * times out calling istiod's injection webhook on 15017 and pods are not created or not injected (istio/istio#30139,
+ * istio/istio#45738).
  *
  * Tunnel routing is the chart default (`routingMode: ""` renders "tunnel") in every carried chart, except that 1.19.6
- * renders "native" with `eni.enabled` (facts §3.2). In aws-cni chaining the VPC CNI assigns VPC addresses (facts
- * §3.3), so the API server can reach pods whatever Cilium's routing. The istiod chart has no hostNetwork value
- * (facts §4.3), so stacks set it on the rendered Deployment or with a DeploymentPatch; both are read.
+ * renders "native" with `eni.enabled` (docs/cilium-istio-facts.md#cilium-values-to-config). In aws-cni chaining the VPC
+ * CNI assigns VPC addresses (docs/cilium-istio-facts.md#cilium-on-eks), so the API server can reach pods whatever
+ * Cilium's routing. The istiod chart has no hostNetwork value (docs/cilium-istio-facts.md#istiod-host-network), so
+ * stacks set it on the rendered Deployment or with a DeploymentPatch; both are read.
  */
 import { describeInstall, describeSetting } from "../model/cilium-settings";
 import { MeshModel } from "../model/mesh-model";
@@ -86,6 +88,13 @@ export const istiodHostNetworkOnOverlay = stackRule({
         "on EKS, Cilium routes in tunnel mode (set, or the chart version's default), sidecar injection is used, and istiod does not run on the host network",
     breaks: "the EKS API server cannot reach overlay pod addresses, so its calls to istiod's injection webhook (15017) time out",
     fix: "ENI mode (`eni.enabled`, `ipam.mode: eni`, `routingMode: native`), or istiod `hostNetwork: true` (Deployment or DeploymentPatch)",
-    sources: ["F7", "facts §2.1, §2.3, §3.3, §4.3, §5"],
+    sources: [
+        "cilium/cilium Documentation/installation/k8s-install-helm.rst (EKS)",
+        "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
+        "istio/istio#30139",
+        "istio/istio#45738",
+        "docs/failure-modes.md#f7",
+        "docs/cilium-istio-facts.md#istiod-host-network",
+    ],
     evaluate,
 });

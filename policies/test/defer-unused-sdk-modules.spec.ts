@@ -1,6 +1,6 @@
 /**
  * policies/defer-unused-sdk-modules.ts keeps the Automation API, npm's arborist, normalize-package-data and the
- * TypeScript compiler out of a process that loads `@pulumi/pulumi` after it (issue 5), and loads each on first use.
+ * TypeScript compiler out of a process that loads `@pulumi/pulumi` after it, and loads each on first use.
  * Run in a fresh Node process each time, on the built pack (policies/bin, built by `npm test` before the specs run):
  * this test runner has loaded the SDK and TypeScript already, where the module defers nothing.
  */

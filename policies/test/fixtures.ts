@@ -7,7 +7,10 @@ import { FixtureResource } from "./harness";
 
 export const EKS_HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
 
-/** Values that satisfy every Cilium rule with Istio on EKS (ENI mode, as the Cilium EKS docs and facts §2.3 give). */
+/**
+ * Values that satisfy every Cilium rule with Istio on EKS (ENI mode, as the Cilium EKS docs and
+ * docs/cilium-istio-facts.md#cilium-istio-docs give).
+ */
 export function goodCiliumValues(): Record<string, any> {
     return {
         eni: { enabled: true },
@@ -104,7 +107,7 @@ export function istioRelease(chart: IstioChartName, values: unknown = {}, option
     };
 }
 
-/** Istio in sidecar mode as facts §4.1 installs it: base, istiod, cni. */
+/** Istio in sidecar mode as docs/cilium-istio-facts.md#istio-charts installs it: base, istiod, cni. */
 export function istioSidecar(): FixtureResource[] {
     return [istioRelease("base"), istioRelease("istiod"), istioRelease("cni")];
 }
@@ -193,7 +196,7 @@ export function networkPolicy(ns: string, name: string, spec: unknown): FixtureR
     };
 }
 
-/** The demo's L4 policy (facts §1): app=httpbin admits red and blue on the given TCP ports. */
+/** The demo's L4 policy (docs/cilium-istio-facts.md#demo): app=httpbin admits red and blue on the given TCP ports. */
 export function l4Spec(ports: string[] = ["80"]): Record<string, any> {
     return {
         endpointSelector: { matchLabels: { app: "httpbin" } },
@@ -217,8 +220,8 @@ export function l7Spec(): Record<string, any> {
 }
 
 /**
- * The CiliumClusterwideNetworkPolicy of the Istio ambient prerequisites (F3), as IstioRelease installs it in ambient
- * mode; without `enableDefaultDeny`, the older docs' version.
+ * The CiliumClusterwideNetworkPolicy of the Istio ambient prerequisites (docs/failure-modes.md#f3), as IstioRelease
+ * installs it in ambient mode; without `enableDefaultDeny`, the older docs' version.
  */
 export function probeAllowPolicy(enableDefaultDeny = true): FixtureResource {
     const { metadata, spec } = ambientHostProbesPolicy();
@@ -260,7 +263,9 @@ export function peerAuthentication(
     };
 }
 
-/** istiod on the host network the way a stack does it for F7: a DeploymentPatch of istio-system/istiod. */
+/**
+ * istiod on the host network the way a stack avoids docs/failure-modes.md#f7: a DeploymentPatch of istio-system/istiod.
+ */
 export function istiodHostNetworkPatch(hostNetwork: unknown = true): FixtureResource {
     return {
         type: "kubernetes:apps/v1:DeploymentPatch",
@@ -272,7 +277,10 @@ export function istiodHostNetworkPatch(hostNetwork: unknown = true): FixtureReso
     };
 }
 
-/** An @pulumi/eks v4 cluster as CiliumRelease needs it (facts §5): no VPC CNI, no kube-proxy, no default node group. */
+/**
+ * An @pulumi/eks v4 cluster as CiliumRelease needs it (docs/cilium-istio-facts.md#eks): no VPC CNI, no kube-proxy, no
+ * default node group.
+ */
 export function eksCluster(props: Record<string, any> = {}): FixtureResource {
     return {
         type: "eks:index:Cluster",
@@ -316,7 +324,7 @@ export function service(ns: string, name: string): FixtureResource {
 /**
  * A stack with one Cilium and one Istio install and `tenants` namespaces each like the demo's blue with the fix
  * (Namespace, httpbin and netshoot Deployments, Service, L7 CiliumNetworkPolicy, PeerAuthentication DISABLE): the
- * shape issue 5's benchmark grows.
+ * shape the benchmark (`npm run bench`) grows.
  */
 export function tenantStack(tenants: number): FixtureResource[] {
     const resources: FixtureResource[] = [

@@ -1,9 +1,10 @@
 /**
- * Never wrong in the other direction (issue 3): every stack the components build — each Cilium datapath × Istio
- * mode, the demo at each stage with the mTLS fix — passes the pack with no mandatory violation. The root program runs
- * on the SDK's mock runtime (engine/mock/mock-runtime.ts) as `pulumi up` would run it; the resource rule sees each
- * resource's inputs (Analyze), the stack rules their outputs (AnalyzeStack). And the one broken state the demo builds
- * on purpose, `demoMtlsFix: false` at stage l7, must be rejected by `cilium-l7-policy-vs-istio-mtls`.
+ * Never wrong in the other direction (no false alarms on our own stacks): every stack the components build — each
+ * Cilium datapath × Istio mode, the demo at each stage with the mTLS fix — passes the pack with no mandatory violation.
+ * The root program runs on the SDK's mock runtime (engine/mock/mock-runtime.ts) as `pulumi up` would run it; the
+ * resource rule sees each resource's inputs (Analyze), the stack rules their outputs (AnalyzeStack). And the one broken
+ * state the demo builds on purpose, `demoMtlsFix: false` at stage l7, must be rejected by
+ * `cilium-l7-policy-vs-istio-mtls`.
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
