@@ -4,7 +4,9 @@
  */
 import * as fs from "fs";
 import { CommandIO, ExitCode, ParsedFlags, UsageError, singleValue } from "./command-line";
-import { PolicyPackProcess } from "./analyzer/analyzer-client";
+import { Analyzer, PackStackContext } from "./analyzer/analyzer";
+import { InProcessPack, PackDefinition, packVersion } from "./analyzer/in-process-pack";
+import { ServedPack } from "./analyzer/served-pack";
 import {
     ConnectivityPrediction,
     MAX_PREDICTED_PAIRS,
@@ -16,25 +18,49 @@ import { stateToPlain } from "./state/property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
 import { ResourceV3, parseUrn } from "./state/stack-export";
 
+/** Where a policy pack is, and how to evaluate it in this process. */
+export interface PackLocation {
+    /** Its directory (PulumiPolicy.yaml, package.json): what `--served` starts, and where its version is read. */
+    dir: string;
+    /** What its entry gives `new PolicyPack(...)`, for evaluation in this process; a pack without it is only served. */
+    definition?: () => Promise<Omit<PackDefinition, "version">>;
+}
+
 export interface GateOptions {
     title: string;
     stack: string;
     /** The pack, being started by the caller as early as it could (see EvaluationOptions.pack); the gate closes it. */
-    pack: Promise<PolicyPackProcess>;
+    pack: Promise<Analyzer>;
     policyPackConfig: Record<string, PolicyConfigEntry>;
     json: boolean;
     verbose: boolean;
     io: CommandIO;
 }
 
-/** What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--verbose`. */
-export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose">;
+/** What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--served`, `--verbose`. */
+export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose"> & { served: boolean };
+
+/**
+ * The pack, ready to be asked: evaluated in this process (the default), or with `served` started in its own process
+ * as the Pulumi CLI starts it and spoken to over gRPC. Either rejects when the pack cannot start.
+ */
+export async function startPack(location: PackLocation, context: PackStackContext, served: boolean): Promise<Analyzer> {
+    if (served) {
+        return ServedPack.start(location.dir, context);
+    }
+    if (!location.definition) {
+        throw new UsageError(`policy pack ${location.dir} cannot be evaluated in this process; use --served`);
+    }
+    const definition = await location.definition();
+    return new InProcessPack({ ...definition, version: packVersion(location.dir) }, context);
+}
 
 /** Reads them; a config file that cannot be read or parsed is a usage error, raised before anything runs. */
 export function readGateFlags(flags: ParsedFlags): GateFlags {
     return {
         policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
         json: flags.switches.has("json"),
+        served: flags.switches.has("served"),
         verbose: flags.switches.has("verbose"),
     };
 }

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzerResource, AnalyzerStackResource } from "../engine/analyzer/analyzer-client";
+import { AnalyzerResource, AnalyzerStackResource } from "../engine/analyzer/analyzer";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "../engine/analyzer/analyzer-wire";
 import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- used untyped: the messages are built by name

@@ -8,7 +8,7 @@
  * that, and the pack, the slower side, no longer waits for the engine. The bytes are the ones google-protobuf writes
  * for the same request, map keys sorted as jspb.Map sorts them; test/analyzer-wire.spec.ts compares the two.
  */
-import type { AnalyzerResource, AnalyzerStackResource } from "./analyzer-client";
+import type { AnalyzerResource, AnalyzerStackResource } from "./analyzer";
 
 // Wire types (protobuf encoding spec).
 const VARINT = 0;

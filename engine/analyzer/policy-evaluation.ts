@@ -2,7 +2,7 @@
  * Asks a policy pack about a stack the way the engine does during `pulumi preview --policy-pack <dir>`
  * (pulumi/pulumi pkg/resource/deploy/step_generator.go and pkg/resource/plugin/analyzer_plugin.go):
  *
- * 1. start the pack (engine/analyzer/analyzer-client.ts), ConfigureStack, GetAnalyzerInfo;
+ * 1. start the pack (./in-process-pack.ts, or with `--served` ./served-pack.ts), ConfigureStack, GetAnalyzerInfo;
  * 2. reconcile `--policy-pack-config` with the pack's schemas and Configure (engine/analyzer/policy-pack-config.ts);
  * 3. per resource: Remediate (only worth a call when some policy's level is `remediate`; the pack skips every other
  *    policy there), then Analyze on its inputs (the provider-checked inputs; here the registered ones) with its
@@ -10,16 +10,7 @@
  * 4. once: AnalyzeStack on every resource's outputs, with parent, dependencies and property dependencies; a stack
  *    diagnostic naming no resource of the stack is attributed to the root Stack (AttributeStackDiagnostics).
  */
-import {
-    AnalyzeDiagnostic,
-    AnalyzerResource,
-    EnforcementLevel,
-    PolicyPackProcess,
-    PreparedAnalyze,
-    PreparedAnalyzeStack,
-    prepareAnalyze,
-    prepareAnalyzeStack,
-} from "./analyzer-client";
+import { AnalyzeDiagnostic, Analyzer, AnalyzerResource, EnforcementLevel } from "./analyzer";
 import { PolicyConfigEntry, reconcilePolicyPackConfig } from "./policy-pack-config";
 import { stateToAnalyzerWire } from "../state/property-values";
 import { ResourceV3, parseProviderReference, parseUrn } from "../state/stack-export";
@@ -36,24 +27,24 @@ export interface PolicyEvaluation {
     packVersion: string;
     violations: Violation[];
     /** What the pack printed while it ran (its console output and errors). */
-    packOutput: string[];
+    packOutput: readonly string[];
 }
 
 export interface EvaluationOptions {
     /**
-     * The pack, being started (PolicyPackProcess.start) as early as the caller could, so that its start-up overlaps
-     * the caller's own work. The evaluation closes it, whatever happens.
+     * The pack, being started as early as the caller could (a served pack's start-up overlaps the caller's own
+     * work). The evaluation closes it, whatever happens.
      */
-    pack: Promise<PolicyPackProcess>;
+    pack: Promise<Analyzer>;
     /** Parsed `--policy-pack-config`, if given. */
     policyPackConfig: Record<string, PolicyConfigEntry>;
     warn(message: string): void;
 }
 
 /**
- * Analyze calls in flight at once, in a sliding window, so that no call waits for the slowest of a batch. The pack
- * answers one call at a time and sends its answers in bursts; with more calls queued it idles less between bursts:
- * 6,007 calls took 3.7 s with 64 in flight and 3.0 s with 256 (requests encoded beforehand; BENCHMARKS.md).
+ * Analyze calls in flight at once, in a sliding window, so that a served pack always has calls queued: it answers
+ * one at a time and sends its answers in bursts (BENCHMARKS.md). A pack in this process answers each call before
+ * the next one starts, whatever the window.
  */
 const CONCURRENCY = 256;
 
@@ -81,26 +72,15 @@ export function rootStackUrn(resources: readonly ResourceV3[]): string {
 }
 
 /** Stops a pack that is being started once it has started (or lets its failure to start pass unreported). */
-export function closeWhenStarted(pack: Promise<PolicyPackProcess>): void {
+export function closeWhenStarted(pack: Promise<Analyzer>): void {
     pack.then(
         (started) => started.close(),
         () => undefined,
     );
 }
 
-interface Requests {
-    /** Per resource, as Analyze sees it (its inputs): described, for a remediation to amend, and encoded. */
-    analyzed: AnalyzerResource[];
-    analyze: PreparedAnalyze[];
-    /** Every resource as AnalyzeStack sees it (its outputs, with parent and dependencies), encoded. */
-    stack: PreparedAnalyzeStack;
-}
-
-/**
- * Each resource with its provider (described once per provider), and the requests encoded: all of it while the pack
- * starts, which at 6,000 resources takes about 0.4 s of the engine's otherwise idle wait and 5 MB of bytes.
- */
-function prepareRequests(resources: readonly ResourceV3[]): Requests {
+/** Describes each resource as the engine does to an analyzer, each provider described once. */
+function describer(resources: readonly ResourceV3[]) {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const providers = new Map<string, AnalyzerResource["provider"]>();
     const providerOf = (r: ResourceV3): AnalyzerResource["provider"] => {
@@ -119,7 +99,7 @@ function prepareRequests(resources: readonly ResourceV3[]): Requests {
         }
         return providers.get(provider.urn);
     };
-    const describe = (r: ResourceV3, properties: Record<string, any>): AnalyzerResource => {
+    return (r: ResourceV3, properties: Record<string, any>): AnalyzerResource => {
         const described: AnalyzerResource = {
             urn: r.urn,
             type: r.type,
@@ -133,33 +113,14 @@ function prepareRequests(resources: readonly ResourceV3[]): Requests {
         }
         return described;
     };
-    const analyzed = resources.map((r) => describe(r, props(r.inputs ?? r.outputs)));
-    return {
-        analyzed,
-        analyze: analyzed.map(prepareAnalyze),
-        stack: prepareAnalyzeStack(
-            resources.map((r) => ({
-                ...describe(r, props(r.outputs ?? r.inputs)),
-                dependencies: r.dependencies ?? [],
-                propertyDependencies: r.propertyDependencies ?? {},
-            })),
-        ),
-    };
 }
 
 export async function evaluatePolicyPack(
     resources: readonly ResourceV3[],
     options: EvaluationOptions,
 ): Promise<PolicyEvaluation> {
-    // Prepared while the pack starts in its own process.
-    let requests: Requests;
-    try {
-        requests = prepareRequests(resources);
-    } catch (err) {
-        closeWhenStarted(options.pack);
-        throw err;
-    }
     const urns = new Set(resources.map((r) => r.urn));
+    const describe = describer(resources);
     const pack = await options.pack;
     try {
         const info = await pack.getAnalyzerInfo();
@@ -173,35 +134,36 @@ export async function evaluatePolicyPack(
         const record = (d: AnalyzeDiagnostic, urn: string) =>
             violations.push({ policy: d.policyName, level: d.enforcementLevel, urn, message: d.message });
 
-        await inWindow(
-            resources.map((_, i) => i),
-            async (i) => {
-                const urn = resources[i].urn;
-                let request = requests.analyze[i];
-                if (remediates) {
-                    let resource = requests.analyzed[i];
-                    for (const remediation of await pack.remediate(resource)) {
-                        if (remediation.diagnostic) {
-                            violations.push({
-                                policy: remediation.policyName,
-                                level: "advisory",
-                                urn,
-                                message: remediation.diagnostic,
-                            });
-                        } else if (remediation.properties) {
-                            resource = { ...resource, properties: remediation.properties };
-                            request = prepareAnalyze(resource);
-                        }
+        await inWindow(resources, async (r) => {
+            // Described when its turn comes, so that a stack's inputs are never all held twice.
+            let resource = describe(r, props(r.inputs ?? r.outputs));
+            if (remediates) {
+                for (const remediation of await pack.remediate(resource)) {
+                    if (remediation.diagnostic) {
+                        violations.push({
+                            policy: remediation.policyName,
+                            level: "advisory",
+                            urn: r.urn,
+                            message: remediation.diagnostic,
+                        });
+                    } else if (remediation.properties) {
+                        resource = { ...resource, properties: remediation.properties };
                     }
                 }
-                for (const d of await pack.analyze(request)) {
-                    record(d, urn);
-                }
-            },
-        );
+            }
+            for (const d of await pack.analyze(resource)) {
+                record(d, r.urn);
+            }
+        });
 
         const root = rootStackUrn(resources);
-        const stackDiagnostics = await pack.analyzeStack(requests.stack);
+        const stackDiagnostics = await pack.analyzeStack(
+            resources.map((r) => ({
+                ...describe(r, props(r.outputs ?? r.inputs)),
+                dependencies: r.dependencies ?? [],
+                propertyDependencies: r.propertyDependencies ?? {},
+            })),
+        );
         for (const d of stackDiagnostics) {
             record(d, urns.has(d.urn) ? d.urn : root);
         }

@@ -11,7 +11,7 @@
  */
 import type AjvClass from "ajv";
 import { UsageError } from "../command-line";
-import { AnalyzerInfo, ENFORCEMENT_LEVELS, EnforcementLevel, PolicyConfig } from "./analyzer-client";
+import { AnalyzerInfo, ENFORCEMENT_LEVELS, EnforcementLevel, PolicyConfig } from "./analyzer";
 
 /** A policy's entry in the file before reconciliation: either part may be missing. */
 export interface PolicyConfigEntry {
@@ -121,7 +121,7 @@ export function reconcilePolicyPackConfig(
         }
     }
 
-    // Required here rather than on import: plan imports this module before it spawns the pack.
+    // Required here rather than on import: plan imports this module before it spawns a served pack.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- required on use (above)
     const Ajv: typeof AjvClass = require("ajv").default;
     const ajv = new Ajv({ allErrors: true, strict: false });

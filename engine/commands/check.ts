@@ -7,18 +7,17 @@
  * Same output and exit codes as plan; a file that is not JSON or not one of the two formats exits 2.
  */
 import * as path from "path";
-import { PolicyPackProcess } from "../analyzer/analyzer-client";
 import { CommandIO, CommandSpec, ExitCode, UsageError, parseFlags, processIO, runCommand } from "../command-line";
-import { GATE_FLAGS, PROJECT_LOCATIONS } from "./plan";
+import { GATE_FLAGS, OUR_PACK } from "./plan";
 import { rootStackUrn } from "../analyzer/policy-evaluation";
 import { parseUrn } from "../state/stack-export";
-import { gateStack, readGateFlags } from "../stack-gate";
+import { PackLocation, gateStack, readGateFlags, startPack } from "../stack-gate";
 import { readStateFile } from "../state/state-files";
 
 export function check(
     argv: readonly string[],
     io: CommandIO = processIO,
-    packDir: string = PROJECT_LOCATIONS.packDir,
+    packLocation: PackLocation = OUR_PACK,
 ): Promise<ExitCode> {
     return runCommand(argv, io, async () => {
         const flags = parseFlags(argv, GATE_FLAGS);
@@ -31,16 +30,20 @@ export function check(
         const file = path.resolve(flags.positionals[0]);
         const { stack, resources } = readStateFile(file);
         const { project } = parseUrn(rootStackUrn(resources));
-        const pack = PolicyPackProcess.start(packDir, {
-            organization: "",
-            project,
-            stack,
-            dryRun: true,
-            // A state file carries no stack config; the pack gets none, as it would for a stack without any.
-            config: {},
-            secretKeys: [],
-            tags: { "pulumi:project": project },
-        });
+        const pack = startPack(
+            packLocation,
+            {
+                organization: "",
+                project,
+                stack,
+                dryRun: true,
+                // A state file carries no stack config; the pack gets none, as it would for a stack without any.
+                config: {},
+                secretKeys: [],
+                tags: { "pulumi:project": project },
+            },
+            gateFlags.served,
+        );
         return gateStack(resources, { title: `Check of ${flags.positionals[0]}`, stack, pack, io, ...gateFlags });
     });
 }

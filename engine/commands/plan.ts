@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PackStackContext, PolicyPackProcess } from "../analyzer/analyzer-client";
+import { PackStackContext } from "../analyzer/analyzer";
 import {
     CommandIO,
     CommandSpec,
@@ -23,11 +23,11 @@ import {
     singleValue,
 } from "../command-line";
 import { PACKAGE_ROOT } from "../package-root";
-import { loadTypeScriptFrom } from "../mock/typescript-loader";
+import { moduleToRun } from "../mock/typescript-loader";
 import { closeWhenStarted } from "../analyzer/policy-evaluation";
 import { loadStackConfig, readProject, rejectUnknownKeys } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
-import { gateStack, readGateFlags } from "../stack-gate";
+import { PackLocation, gateStack, readGateFlags, startPack } from "../stack-gate";
 
 export const DEFAULT_STACK = "dev";
 
@@ -35,14 +35,20 @@ export const DEFAULT_STACK = "dev";
 export interface PlanLocations {
     /** Directory with Pulumi.yaml, the stack files and `stack-config.ts` (exports STACK_CONFIG_KEYS). */
     projectDir: string;
-    /** The policy pack directory (PulumiPolicy.yaml). */
-    packDir: string;
+    /** The policy pack. */
+    pack: PackLocation;
 }
 
-export const PROJECT_LOCATIONS: PlanLocations = {
-    projectDir: PACKAGE_ROOT,
-    packDir: path.join(PACKAGE_ROOT, "policies"),
+/** This repository's pack, cilium-istio-guard: its directory, and its definition as this build compiled it. */
+export const OUR_PACK: PackLocation = {
+    dir: path.join(PACKAGE_ROOT, "policies"),
+    definition: async () => {
+        const { PACK_ARGS, PACK_NAME } = await import("../../policies/pack-definition");
+        return { name: PACK_NAME, args: PACK_ARGS };
+    },
 };
+
+export const PROJECT_LOCATIONS: PlanLocations = { projectDir: PACKAGE_ROOT, pack: OUR_PACK };
 
 /** The flags plan and check share once they hold a stack's resources (stack-gate.ts reads them). */
 export const GATE_FLAGS: readonly FlagSpec[] = [
@@ -52,6 +58,12 @@ export const GATE_FLAGS: readonly FlagSpec[] = [
         help: "Levels and options per rule, in the Pulumi CLI's --policy-pack-config JSON format.",
     },
     { name: "json", help: "Print one JSON document on stdout instead of the text report." },
+    {
+        name: "served",
+        help:
+            "Serve the policy pack in its own process as the Pulumi CLI does (run-policy-pack, gRPC Analyzer) instead of " +
+            "evaluating it in this one. Same verdicts, slower. Default: in this process.",
+    },
 ];
 
 const FLAGS: readonly FlagSpec[] = [
@@ -72,9 +84,8 @@ const FLAGS: readonly FlagSpec[] = [
 
 /** The known keys of the project's config namespace, from the program's own `stack-config.ts`. */
 function knownConfigKeys(projectDir: string): readonly string[] {
-    loadTypeScriptFrom(projectDir);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the project's own module, known only at run time
-    const keys = require(path.join(projectDir, "stack-config")).STACK_CONFIG_KEYS;
+    const keys = require(moduleToRun(path.join(projectDir, "stack-config"), projectDir)).STACK_CONFIG_KEYS;
     if (!Array.isArray(keys)) {
         throw new Error(`${path.join(projectDir, "stack-config")} does not export STACK_CONFIG_KEYS`);
     }
@@ -112,11 +123,10 @@ export function plan(
                 ...(project.description ? { "pulumi:description": project.description } : {}),
             },
         };
-        // The pack starts in its own process while this one loads the Pulumi SDKs and runs the program: on two
-        // cores the plan then takes about the longer of the two instead of their sum (BENCHMARKS.md), so
-        // the SDKs are loaded only now, after the spawn. A failure to start is reported when the gate awaits it,
-        // not as a failure of the program.
-        const pack = PolicyPackProcess.start(path.resolve(locations.packDir), context);
+        // Started before the program runs: a served pack starts in its own process while this one loads the Pulumi
+        // SDKs and runs the program, so on two cores the plan takes about the longer of the two (BENCHMARKS.md). A
+        // failure to start is reported when the gate awaits it, not as a failure of the program.
+        const pack = startPack(locations.pack, context, gateFlags.served);
         pack.catch(() => undefined);
         let exported: Awaited<ReturnType<typeof toStackExport>>;
         try {

@@ -6,13 +6,10 @@
  *
  * Nothing is deployed: every registration is answered by engine/mock/mock-runtime.ts with made-up provider outputs.
  */
-// First, before anything loads the @pulumi/pulumi index.
-import "../../policies/defer-unused-sdk-modules";
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { Registration, recordRegistrations } from "./mock-runtime";
-import { loadTypeScriptFrom } from "./typescript-loader";
+import type { Registration } from "./mock-runtime";
+import { moduleToRun } from "./typescript-loader";
 import { StackConfig } from "../state/stack-config-files";
 
 export interface MockDeploymentOptions {
@@ -42,9 +39,12 @@ export class ProgramError extends Error {
 
 export async function runProgramOnMocks(options: MockDeploymentOptions): Promise<MockDeployment> {
     const program = path.resolve(options.program);
-    loadTypeScriptFrom(
-        fs.statSync(program, { throwIfNoEntry: false })?.isDirectory() ? program : path.dirname(program),
-    );
+    const isDirectory = fs.statSync(program, { throwIfNoEntry: false })?.isDirectory() === true;
+    const toRun = moduleToRun(program, isDirectory ? program : path.dirname(program));
+    // The SDK is loaded here, not on import: `verify` and `check` import this module's command line too, and the
+    // @pulumi/pulumi index takes most of a second to load.
+    const pulumi = await import("@pulumi/pulumi");
+    const { recordRegistrations } = await import("./mock-runtime");
     const recorder = recordRegistrations({ project: options.project, stack: options.stack, preview: false });
     pulumi.runtime.setAllConfig(options.config.values, options.config.secretKeys);
 
@@ -57,7 +57,7 @@ export async function runProgramOnMocks(options: MockDeploymentOptions): Promise
         await pulumi.runtime
             .runInPulumiStack(async () => {
                 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program, known only at run time, required as Pulumi's language host requires it
-                const exported = require(path.resolve(options.program));
+                const exported = require(toRun);
                 return exported instanceof Function ? await exported() : exported;
             })
             .catch(fail);

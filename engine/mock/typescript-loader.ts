@@ -3,9 +3,16 @@
  * for a TypeScript project: @pulumi/pulumi cmd/run/run.ts). Transpile only: the program is run, not type-checked —
  * `tsc` is the project's own build step. Nothing is registered when `.ts` files already load (under mocha's
  * ts-node, or a loader the user set up).
+ *
+ * This repository's own program and stack config are compiled by its build (tsconfig.build.json) to the same paths
+ * under bin/. When the command line runs from that build, it runs them from there too, unless a source is newer than
+ * its build: loading ts-node and the TypeScript compiler to transpile them again would cost a plan about 0.4 s
+ * (BENCHMARKS.md). The command line refuses a build older than the components' sources (engine/cli.ts); the program's
+ * own file is compared here.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { PACKAGE_ROOT } from "../package-root";
 
 export function loadTypeScriptFrom(projectDir: string): void {
     if (require.extensions[".ts"] !== undefined) {
@@ -17,4 +24,31 @@ export function loadTypeScriptFrom(projectDir: string): void {
         transpileOnly: true,
         ...(fs.existsSync(tsconfig) ? { project: tsconfig } : { skipProject: true }),
     });
+}
+
+const BUILD_ROOT = path.join(PACKAGE_ROOT, "bin");
+
+/**
+ * What to require for the module `file` (a path, with or without `.ts`) of a project in `projectDir`: this package's
+ * build of it when this command line runs from the build and the build is not older than the source; otherwise the
+ * file itself, with TypeScript loadable.
+ */
+export function moduleToRun(file: string, projectDir: string): string {
+    const source = file.endsWith(".ts") ? file : `${file}.ts`;
+    const relative = path.relative(PACKAGE_ROOT, source);
+    if (
+        __filename.startsWith(BUILD_ROOT + path.sep) &&
+        !relative.startsWith("..") &&
+        !path.isAbsolute(relative) &&
+        !relative.startsWith(`bin${path.sep}`)
+    ) {
+        const built = path.join(BUILD_ROOT, relative.replace(/\.ts$/, ".js"));
+        const builtTime = fs.statSync(built, { throwIfNoEntry: false })?.mtimeMs;
+        const sourceTime = fs.statSync(source, { throwIfNoEntry: false })?.mtimeMs;
+        if (builtTime !== undefined && sourceTime !== undefined && builtTime >= sourceTime) {
+            return built;
+        }
+    }
+    loadTypeScriptFrom(projectDir);
+    return file;
 }

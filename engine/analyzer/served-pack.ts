@@ -1,14 +1,15 @@
 /**
- * Starts a CrossGuard policy pack the way the Pulumi CLI does and speaks its gRPC Analyzer service: requests encoded
- * with the generated messages or, for the per-resource and per-stack ones, by ./analyzer-wire.ts, sent by
- * ./grpc-unary.ts.
+ * A policy pack served as the Pulumi CLI serves it (`--served`), spoken to over its gRPC Analyzer service: requests
+ * encoded with the generated messages of @pulumi/pulumi/proto or, for the per-resource and per-stack ones, by
+ * ./analyzer-wire.ts, sent by ./grpc-unary.ts. Why not @grpc/grpc-js's client and the generated messages for every
+ * call: at 6,000 resources they made `check --served` take 16 s instead of 9 s (BENCHMARKS.md).
  *
- * How the CLI starts a Node pack (docs/pulumi-facts.md#policy-pack-serving; pulumi/pulumi
- * sdk/nodejs/cmd/pulumi-language-nodejs/main.go `RunPlugin`, kind "analyzer"): `node
- * <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address> <pack dir>` with the pack dir as
- * working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and PULUMI_CONFIG in the environment.
- * run-policy-pack registers ts-node (type-checking on, as under the CLI), requires the pack, and `new PolicyPack(...)`
- * serves the Analyzer on 127.0.0.1 and prints the port on stdout (@pulumi/policy server.js `serve`).
+ * How the CLI starts a Node pack (docs/pulumi-facts.md#policy-pack-serving; pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go
+ * `RunPlugin`, kind "analyzer"): `node <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address>
+ * <pack dir>` with the pack dir as working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and
+ * PULUMI_CONFIG in the environment. run-policy-pack registers ts-node (type-checking on, as under the CLI), requires
+ * the pack, and `new PolicyPack(...)` serves the Analyzer on 127.0.0.1 and prints the port on stdout
+ * (@pulumi/policy server.js `serve`).
  *
  * The engine address: run-policy-pack drops it (cmd/run-policy-pack/index.js `argv._.shift()`), and the language host
  * does not set PULUMI_NODEJS_ENGINE for analyzers, so a pack's `pulumi.log` calls print to the console (log/index.js
@@ -19,12 +20,23 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
+import {
+    AnalyzeDiagnostic,
+    Analyzer,
+    AnalyzerInfo,
+    AnalyzerResource,
+    AnalyzerStackResource,
+    EnforcementLevel,
+    PackStackContext,
+    PolicyConfig,
+    Remediation,
+} from "./analyzer";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzer-wire";
 import { UnaryGrpcClient } from "./grpc-unary";
 
 /**
  * The generated Analyzer messages (google-protobuf), loaded on first use rather than on import: a command imports
- * this module before it spawns the pack, and they load while the pack starts instead of before (BENCHMARKS.md).
+ * this module before it spawns the pack, and they load while the pack starts instead of before.
  */
 function loadMessages() {
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, while the pack starts (above) */
@@ -51,10 +63,6 @@ const METHODS = {
 } as const;
 type Method = keyof typeof METHODS;
 
-/** The levels of apitype.EnforcementLevel, in the CLI's spelling. */
-export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
-export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
-
 // pulumirpc.EnforcementLevel numbering (analyzer.proto).
 const LEVEL_TO_PROTO: Record<EnforcementLevel, number> = { advisory: 0, mandatory: 1, disabled: 2, remediate: 3 };
 const PROTO_TO_LEVEL: Record<number, EnforcementLevel> = {
@@ -67,96 +75,9 @@ const PROTO_TO_LEVEL: Record<number, EnforcementLevel> = {
 /** Placeholder for the engine address argument run-policy-pack discards (see the module comment). */
 const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
-export interface PolicyConfigSchema {
-    properties: Record<string, any>;
-    required?: string[];
-}
-
-export interface PolicyInfo {
-    name: string;
-    description: string;
-    enforcementLevel: EnforcementLevel;
-    configSchema?: PolicyConfigSchema;
-}
-
-export interface PolicyConfig {
-    enforcementLevel: EnforcementLevel;
-    properties?: Record<string, any>;
-}
-
-export interface AnalyzerInfo {
-    name: string;
-    version: string;
-    supportsConfig: boolean;
-    policies: PolicyInfo[];
-    initialConfig: Record<string, PolicyConfig>;
-}
-
-/** One resource as the engine describes it to an analyzer; `properties` are wire-format values. */
-export interface AnalyzerResource {
-    urn: string;
-    type: string;
-    name: string;
-    properties: Record<string, any>;
-    parent?: string;
-    provider?: { urn: string; type: string; name: string; properties: Record<string, any> };
-}
-
-export interface AnalyzerStackResource extends AnalyzerResource {
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-}
-
-export interface AnalyzeDiagnostic {
-    policyName: string;
-    policyPackName: string;
-    policyPackVersion: string;
-    description: string;
-    message: string;
-    enforcementLevel: EnforcementLevel;
-    /** Empty when the policy did not name a resource. */
-    urn: string;
-}
-
-export interface Remediation {
-    policyName: string;
-    /** New properties, when the remediation changed the resource. */
-    properties?: Record<string, any>;
-    diagnostic: string;
-}
-
-/** What the language host puts in the pack's environment (main.go RunPlugin, after ConfigureStack). */
-export interface PackStackContext {
-    organization: string;
-    project: string;
-    stack: string;
-    dryRun: boolean;
-    config: Record<string, string>;
-    secretKeys: string[];
-    tags: Record<string, string>;
-}
-
 function toStruct(value: Record<string, any>): any {
     // Struct.fromJavaScript rejects `undefined`; JSON drops it as the engine's marshalling does.
     return messages().Struct.fromJavaScript(JSON.parse(JSON.stringify(value)));
-}
-
-/** An Analyze (or Remediate) request, encoded ahead of the call, e.g. while the pack starts. */
-export interface PreparedAnalyze {
-    readonly analyzeRequest: Buffer;
-}
-
-/** The AnalyzeStack request, encoded ahead of the call. */
-export interface PreparedAnalyzeStack {
-    readonly analyzeStackRequest: Buffer;
-}
-
-export function prepareAnalyze(resource: AnalyzerResource): PreparedAnalyze {
-    return { analyzeRequest: encodeAnalyzeRequest(resource) };
-}
-
-export function prepareAnalyzeStack(resources: readonly AnalyzerStackResource[]): PreparedAnalyzeStack {
-    return { analyzeStackRequest: encodeAnalyzeStackRequest(resources) };
 }
 
 function readDiagnostics(resp: any): AnalyzeDiagnostic[] {
@@ -177,7 +98,7 @@ function readPolicyConfig(config: any): PolicyConfig {
 }
 
 /** A running policy pack and a client connected to it. Always `close()` it. */
-export class PolicyPackProcess {
+export class ServedPack implements Analyzer {
     private constructor(
         private readonly child: ChildProcess,
         private readonly client: UnaryGrpcClient,
@@ -193,7 +114,7 @@ export class PolicyPackProcess {
         packDir: string,
         context: PackStackContext,
         startTimeoutMs = 120_000,
-    ): Promise<PolicyPackProcess> {
+    ): Promise<ServedPack> {
         const dir = path.resolve(packDir);
         // The CLI loads the pack's project file first (plugin.NewPolicyAnalyzer) and stops without it.
         if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {
@@ -260,7 +181,7 @@ export class PolicyPackProcess {
         });
 
         const client = new UnaryGrpcClient(`127.0.0.1:${port}`);
-        const pack = new PolicyPackProcess(child, client, output);
+        const pack = new ServedPack(child, client, output);
         try {
             await pack.configureStack(context);
         } catch (err) {
@@ -349,12 +270,12 @@ export class PolicyPackProcess {
         }));
     }
 
-    async analyze(request: PreparedAnalyze): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.call("analyze", request.analyzeRequest));
+    async analyze(resource: AnalyzerResource): Promise<AnalyzeDiagnostic[]> {
+        return readDiagnostics(await this.call("analyze", encodeAnalyzeRequest(resource)));
     }
 
-    async analyzeStack(request: PreparedAnalyzeStack): Promise<AnalyzeDiagnostic[]> {
-        return readDiagnostics(await this.call("analyzeStack", request.analyzeStackRequest));
+    async analyzeStack(resources: readonly AnalyzerStackResource[]): Promise<AnalyzeDiagnostic[]> {
+        return readDiagnostics(await this.call("analyzeStack", encodeAnalyzeStackRequest(resources)));
     }
 
     /** Disconnects and stops the pack process this object started. */
