@@ -4,8 +4,10 @@
  * serve it (`--served`). Importing this module starts no server.
  */
 import { PolicyPackArgs } from "@pulumi/policy";
+import { packPolicies } from "./kit/findings";
 import { policies } from "./policies";
 
 export const PACK_NAME = "cilium-istio-guard";
 
-export const PACK_ARGS: PolicyPackArgs = { policies };
+/** Each rule of ./policies.ts followed by its companion `<rule>-advisories` (kit/findings.ts). */
+export const PACK_ARGS: PolicyPackArgs = { policies: packPolicies(policies) };

@@ -1,7 +1,8 @@
 /**
  * `npm run check FILE`: a hand-written `pulumi stack export` and a hand-written `pulumi preview --json`
- * (test/fixtures/check), evaluated by the test-double pack served like the real one; malformed files refused with
- * exit 2 before any pack starts. The real pack on a stack export is covered by the served-vs-direct test.
+ * (test/fixtures/check), evaluated by the test-double pack in the engine's process (the default); malformed files
+ * refused with exit 2 before any pack starts; `--served` with a directory that holds no pack or a pack that does not
+ * compile. test/in-process-vs-served.spec.ts runs these files and the real pack both ways.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -11,9 +12,10 @@ import { check } from "../engine/commands/check";
 import { ExitCode } from "../engine/command-line";
 import { Report } from "../engine/report/report";
 import { parseStateDocument } from "../engine/state/state-files";
+import { FIXTURE_PACK } from "./fixture-pack";
 
 const FIXTURES = path.join(__dirname, "fixtures");
-const TEST_PACK = path.join(FIXTURES, "policy-pack");
+const TEST_PACK = FIXTURE_PACK;
 const PACK_TIMEOUT = 120_000;
 
 async function runCheck(argv: string[]) {
@@ -186,21 +188,21 @@ describe("check refuses malformed files with exit 2 and a clear message", () => 
     });
 });
 
-describe("check when the policy pack cannot serve", function () {
+describe("check --served when the policy pack cannot serve", function () {
     this.timeout(PACK_TIMEOUT);
     const input = path.join(FIXTURES, "check", "stack-export.json");
 
-    async function checkWith(packDir: string) {
+    async function checkWith(dir: string) {
         let stderr = "";
         const code = await check(
-            [input],
+            [input, "--served"],
             {
                 stdout: () => undefined,
                 stderr: (t) => {
                     stderr += t;
                 },
             },
-            packDir,
+            { dir },
         );
         return { code, stderr };
     }

@@ -1,15 +1,15 @@
 /**
- * `npm run plan`. The machinery is tested in-process against a tiny fixture program and a test-double
- * policy pack (test/fixtures/program, test/fixtures/policy-pack), served through run-policy-pack like the real one;
- * the shipped stacks are planned against the real pack `cilium-istio-guard`, one of them as a real child process
- * so that the exit codes are the CLI's own.
+ * `npm run plan`. The machinery is tested against a tiny fixture program and a test-double policy pack
+ * (test/fixtures/program, test/fixtures/policy-pack), evaluated in the engine's process as by default
+ * (test/in-process-vs-served.spec.ts runs them served too); the shipped stacks are planned against the real pack
+ * `cilium-istio-guard`, one of them as a real child process so that the exit codes are the CLI's own.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AnalyzerInfo } from "../engine/analyzer/analyzer-client";
+import { AnalyzerInfo } from "../engine/analyzer/analyzer";
 import { ExitCode } from "../engine/command-line";
 import { check } from "../engine/commands/check";
 import { plan, PlanLocations, PROJECT_LOCATIONS } from "../engine/commands/plan";
@@ -21,10 +21,11 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { policies } from "../policies/policies";
 import { FixtureResource, runResourcePolicy, runStackPolicy, urnOf } from "../policies/test/harness";
 import { RESOURCE_SIG, SIG_KEY, SECRET_SIG, stateToPlain } from "../engine/state/property-values";
+import { FIXTURE_PACK } from "./fixture-pack";
 
 const FIXTURES: PlanLocations = {
     projectDir: path.join(__dirname, "fixtures", "program"),
-    packDir: path.join(__dirname, "fixtures", "policy-pack"),
+    pack: FIXTURE_PACK,
 };
 const REPOSITORY = path.resolve(__dirname, "..");
 
@@ -417,7 +418,7 @@ describe("the real pack cilium-istio-guard, served as the CLI serves it", functi
                 },
                 stderr: () => undefined,
             },
-            PROJECT_LOCATIONS.packDir,
+            PROJECT_LOCATIONS.pack,
         );
         assert.strictEqual(code, ExitCode.Violation);
         const served = servedVerdicts(JSON.parse(stdout));

@@ -4,12 +4,12 @@
  * ./analyzer-wire.ts, sent by ./grpc-unary.ts. Why not @grpc/grpc-js's client and the generated messages for every
  * call: at 6,000 resources they made `check --served` take 16 s instead of 9 s (BENCHMARKS.md).
  *
- * How the CLI starts a Node pack (docs/pulumi-facts.md#policy-pack-serving; pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go
- * `RunPlugin`, kind "analyzer"): `node <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address>
- * <pack dir>` with the pack dir as working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and
- * PULUMI_CONFIG in the environment. run-policy-pack registers ts-node (type-checking on, as under the CLI), requires
- * the pack, and `new PolicyPack(...)` serves the Analyzer on 127.0.0.1 and prints the port on stdout
- * (@pulumi/policy server.js `serve`).
+ * How the CLI starts a Node pack (docs/pulumi-facts.md#policy-pack-serving; pulumi/pulumi
+ * sdk/nodejs/cmd/pulumi-language-nodejs/main.go `RunPlugin`, kind "analyzer"): `node
+ * <@pulumi/pulumi/cmd/run-policy-pack resolved from the pack dir> <engine address> <pack dir>` with the pack dir as
+ * working directory and PULUMI_NODEJS_ORGANIZATION / _PROJECT / _STACK / _DRY_RUN and PULUMI_CONFIG in the environment.
+ * run-policy-pack registers ts-node (type-checking on, as under the CLI), requires the pack, and `new PolicyPack(...)`
+ * serves the Analyzer on 127.0.0.1 and prints the port on stdout (@pulumi/policy server.js `serve`).
  *
  * The engine address: run-policy-pack drops it (cmd/run-policy-pack/index.js `argv._.shift()`), and the language host
  * does not set PULUMI_NODEJS_ENGINE for analyzers, so a pack's `pulumi.log` calls print to the console (log/index.js

@@ -1,16 +1,20 @@
 /**
- * What a rule decides, and how it reaches the policy server.
+ * What a rule decides, and how it reaches the policy server through @pulumi/policy's public API.
  *
- * Rules decide in pure functions that return findings; the policy objects only hand those to `reportViolation`:
- *  - a `violation` goes out as a plain message, so it carries the rule's enforcement level (mandatory or advisory as
- *    the rule declares, or whatever `--policy-pack-config` sets);
- *  - an `advisory` (a finding the rule rates advisory inside a mandatory rule) and an `unchecked` (what the rule could
- *    not check: unknown during preview, unreadable value files, odd shapes) always go out as advisories. The server's
- *    reportViolation accepts an object `{message, urn, enforcementLevel}` for that (pulumi-policy server.js
- *    makeReportViolationFun), which the public `ReportViolation` type does not declare.
+ * Rules decide in pure functions that return findings. `ReportViolation` is `(message, urn?)` and reports at the
+ * level of the policy that calls it, so a rule is two policies:
+ *  - the rule itself, under its own name, reports its violations: they carry the rule's level (mandatory or advisory
+ *    as the rule declares, or whatever `--policy-pack-config` sets for that name);
+ *  - its companion `<rule>-advisories`, advisory unless configured otherwise, reports what the rule could not check
+ *    (unknown during preview, unreadable value files, odd shapes) and the findings the rule rates advisory. So a
+ *    preview with values unknown never fails a mandatory rule because of what it could not check.
+ * The companion does not decide anything itself: it reports what its rule found in the same Analyze or AnalyzeStack
+ * call, just before it (the server runs a pack's policies in order, one after the other), with the rule's own config.
+ * A disabled rule runs nothing, so its companion then reports nothing; a disabled companion silences only the
+ * advisories. policies/README.md ("Levels") says the same for users.
  */
 import {
-    EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -47,23 +51,57 @@ export function unchecked(source: SourceRef, what: string, why: string): Finding
     };
 }
 
-/** The object form of a violation that the policy server accepts (server.js makeReportViolationFun). */
-interface LeveledViolation {
-    message: string;
-    urn?: string;
-    enforcementLevel: EnforcementLevel;
+/** A rule of the pack, with the companion policy that reports its advisories (see the module comment). */
+export type GuardRule<P extends Policy> = Rule<P> & { readonly advisories: P };
+
+/** The name of a rule's companion. Rule names are an interface; so is this suffix. */
+export function advisoriesName(rule: string): string {
+    return `${rule}-advisories`;
 }
 
-export function reportFindings(findings: readonly Finding[], reportViolation: ReportViolation): void {
-    const reportLeveled = reportViolation as unknown as (violation: LeveledViolation) => void;
-    for (const finding of findings) {
-        if (finding.kind === "violation") {
-            reportViolation(finding.message, finding.urn);
-        } else {
-            reportLeveled({ message: finding.message, urn: finding.urn, enforcementLevel: "advisory" });
+/** Every policy the pack serves: each rule followed by its companion, which must run right after it. */
+export function packPolicies(rules: readonly GuardRule<Policy>[]): Policy[] {
+    return rules.flatMap((rule) => [rule, rule.advisories]);
+}
+
+function companionFields(metadata: RuleMetadata): Pick<Policy, "name" | "description" | "enforcementLevel"> {
+    return {
+        name: advisoriesName(metadata.name),
+        description: `What ${metadata.name} could not check, and the findings it rates advisory.`,
+        enforcementLevel: "advisory",
+    };
+}
+
+/**
+ * What a rule found besides its violations, for its companion to report. Keyed by what the call was about (the
+ * stack's URNs, or the resource's), so that a companion never reports a finding its rule made in an earlier call.
+ */
+class Handover {
+    private pending: { key: string; findings: Finding[] } | undefined;
+
+    /** The rule's side: reports the violations, keeps the rest. */
+    report(key: string, findings: readonly Finding[], reportViolation: ReportViolation): void {
+        this.pending = { key, findings: findings.filter((f) => f.kind !== "violation") };
+        for (const finding of findings) {
+            if (finding.kind === "violation") {
+                reportViolation(finding.message, finding.urn);
+            }
+        }
+    }
+
+    /** The companion's side: reports what its rule kept in this call. */
+    take(key: string, reportViolation: ReportViolation): void {
+        const pending = this.pending;
+        this.pending = undefined;
+        if (pending?.key === key) {
+            for (const finding of pending.findings) {
+                reportViolation(finding.message, finding.urn);
+            }
         }
     }
 }
+
+const stackKey = (args: StackValidationArgs) => args.resources.map((r) => r.urn).join("\n");
 
 export interface StackRuleSpec<Config extends object> extends RuleMetadata {
     configSchema?: PolicyConfigSchema;
@@ -75,8 +113,9 @@ export interface StackRuleSpec<Config extends object> extends RuleMetadata {
  * A stack policy deciding from the stack's mesh model (built once per stack, mesh-model.ts). An UnknownValueError
  * that escapes the readers becomes an advisory rather than a crash.
  */
-export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): Rule<StackValidationPolicy> {
+export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): GuardRule<StackValidationPolicy> {
     const { configSchema, evaluate, ...metadata } = spec;
+    const handover = new Handover();
     return {
         ...policyFields(metadata),
         configSchema,
@@ -91,7 +130,12 @@ export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): R
                 }
                 findings = [{ kind: "unchecked", message: `Could not check the stack: ${error.message}.` }];
             }
-            reportFindings(findings, reportViolation);
+            handover.report(stackKey(args), findings, reportViolation);
+        },
+        advisories: {
+            ...companionFields(metadata),
+            validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) =>
+                handover.take(stackKey(args), reportViolation),
         },
     };
 }
@@ -102,16 +146,23 @@ export interface ResourceRuleSpec extends RuleMetadata {
 }
 
 /** A resource policy: judged on each resource's inputs, as `pulumi preview` sends them. */
-export function resourceRule(spec: ResourceRuleSpec): Rule<ResourceValidationPolicy> {
+export function resourceRule(spec: ResourceRuleSpec): GuardRule<ResourceValidationPolicy> {
     const { evaluate, ...metadata } = spec;
+    const handover = new Handover();
     return {
         ...policyFields(metadata),
         metadata,
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-            reportFindings(
+            handover.report(
+                args.urn,
                 evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }),
                 reportViolation,
             );
+        },
+        advisories: {
+            ...companionFields(metadata),
+            validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) =>
+                handover.take(args.urn, reportViolation),
         },
     };
 }

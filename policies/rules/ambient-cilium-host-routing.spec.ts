@@ -69,7 +69,7 @@ describe("ambient-cilium-host-routing", () => {
         assert.deepStrictEqual(await runStackPolicy(rule, [ciliumRelease(legacy(false)), ...istioSidecar()]), []);
         const reported = await runStackPolicy(rule, [ciliumRelease(legacy(UNKNOWN.boolean)), ...istioAmbient()]);
         assert.ok(
-            reported.length === 1 && reported[0].message.startsWith("Could not check `bpf.hostLegacyRouting`"),
+            reported.length === 1 && reported[0].message.includes("\nCould not check `bpf.hostLegacyRouting`"),
             reported[0]?.message,
         );
     });

@@ -91,7 +91,7 @@ describe("cilium-cni-not-exclusive", () => {
                 ["advisory"],
                 JSON.stringify(values),
             );
-            assert.ok(advisories(reported)[0].message.startsWith("Could not check `cni.exclusive`"));
+            assert.ok(advisories(reported)[0].message.includes("\nCould not check `cni.exclusive`"));
         }
         const files = await runStackPolicy(rule, [
             ciliumRelease(unsetExclusive(), { valueYamlFiles: [{ path: "v.yaml" }] }),

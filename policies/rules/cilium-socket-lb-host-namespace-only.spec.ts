@@ -132,7 +132,7 @@ describe("cilium-socket-lb-host-namespace-only", () => {
             assert.strictEqual(mandatory(reported).length, 0, JSON.stringify(values));
             assert.strictEqual(advisories(reported).length, 1, JSON.stringify(values));
             assert.ok(
-                reported[0].message.startsWith("Could not check `socketLB.hostNamespaceOnly`"),
+                reported[0].message.includes("\nCould not check `socketLB.hostNamespaceOnly`"),
                 reported[0].message,
             );
         }

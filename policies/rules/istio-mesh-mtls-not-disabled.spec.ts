@@ -140,7 +140,7 @@ describe("istio-mesh-mtls-not-disabled", () => {
             unknownMode.map((r) => r.level),
             ["advisory"],
         );
-        assert.ok(unknownMode[0].message.startsWith("Could not check whether it disables mTLS"));
+        assert.ok(unknownMode[0].message.includes("\nCould not check whether it disables mTLS"));
         const unplaced = peerAuthentication("blue", "x", "DISABLE");
         unplaced.props.metadata.namespace = UNKNOWN.string;
         const unplacedReported = await runStackPolicy(rule, [...istioSidecar(), unplaced]);
@@ -148,12 +148,12 @@ describe("istio-mesh-mtls-not-disabled", () => {
             unplacedReported.map((r) => r.level),
             ["advisory"],
         );
-        assert.ok(unplacedReported[0].message.startsWith("Could not check whether it disables mTLS mesh-wide"));
+        assert.ok(unplacedReported[0].message.includes("\nCould not check whether it disables mTLS mesh-wide"));
         const unknownSelector = peerAuthentication("blue", "x", "DISABLE");
         unknownSelector.props.spec.selector = { matchLabels: { app: UNKNOWN.string } };
         const reported = await runStackPolicy(rule, [...istioSidecar(), ...blue(), unknownSelector]);
         assert.ok(
-            reported.length === 1 && reported[0].message.startsWith("Could not check which pods its DISABLE covers"),
+            reported.length === 1 && reported[0].message.includes("\nCould not check which pods its DISABLE covers"),
             reported[0]?.message,
         );
     });

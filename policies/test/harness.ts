@@ -5,7 +5,9 @@
  * as the server does (config level, else the policy's, else the pack's default "advisory"), and `reportViolation`
  * accepting both the string and the object form.
  *
- * A rule that throws fails the test: the pack must never throw, so the harness does not soften that.
+ * A rule that throws fails the test: the pack must never throw, so the harness does not soften that. A rule's
+ * companion policy `<rule>-advisories` (kit/findings.ts) runs right after it, as in the pack, so what the rule could
+ * not check and its advisory findings are among what it reports, at the companion's level.
  */
 import * as policy from "@pulumi/policy";
 import {
@@ -147,7 +149,8 @@ export async function runStackPolicy(
             throw error;
         }
     }
-    return reported;
+    const companion = (p as { advisories?: StackValidationPolicy }).advisories;
+    return companion ? [...reported, ...(await runStackPolicy(companion, resources, { config: options.config }))] : reported;
 }
 
 export async function runResourcePolicy(
@@ -182,7 +185,8 @@ export async function runResourcePolicy(
             }
         }
     }
-    return reported;
+    const companion = (p as { advisories?: ResourceValidationPolicy }).advisories;
+    return companion ? [...reported, ...(await runResourcePolicy(companion, resource, { config: options.config }))] : reported;
 }
 
 export const mandatory = (reported: Reported[]) => reported.filter((r) => r.level === "mandatory");

@@ -1,7 +1,12 @@
 /**
  * The pack as a whole: every rule under rules/ is in it and describes itself (the README's table is generated from
- * that), their schemas are what the server accepts, and the policy server's own Analyze/AnalyzeStack code (not a copy of it) turns their reports into the
- * diagnostics the CLI shows, with could-not-check findings at advisory level inside mandatory rules.
+ * that), their schemas are what the server accepts, and the policy server's own Analyze/AnalyzeStack code (not a copy
+ * of it) turns their reports into the diagnostics the CLI shows.
+ *
+ * Levels, through @pulumi/policy's public API only (kit/findings.ts): a rule reports its violations at its own level
+ * under its own name; its companion `<rule>-advisories`, advisory, reports right after it what the rule could not
+ * check and the findings it rates advisory, so unknown values never fail a mandatory rule. How `--policy-pack-config`
+ * acts on the two is tested through the engine, in-process and served (test/in-process-vs-served.spec.ts).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -10,6 +15,8 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { withGeneratedSection } from "../kit/generated-section";
 import { RULE_TABLE, renderRuleTable } from "../kit/rule-table";
 import { policies } from "../policies";
+import { PACK_ARGS } from "../pack-definition";
+import { advisoriesName } from "../kit/findings";
 
 const RULES_DIR = path.join(__dirname, "..", "rules");
 import { FixtureResource, urnOf, UNKNOWN } from "./harness";
@@ -61,7 +68,7 @@ function diagnostics(response: any): Diagnostic[] {
 function analyzeStack(resources: FixtureResource[]): Promise<Diagnostic[]> {
     const request = new analyzerProto.AnalyzeStackRequest();
     request.setResourcesList(resources.map(analyzerResource));
-    const rpc = server.makeAnalyzeStackRpcFun("cilium-istio-guard", "0.1.0", "advisory", policies);
+    const rpc = server.makeAnalyzeStackRpcFun("cilium-istio-guard", "0.1.0", "advisory", PACK_ARGS.policies);
     return new Promise((resolve, reject) =>
         rpc({ request }, (error: unknown, response: any) => (error ? reject(error) : resolve(diagnostics(response)))),
     );
@@ -75,7 +82,7 @@ function analyze(resource: FixtureResource): Promise<Diagnostic[]> {
     analyzeRequest.setName(request.getName());
     analyzeRequest.setProperties(request.getProperties());
     analyzeRequest.setOptions(request.getOptions());
-    const rpc = server.makeAnalyzeRpcFun("cilium-istio-guard", "0.1.0", "advisory", policies);
+    const rpc = server.makeAnalyzeRpcFun("cilium-istio-guard", "0.1.0", "advisory", PACK_ARGS.policies);
     return new Promise((resolve, reject) =>
         rpc({ request: analyzeRequest }, (error: unknown, response: any) =>
             error ? reject(error) : resolve(diagnostics(response)),
@@ -159,7 +166,21 @@ describe("the cilium-istio-guard pack", () => {
         assert.deepStrictEqual(await analyzeStack(stack), []);
     });
 
-    it("through the policy server: violations are mandatory, could-not-check findings advisory, in the same rule", async () => {
+    it("serves each rule followed by its advisory companion `<rule>-advisories`, which declares no options", () => {
+        assert.deepStrictEqual(
+            PACK_ARGS.policies.map((p) => [p.name, p.enforcementLevel]),
+            policies.flatMap((rule) => [
+                [rule.name, rule.metadata.level],
+                [advisoriesName(rule.name), "advisory"],
+            ]),
+        );
+        for (const rule of policies) {
+            assert.strictEqual(rule.advisories.configSchema, undefined, rule.name);
+            assert.strictEqual("validateStack" in rule.advisories, "validateStack" in rule, rule.name);
+        }
+    });
+
+    it("through the policy server: violations are mandatory under the rule, could-not-check findings advisory under its companion", async () => {
         const stack = [
             ciliumRelease({ ...goodCiliumValues(), socketLB: {}, cni: { exclusive: UNKNOWN.boolean } }),
             ...istioSidecar(),
@@ -169,11 +190,11 @@ describe("the cilium-istio-guard pack", () => {
             found.map((d) => [d.policy, d.level]),
             [
                 ["cilium-socket-lb-host-namespace-only", "mandatory"],
-                ["cilium-cni-not-exclusive", "advisory"],
+                ["cilium-cni-not-exclusive-advisories", "advisory"],
             ],
         );
         assert.ok(found[0].message.includes("socketLB.hostNamespaceOnly"));
-        assert.ok(found[1].message.startsWith("Could not check `cni.exclusive`"));
+        assert.match(found[1].message, /^What cilium-cni-not-exclusive could not check.*\nCould not check `cni.exclusive`/);
     });
 
     it("through the policy server: Analyze runs the resource rule on a Release's inputs", async () => {
