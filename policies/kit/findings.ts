@@ -73,15 +73,19 @@ function companionFields(metadata: RuleMetadata): Pick<Policy, "name" | "descrip
 }
 
 /**
- * What a rule found besides its violations, for its companion to report. Keyed by what the call was about (the
- * stack's URNs, or the resource's), so that a companion never reports a finding its rule made in an earlier call.
+ * What a rule found besides its violations, for its companion to report. Keyed by what the call is about (the
+ * stack's URNs, or the resource's URN): the server answers several Analyze calls at once, and their policies
+ * interleave wherever one waits, so the rule's findings for one resource must not be taken for another's.
  */
 class Handover {
-    private pending: { key: string; findings: Finding[] } | undefined;
+    private readonly pending = new Map<string, Finding[]>();
 
     /** The rule's side: reports the violations, keeps the rest. */
     report(key: string, findings: readonly Finding[], reportViolation: ReportViolation): void {
-        this.pending = { key, findings: findings.filter((f) => f.kind !== "violation") };
+        this.pending.set(
+            key,
+            findings.filter((f) => f.kind !== "violation"),
+        );
         for (const finding of findings) {
             if (finding.kind === "violation") {
                 reportViolation(finding.message, finding.urn);
@@ -89,14 +93,12 @@ class Handover {
         }
     }
 
-    /** The companion's side: reports what its rule kept in this call. */
+    /** The companion's side: reports what its rule kept for the same stack or resource. */
     take(key: string, reportViolation: ReportViolation): void {
-        const pending = this.pending;
-        this.pending = undefined;
-        if (pending?.key === key) {
-            for (const finding of pending.findings) {
-                reportViolation(finding.message, finding.urn);
-            }
+        const findings = this.pending.get(key) ?? [];
+        this.pending.delete(key);
+        for (const finding of findings) {
+            reportViolation(finding.message, finding.urn);
         }
     }
 }

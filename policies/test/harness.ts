@@ -9,6 +9,7 @@
  * companion policy `<rule>-advisories` (kit/findings.ts) runs right after it, as in the pack, so what the rule could
  * not check and its advisory findings are among what it reports, at the companion's level.
  */
+import * as fs from "fs";
 import * as policy from "@pulumi/policy";
 import {
     EnforcementLevel,
@@ -113,7 +114,34 @@ function notApplicable(reason?: string): never {
     throw new NotApplicable(reason);
 }
 
+/**
+ * With PACK_SPEC_STACKS set to a file, every stack a spec runs a rule on is appended to it as one JSON line, so that
+ * test/in-process-vs-served.spec.ts can run each through the whole pack both ways.
+ */
+export interface RecordedStack {
+    policy: string;
+    resources: FixtureResource[];
+    options: RunOptions;
+}
+
+function record(policyName: string, resources: FixtureResource[], options: RunOptions): void {
+    const file = process.env.PACK_SPEC_STACKS;
+    if (file) {
+        const line: RecordedStack = { policy: policyName, resources, options };
+        fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
+    }
+}
+
 export async function runStackPolicy(
+    p: StackValidationPolicy,
+    resources: FixtureResource[],
+    options: RunOptions = {},
+): Promise<Reported[]> {
+    record(p.name, resources, options);
+    return stackPolicyReports(p, resources, options);
+}
+
+async function stackPolicyReports(
     p: StackValidationPolicy,
     resources: FixtureResource[],
     options: RunOptions = {},
@@ -150,10 +178,21 @@ export async function runStackPolicy(
         }
     }
     const companion = (p as { advisories?: StackValidationPolicy }).advisories;
-    return companion ? [...reported, ...(await runStackPolicy(companion, resources, { config: options.config }))] : reported;
+    return companion
+        ? [...reported, ...(await stackPolicyReports(companion, resources, { config: options.config }))]
+        : reported;
 }
 
 export async function runResourcePolicy(
+    p: ResourceValidationPolicy,
+    resource: FixtureResource,
+    options: RunOptions = {},
+): Promise<Reported[]> {
+    record(p.name, [resource], options);
+    return resourcePolicyReports(p, resource, options);
+}
+
+async function resourcePolicyReports(
     p: ResourceValidationPolicy,
     resource: FixtureResource,
     options: RunOptions = {},
@@ -186,7 +225,9 @@ export async function runResourcePolicy(
         }
     }
     const companion = (p as { advisories?: ResourceValidationPolicy }).advisories;
-    return companion ? [...reported, ...(await runResourcePolicy(companion, resource, { config: options.config }))] : reported;
+    return companion
+        ? [...reported, ...(await resourcePolicyReports(companion, resource, { config: options.config }))]
+        : reported;
 }
 
 export const mandatory = (reported: Reported[]) => reported.filter((r) => r.level === "mandatory");
