@@ -8,8 +8,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PACKAGE_ROOT } from "../engine/package-root";
 
-const PROBE = path.join(__dirname, "rss-probe.js");
+/** Beside this module's source: the build (bin/bench) compiles TypeScript only, and the probe is JavaScript. */
+const PROBE = path.join(PACKAGE_ROOT, "bench", "rss-probe.js");
 /** How long to wait for processes the command left behind (the pack it stopped) to write their peak. */
 const PROBE_WAIT_MS = 5_000;
 
