@@ -44,6 +44,21 @@ const close = (actual: number, expected: number) =>
 describe("npm run bench", function () {
     this.timeout(300_000);
 
+    it("pins its peer, the EKS Blueprints CDK app, to exact versions with a lock file of its own", () => {
+        const peer = path.join(__dirname, "..", "bench", "peers", "eks-blueprints");
+        const manifest = JSON.parse(fs.readFileSync(path.join(peer, "package.json"), "utf8"));
+        assert.deepStrictEqual(manifest.dependencies, {
+            "@aws-quickstart/eks-blueprints": "1.19.0",
+            "aws-cdk-lib": "2.261.0",
+            constructs: "10.8.1",
+        });
+        assert.strictEqual(manifest.scripts.synth, "node app.js");
+        const lock = JSON.parse(fs.readFileSync(path.join(peer, "package-lock.json"), "utf8"));
+        for (const [name, version] of Object.entries(manifest.dependencies)) {
+            assert.strictEqual(lock.packages[`node_modules/${name}`].version, version, name);
+        }
+    });
+
     it("takes the median of an odd or even number of runs, with min and max", () => {
         assert.deepStrictEqual(stat([5, 1, 3]), { median: 3, min: 1, max: 5 });
         assert.deepStrictEqual(stat([4, 1, 3, 10]), { median: 3.5, min: 1, max: 10 });
@@ -98,17 +113,25 @@ describe("npm run bench", function () {
         }
     });
 
-    it("measures plan, floor, check at each size and the pack's start: the documented fields, positive and consistent", async () => {
+    it("measures npm's start-up, plan, floor, check at each size, check --served and the pack's start: the documented fields, positive and consistent", async () => {
         const run = await runBench(["--json", "--runs", "1", "--warmup", "0", "--sizes", "1,2,3"]);
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const doc: BenchResult = JSON.parse(run.stdout);
+        assertStat(doc.npmStartMs, "npmStartMs");
         assert.deepStrictEqual(Object.keys(doc.plan).sort(), ["floorMs", "peakRssMb", "ratio", "wallMs"]);
         for (const [name, s] of Object.entries(doc.plan)) {
             assertStat(s, `plan.${name}`);
         }
         assert.ok(
-            close(doc.plan.ratio.median, doc.plan.wallMs.median / doc.plan.floorMs.median),
-            "ratio = plan / floor",
+            close(doc.plan.ratio.median, doc.plan.wallMs.median / (doc.plan.floorMs.median + doc.npmStartMs.median)),
+            "ratio = plan / (floor + npm's start-up), with one run",
+        );
+        assert.deepStrictEqual([doc.served.namespaces, doc.served.resources], [3, 25], "served at the largest size");
+        assertStat(doc.served.wallMs, "served.wallMs");
+        assertStat(doc.served.peakRssMb, "served.peakRssMb");
+        assert.ok(
+            doc.served.peakRssMb.median > doc.check[2].peakRssMb.median,
+            "a served pack's process is counted: more memory than in-process",
         );
 
         assert.deepStrictEqual(
@@ -150,7 +173,9 @@ describe("npm run bench", function () {
 
         const table = renderTable(doc);
         for (const row of [
-            "plan / floor",
+            "npm's own start-up",
+            "plan / (floor + npm start-up)",
+            "check --served 3 ns (25 resources), wall",
             "check 3 ns (25 resources), wall",
             "growth: cost per resource 3 / 2",
             "pack start to first Analyze answer",
