@@ -12,6 +12,7 @@ import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
+import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "../policies/model/carried-charts";
 
 /** Where the chart comes from and where it goes (docs/cilium-istio-facts.md#cilium-chart). */
 export const CILIUM_CHART = {
@@ -24,7 +25,7 @@ export const CILIUM_CHART = {
 
 /** The defaults of every CiliumRelease input, in one place. */
 export const CILIUM_DEFAULTS = {
-    version: "1.19.6",
+    version: NEWEST_CILIUM_CHART,
     datapath: CiliumDatapath.Eni,
     tunnelProtocol: TunnelProtocol.Vxlan,
     k8sServicePort: 443,
@@ -53,13 +54,9 @@ export const CILIUM_DEFAULTS = {
  * Other minors are rejected: their values layout (1.14 and older: `tunnel` instead of `routingMode`, KPR `strict`)
  * or schema is unknown here.
  */
-const CARRIED_CHARTS: { [minor: string]: string } = {
-    "1.15": "1.15.19",
-    "1.16": "1.16.19",
-    "1.17": "1.17.18",
-    "1.18": "1.18.12",
-    "1.19": "1.19.6",
-};
+const CARRIED_CHARTS: { [minor: string]: string } = Object.fromEntries(
+    CILIUM_CHART_VERSIONS.map((version) => [version.split(".").slice(0, 2).join("."), version]),
+);
 
 /** A requested chart version and the carried chart data that applies to it. */
 export interface CiliumChartVersion {

@@ -7,6 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { NamespaceDemoArgs } from "./NamespaceDemo";
 import { DemoStage, IstioMode } from "./types";
 import { bool, oneOf } from "./validation";
+import { HBONE_PORT as HBONE } from "../policies/model/ambient-network";
 
 /** The one place NamespaceDemo's defaults live (its Args doc comments repeat them). */
 export const NAMESPACE_DEMO_DEFAULTS = {
@@ -25,11 +26,8 @@ export const POLICY_NAMESPACE: DemoNamespace = "blue";
 /** `/ip` is what the L7 rule admits; `/deny` is any other path. */
 export const CHECK_PATHS = ["/ip", "/deny"] as const;
 
-/**
- * HBONE: ambient mode tunnels pod-to-pod traffic to this port (docs/cilium-istio-facts.md#demo, #ambient-prerequisites;
- * docs/failure-modes.md#f4).
- */
-const HBONE_PORT = "15008";
+/** HBONE, where ambient mode tunnels pod-to-pod traffic (docs/failure-modes.md#f4), as a Cilium port string. */
+const HBONE_PORT = String(HBONE);
 const HTTPBIN_PORT = 80;
 
 /** One connectivity check: run `command` and compare the HTTP code it prints. */

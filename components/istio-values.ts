@@ -17,6 +17,7 @@ import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
 import { InputError, bool, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
+import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "../policies/model/ambient-network";
 
 /** The one place IstioRelease's defaults live (its Args doc comments repeat them). */
 export const ISTIO_RELEASE_DEFAULTS = {
@@ -292,7 +293,7 @@ export function meshPeerAuthentication(mode: MtlsMode): {
 }
 
 /** Name of the CiliumClusterwideNetworkPolicy that admits ambient's health probes. */
-export const AMBIENT_HOST_PROBES_POLICY = "allow-ambient-hostprobes";
+export { AMBIENT_HOST_PROBES_POLICY };
 
 /**
  * Istio's recommended policy for ambient on Cilium (docs/failure-modes.md#f3;
@@ -318,7 +319,7 @@ export function ambientHostProbesPolicy(): {
             description: "Allows SNAT-ed kubelet health check probes into ambient pods",
             enableDefaultDeny: { egress: false, ingress: false },
             endpointSelector: {},
-            ingress: [{ fromCIDR: ["169.254.7.127/32"] }],
+            ingress: [{ fromCIDR: [AMBIENT_PROBE_CIDR] }],
         },
     };
 }

@@ -20,6 +20,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { CARRIED_CILIUM_CHARTS } from "../policies/model/carried-charts";
 
 /** The Cilium Helm values the pack reads (see policies/model/cilium-settings.ts for what each one decides). */
 const CILIUM_KEYS = [
@@ -43,15 +44,12 @@ const CILIUM_KEYS = [
  * Source: docs/cilium-istio-facts.md#cilium-values-to-config (templates/cilium-configmap.yaml):
  * with `routingMode` unset, 1.19.6 renders `routing-mode: native` when `eni.enabled` (or gke.enabled); earlier charts
  * render "tunnel". And a `cni.chainingMode` other than none renders `enable-host-legacy-routing: "true"` unless
- * `bpf.hostLegacyRouting` is set (read in the 1.15.3 template; carried forward for every version here).
+ * `bpf.hostLegacyRouting` is set (read in the 1.15.3 template; carried forward for every version here). The routing-mode
+ * fact is kept per version in the list of carried charts (policies/model/carried-charts.ts).
  */
-const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string }> = {
-    "1.15.19": { routingModeWhenEniEnabled: "tunnel" },
-    "1.16.19": { routingModeWhenEniEnabled: "tunnel" },
-    "1.17.18": { routingModeWhenEniEnabled: "tunnel" },
-    "1.18.12": { routingModeWhenEniEnabled: "tunnel" },
-    "1.19.6": { routingModeWhenEniEnabled: "native" },
-};
+const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string }> = Object.fromEntries(
+    CARRIED_CILIUM_CHARTS.map((c) => [c.version, { routingModeWhenEniEnabled: c.routingModeWhenEniEnabled }]),
+);
 
 /**
  * Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block
@@ -234,17 +232,21 @@ function main(): void {
     const entries = fs.readdirSync(chartsDir).sort();
     const cilium: Record<string, unknown> = {};
     const istio: Record<string, unknown> = {};
-    for (const entry of entries) {
-        const match = /^(cilium|istio)-(\d+\.\d+\.\d+)$/.exec(entry);
-        if (!match) {
-            continue;
+    // Exactly the carried Cilium charts (policies/model/carried-charts.ts); every Istio chart given.
+    for (const { version } of CARRIED_CILIUM_CHARTS) {
+        const dir = path.join(chartsDir, `cilium-${version}`);
+        if (!fs.existsSync(dir)) {
+            throw new Error(
+                `${dir} is missing: the carried Cilium charts are ${Object.keys(CILIUM_TEMPLATE_FACTS).join(", ")}`,
+            );
         }
-        const dir = path.join(chartsDir, entry);
-        if (match[1] === "cilium") {
-            const extracted = extractCilium(dir);
-            cilium[extracted.version] = extracted;
-        } else {
-            istio[match[2]] = extractIstio(dir);
+        const extracted = extractCilium(dir);
+        cilium[extracted.version] = extracted;
+    }
+    for (const entry of entries) {
+        const match = /^istio-(\d+\.\d+\.\d+)$/.exec(entry);
+        if (match) {
+            istio[match[1]] = extractIstio(path.join(chartsDir, entry));
         }
     }
     const header = {

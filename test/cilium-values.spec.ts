@@ -7,9 +7,10 @@ import { AJV_OPTIONS, carriedSchemaVersions, ciliumSchemaErrors } from "../compo
 import { buildCiliumValues, CiliumValuesInput, resolveCiliumChartVersion } from "../components/cilium-values";
 import { InputError } from "../components/validation";
 import { valueAt } from "../components/values-merge";
+import { CILIUM_CHART_VERSIONS } from "../policies/model/carried-charts";
 
 const HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
-const ALL_VERSIONS = ["1.15.19", "1.16.19", "1.17.18", "1.18.12", "1.19.6"];
+const ALL_VERSIONS = CILIUM_CHART_VERSIONS;
 const DATAPATHS = ["eni", "chaining", "overlay"];
 
 /** Every option switched on that the datapath allows (Gateway API needs kube-proxy replacement: not with chaining). */
@@ -271,7 +272,7 @@ describe("Cilium values builder", () => {
     });
 
     describe("kubeProxyReplacement per chart version", () => {
-        for (const version of ["1.16.19", "1.17.18", "1.18.12", "1.19.6"]) {
+        for (const version of CILIUM_CHART_VERSIONS.filter((v) => !v.startsWith("1.15."))) {
             it(`${version}: written as a boolean`, () => {
                 assert.strictEqual(buildCiliumValues({ version, k8sServiceHost: HOST }).kubeProxyReplacement, true);
                 assert.strictEqual(buildCiliumValues({ version, datapath: "chaining" }).kubeProxyReplacement, false);

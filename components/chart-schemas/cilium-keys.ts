@@ -28,4 +28,4 @@ export const CILIUM_SCHEMA_KEYS: readonly string[] = [
 ];
 
 /** The Cilium chart versions whose values.schema.json is carried here (1.15.x charts ship none). */
-export const CILIUM_SCHEMA_VERSIONS: readonly string[] = ["1.16.19", "1.17.18", "1.18.12", "1.19.6"];
+export { CILIUM_SCHEMA_VERSIONS } from "../../policies/model/carried-charts";

@@ -35,6 +35,7 @@ import { StackResource, isKubernetes } from "../model/resources";
 import { Workload, namespaceOf } from "../model/workloads";
 import { PolicyRule } from "../model/network-policies";
 import { admission, describeRule, httpAllows } from "./ingress-admission";
+import { HBONE_PORT } from "../model/ambient-network";
 
 export type HttpCode = "200" | "403" | "503" | "000";
 
@@ -57,7 +58,6 @@ const CLIENT_NAME = "netshoot";
 const SERVER_NAME = "httpbin";
 /** The URL http://httpbin.<ns>/... names no port: HTTP's 80. */
 const URL_PORT = 80;
-const HBONE_PORT = 15008;
 
 type DataPlane = "sidecar" | "ambient" | "none";
 

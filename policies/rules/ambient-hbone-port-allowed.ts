@@ -12,8 +12,7 @@ import { MeshModel } from "../model/mesh-model";
 import { PolicyRule, admitsTcpPort, describePolicy, describePorts } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
 import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
-
-export const HBONE_PORT = 15008;
+import { HBONE_PORT } from "../model/ambient-network";
 
 /** The rule admits something, only on named ports, and not on 15008. */
 function leavesOutHbone(rule: PolicyRule): boolean {
@@ -110,11 +109,10 @@ export function evaluate(model: MeshModel): Finding[] {
 export const ambientHbonePortAllowed = stackRule({
     name: "ambient-hbone-port-allowed",
     level: "mandatory",
-    description: "An ingress policy limited to specific ports must include 15008 (HBONE) when it selects ambient pods.",
-    trigger:
-        "ambient pods are selected by an ingress policy (Cilium or Kubernetes) whose rules all name ports and none includes 15008/TCP",
-    breaks: "ambient tunnels mesh traffic to 15008 (HBONE); the policy drops it",
-    fix: "add port 15008/TCP",
+    description: `An ingress policy limited to specific ports must include ${HBONE_PORT} (HBONE) when it selects ambient pods.`,
+    trigger: `ambient pods are selected by an ingress policy (Cilium or Kubernetes) whose rules all name ports and none includes ${HBONE_PORT}/TCP`,
+    breaks: `ambient tunnels mesh traffic to ${HBONE_PORT} (HBONE); the policy drops it`,
+    fix: `add port ${HBONE_PORT}/TCP`,
     sources: ["istio/istio#52742", "istio/istio.io#15580", "cilium/cilium#40149", "docs/failure-modes.md#f4"],
     evaluate,
 });

@@ -16,14 +16,12 @@ import { MeshModel } from "../model/mesh-model";
 import { NetworkPolicyInfo, admitsSourceAddress, describePolicy } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
 import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
-
-/** The address ambient SNATs kubelet probes to (docs/cilium-istio-facts.md#ambient-prerequisites). */
-export const AMBIENT_PROBE_SOURCE = "169.254.7.127";
+import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR, AMBIENT_PROBE_SOURCE } from "../model/ambient-network";
 
 const FIX =
-    "Fix: add the CiliumClusterwideNetworkPolicy `allow-ambient-hostprobes` from Istio's platform prerequisites " +
-    "(endpointSelector {}, ingress fromCIDR 169.254.7.127/32, enableDefaultDeny {ingress: false, egress: false}), or admit " +
-    "ipBlock 169.254.7.127/32 in the NetworkPolicy.";
+    `Fix: add the CiliumClusterwideNetworkPolicy \`${AMBIENT_HOST_PROBES_POLICY}\` from Istio's platform prerequisites ` +
+    `(endpointSelector {}, ingress fromCIDR ${AMBIENT_PROBE_CIDR}, enableDefaultDeny {ingress: false, egress: false}), or admit ` +
+    `ipBlock ${AMBIENT_PROBE_CIDR} in the NetworkPolicy.`;
 
 function catchAllFindings(model: MeshModel): Finding[] {
     const findings: Finding[] = [];
@@ -154,11 +152,10 @@ export function evaluate(model: MeshModel): Finding[] {
 export const ambientHealthProbesAllowed = stackRule({
     name: "ambient-health-probes-allowed",
     level: "mandatory",
-    description: "Ambient pods under a default-deny policy need 169.254.7.127/32 admitted for their kubelet probes.",
-    trigger:
-        "ambient pods with network probes (httpGet, tcpSocket, grpc) are selected by a default-deny ingress policy and nothing admits `169.254.7.127/32`; also a catch-all CiliumClusterwideNetworkPolicy with ingress rules that does not set `enableDefaultDeny.ingress: false`",
-    breaks: "ambient SNATs kubelet probes to 169.254.7.127, which Cilium does not exempt; the catch-all puts every pod in default-deny",
-    fix: "Istio's `allow-ambient-hostprobes` CCNP (fromCIDR 169.254.7.127/32, `enableDefaultDeny` false; `IstioRelease` installs it in ambient mode unless `ambientHostProbes: false`), or an ipBlock in the NetworkPolicy",
+    description: `Ambient pods under a default-deny policy need ${AMBIENT_PROBE_CIDR} admitted for their kubelet probes.`,
+    trigger: `ambient pods with network probes (httpGet, tcpSocket, grpc) are selected by a default-deny ingress policy and nothing admits \`${AMBIENT_PROBE_CIDR}\`; also a catch-all CiliumClusterwideNetworkPolicy with ingress rules that does not set \`enableDefaultDeny.ingress: false\``,
+    breaks: `ambient SNATs kubelet probes to ${AMBIENT_PROBE_SOURCE}, which Cilium does not exempt; the catch-all puts every pod in default-deny`,
+    fix: `Istio's \`${AMBIENT_HOST_PROBES_POLICY}\` CCNP (fromCIDR ${AMBIENT_PROBE_CIDR}, \`enableDefaultDeny\` false; \`IstioRelease\` installs it in ambient mode unless \`ambientHostProbes: false\`), or an ipBlock in the NetworkPolicy`,
     sources: [
         "istio/istio#49277",
         "https://istio.io/latest/docs/ambient/install/platform-prerequisites/",
