@@ -80,7 +80,7 @@ export function packVersion(packDir: string): string {
     try {
         version = JSON.parse(fs.readFileSync(manifest, "utf8")).version;
     } catch (err) {
-        throw new Error(`policy pack ${packDir}: cannot read ${manifest}: ${(err as Error).message}`);
+        throw new Error(`policy pack ${packDir}: cannot read ${manifest}: ${(err as Error).message}`, { cause: err });
     }
     if (typeof version !== "string" || version === "") {
         throw new Error(`policy pack ${packDir}: version must be defined in the package.json file`);
@@ -304,8 +304,16 @@ export class InProcessPack implements Analyzer {
         };
     }
 
-    /** The server's handling of what a validation throws: unknowns advisory, not-applicable nothing, else fail. */
-    private caught(error: unknown, p: Policy, what: "resource" | "stack", diagnostics: AnalyzeDiagnostic[]): void {
+    /**
+     * The server's handling of what a validation throws: unknowns advisory, not-applicable nothing, anything else
+     * fails the call, with the message a served pack's call fails with.
+     */
+    private caught(
+        error: unknown,
+        p: Policy,
+        call: "analyze" | "analyzeStack",
+        diagnostics: AnalyzeDiagnostic[],
+    ): void {
         if (error instanceof UnknownValueError) {
             diagnostics.push(
                 this.diagnostic(
@@ -318,8 +326,10 @@ export class InProcessPack implements Analyzer {
             );
         } else if (!(error instanceof NotApplicableError)) {
             const detail = error instanceof Error ? error.stack : String(error);
+            // The server says "resource" for a stack policy too (server.js makeAnalyzeStackRpcFun).
             throw new Error(
-                `Error validating ${what === "resource" ? "resource" : "stack"} with ${this.policyFrom("policy", p.name)}:\n${detail}`,
+                `policy pack ${call} failed: Error validating resource with ${this.policyFrom("policy", p.name)}:\n${detail}`,
+                { cause: error },
             );
         }
     }
@@ -365,7 +375,7 @@ export class InProcessPack implements Analyzer {
                     }
                     await validation(args, report);
                 } catch (error) {
-                    this.caught(error, p, "resource", diagnostics);
+                    this.caught(error, p, "analyze", diagnostics);
                 }
             }
         }
@@ -440,7 +450,7 @@ export class InProcessPack implements Analyzer {
                 };
                 await p.validateStack(args, report);
             } catch (error) {
-                this.caught(error, p, "stack", diagnostics);
+                this.caught(error, p, "analyzeStack", diagnostics);
             }
         }
         return diagnostics;
@@ -449,7 +459,10 @@ export class InProcessPack implements Analyzer {
     async remediate(resource: AnalyzerResource): Promise<Remediation[]> {
         /* eslint-disable @typescript-eslint/no-require-imports -- @pulumi/policy's own (de)serializer and secret proxy,
            loaded only when a policy is at level remediate: they require the whole @pulumi/pulumi index. */
-        const { deserializeProperties: deserializeWithSecrets, serializeProperties } = require("@pulumi/policy/deserialize");
+        const {
+            deserializeProperties: deserializeWithSecrets,
+            serializeProperties,
+        } = require("@pulumi/policy/deserialize");
         /* eslint-enable @typescript-eslint/no-require-imports */
         const remediations: Remediation[] = [];
         let props = unknownCheckingProxy(deserializeWithSecrets({ toJavaScript: () => resource.properties }, true));
@@ -487,7 +500,8 @@ export class InProcessPack implements Analyzer {
                 } else if (!(error instanceof NotApplicableError)) {
                     const detail = error instanceof Error ? error.stack : String(error);
                     throw new Error(
-                        `Error remediating resource with ${this.policyFrom("remediation", p.name)}:\n${detail}`,
+                        `policy pack remediate failed: Error remediating resource with ${this.policyFrom("remediation", p.name)}:\n${detail}`,
+                        { cause: error },
                     );
                 }
             }

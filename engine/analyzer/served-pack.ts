@@ -110,11 +110,7 @@ export class ServedPack implements Analyzer {
      * Spawns the pack and connects. Rejects with the pack's own error output when it exits or stays silent for
      * `startTimeoutMs` (a pack served from TypeScript is type-checked by ts-node on the way in, which takes seconds).
      */
-    static async start(
-        packDir: string,
-        context: PackStackContext,
-        startTimeoutMs = 120_000,
-    ): Promise<ServedPack> {
+    static async start(packDir: string, context: PackStackContext, startTimeoutMs = 120_000): Promise<ServedPack> {
         const dir = path.resolve(packDir);
         // The CLI loads the pack's project file first (plugin.NewPolicyAnalyzer) and stops without it.
         if (!fs.existsSync(path.join(dir, "PulumiPolicy.yaml"))) {

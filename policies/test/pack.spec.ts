@@ -194,7 +194,10 @@ describe("the cilium-istio-guard pack", () => {
             ],
         );
         assert.ok(found[0].message.includes("socketLB.hostNamespaceOnly"));
-        assert.match(found[1].message, /^What cilium-cni-not-exclusive could not check.*\nCould not check `cni.exclusive`/);
+        assert.match(
+            found[1].message,
+            /^What cilium-cni-not-exclusive could not check.*\nCould not check `cni.exclusive`/,
+        );
     });
 
     it("through the policy server: Analyze runs the resource rule on a Release's inputs", async () => {
