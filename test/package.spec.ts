@@ -73,6 +73,10 @@ function expectedTarballFiles(): string[] {
         }
     };
     walk("components");
+    // The facts the components take from the pack's model (one place per port, address and carried chart version).
+    for (const facts of ["policies/model/ambient-network.ts", "policies/model/carried-charts.ts"]) {
+        expected.push(facts, `bin/${facts.replace(/\.ts$/, ".js")}`, `bin/${facts.replace(/\.ts$/, ".d.ts")}`);
+    }
     return expected.sort();
 }
 
@@ -200,7 +204,7 @@ describe("npm package", function () {
     });
 
     describe("tarball", () => {
-        it("npm pack --dry-run lists the built components, their sources and chart schemas, the plugin manifest, README and LICENSE, nothing else", () => {
+        it("npm pack --dry-run lists the built components, their sources and chart schemas, the model facts they import, the plugin manifest, README and LICENSE, nothing else", () => {
             const listed = dryRun.files.map((f) => f.path).sort();
             assert.deepStrictEqual(listed, expectedTarballFiles());
             assert.deepStrictEqual(
