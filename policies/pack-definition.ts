@@ -9,5 +9,5 @@ import { policies } from "./policies";
 
 export const PACK_NAME = "cilium-istio-guard";
 
-/** Each rule of ./policies.ts followed by its companion `<rule>-advisories` (kit/findings.ts). */
+/** The rules of ./policies.ts, then their advisory companion `cilium-istio-guard-advisories` (kit/findings.ts). */
 export const PACK_ARGS: PolicyPackArgs = { policies: packPolicies(policies) };

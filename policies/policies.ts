@@ -3,7 +3,7 @@
  * README's rule table is generated from that). Importing this module starts no server; ./index.ts constructs the pack.
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { GuardRule } from "./kit/findings";
+import { Rule } from "./kit/rule-metadata";
 import { ambientCiliumBpfMasquerade } from "./rules/ambient-cilium-bpf-masquerade";
 import { ambientCiliumHostRouting } from "./rules/ambient-cilium-host-routing";
 import { ambientHbonePortAllowed } from "./rules/ambient-hbone-port-allowed";
@@ -20,7 +20,7 @@ import { istioNamespaceEnrolmentConflict } from "./rules/istio-namespace-enrolme
 import { istiodHostNetworkOnOverlay } from "./rules/istiod-host-network-on-overlay";
 
 /** In the order the README's table lists them: Cilium × Istio first, then ambient, Istio, Cilium alone, EKS. */
-export const policies: (GuardRule<StackValidationPolicy> | GuardRule<ResourceValidationPolicy>)[] = [
+export const policies: (Rule<StackValidationPolicy> | Rule<ResourceValidationPolicy>)[] = [
     ciliumSocketLbHostNamespaceOnly,
     ciliumCniNotExclusive,
     ciliumL7PolicyVsIstioMtls,

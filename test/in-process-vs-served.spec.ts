@@ -20,6 +20,7 @@ import { OUR_PACK, PROJECT_LOCATIONS, plan } from "../engine/commands/plan";
 import { PackLocation, startPack } from "../engine/stack-gate";
 import { ResourceV3 } from "../engine/state/stack-export";
 import { readStateFile } from "../engine/state/state-files";
+import { ADVISORIES_POLICY } from "../policies/kit/findings";
 import { RecordedStack, UNKNOWN, urnOf } from "../policies/test/harness";
 import { FIXTURE_PACK } from "./fixture-pack";
 
@@ -145,7 +146,7 @@ describe("in-process and served evaluation give the same verdicts", function () 
         }
     });
 
-    it("levels from --policy-pack-config on a rule and its companion, with values unknown during preview", async () => {
+    it("levels from --policy-pack-config on a rule and the companion, with values unknown during preview", async () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "both-ways-")), "unknown.json");
         const urn = (type: string, name: string) => `urn:pulumi:test::fixture::${type}::${name}`;
         const resource = (type: string, name: string, props: Record<string, unknown>): ResourceV3 => ({
@@ -171,25 +172,32 @@ describe("in-process and served evaluation give the same verdicts", function () 
             }),
         ];
         fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { resources } }));
+        // What the gate sees of cilium-cni-not-exclusive: its own verdicts, and the companion's that name it.
         const levels = async (config: Record<string, PolicyConfigEntry>) => {
             const [inProcess, served] = await bothWays(OUR_PACK, ours, resources, config);
             assert.deepStrictEqual(inProcess, served, JSON.stringify(config));
             return inProcess
-                .filter((v) => v.policy.startsWith("cilium-cni-not-exclusive"))
+                .filter(
+                    (v) =>
+                        v.policy === "cilium-cni-not-exclusive" ||
+                        (v.policy === ADVISORIES_POLICY && v.message.endsWith("(rule cilium-cni-not-exclusive)")),
+                )
                 .map((v) => [v.policy, v.level]);
         };
-        assert.deepStrictEqual(await levels({}), [["cilium-cni-not-exclusive-advisories", "advisory"]]);
+        assert.deepStrictEqual(await levels({}), [[ADVISORIES_POLICY, "advisory"]], "unknown: advisory, not mandatory");
         assert.deepStrictEqual(
             await levels({ "cilium-cni-not-exclusive": { enforcementLevel: "disabled" } }),
             [],
-            "a disabled rule's companion reports nothing",
+            "a disabled rule keeps nothing for the companion",
         );
+        assert.deepStrictEqual(await levels({ [ADVISORIES_POLICY]: { enforcementLevel: "disabled" } }), []);
         assert.deepStrictEqual(
-            await levels({ "cilium-cni-not-exclusive-advisories": { enforcementLevel: "disabled" } }),
-            [],
+            await levels({ [ADVISORIES_POLICY]: { enforcementLevel: "mandatory" } }),
+            [[ADVISORIES_POLICY, "mandatory"]],
+            "the companion's level is configurable like any policy's",
         );
         assert.deepStrictEqual(await levels({ all: { enforcementLevel: "advisory" } }), [
-            ["cilium-cni-not-exclusive-advisories", "advisory"],
+            [ADVISORIES_POLICY, "advisory"],
         ]);
     });
 

@@ -2,16 +2,19 @@
  * What a rule decides, and how it reaches the policy server through @pulumi/policy's public API.
  *
  * Rules decide in pure functions that return findings. `ReportViolation` is `(message, urn?)` and reports at the
- * level of the policy that calls it, so a rule is two policies:
- *  - the rule itself, under its own name, reports its violations: they carry the rule's level (mandatory or advisory
- *    as the rule declares, or whatever `--policy-pack-config` sets for that name);
- *  - its companion `<rule>-advisories`, advisory unless configured otherwise, reports what the rule could not check
- *    (unknown during preview, unreadable value files, odd shapes) and the findings the rule rates advisory. So a
- *    preview with values unknown never fails a mandatory rule because of what it could not check.
- * The companion does not decide anything itself: it reports what its rule found in the same Analyze or AnalyzeStack
- * call, just before it (the server runs a pack's policies in order, one after the other), with the rule's own config.
- * A disabled rule runs nothing, so its companion then reports nothing; a disabled companion silences only the
- * advisories. policies/README.md ("Levels") says the same for users.
+ * level of the policy that calls it, so:
+ *  - a rule, under its own name, reports its violations: they carry the rule's level (mandatory or advisory as the
+ *    rule declares, or whatever `--policy-pack-config` sets for that name);
+ *  - the pack's one companion policy `cilium-istio-guard-advisories`, advisory unless configured otherwise, reports
+ *    what the rules could not check (unknown during preview, unreadable value files, odd shapes) and the findings
+ *    they rate advisory, each message ending with the rule's name. So a preview with values unknown never fails a
+ *    mandatory rule because of what it could not check.
+ * The companion decides nothing itself. It is the pack's last policy, a stack policy: the server runs a pack's
+ * policies in order, so in AnalyzeStack it runs after every stack rule, and it reports what they kept for this stack
+ * and what the resource rules kept for its resources during Analyze, which comes first. A rule keeps its findings
+ * with its own config; a disabled rule runs nothing and so keeps nothing. One companion rather than one per rule:
+ * the server deserializes the whole stack again for every stack policy it runs (policies/README.md, "Levels").
+ * policies/README.md ("Levels") says the same for users.
  */
 import {
     Policy,
@@ -51,41 +54,40 @@ export function unchecked(source: SourceRef, what: string, why: string): Finding
     };
 }
 
-/** A rule of the pack, with the companion policy that reports its advisories (see the module comment). */
-export type GuardRule<P extends Policy> = Rule<P> & { readonly advisories: P };
+/** The name of the pack's companion policy (module comment): an interface, like the rules' names. */
+export const ADVISORIES_POLICY = "cilium-istio-guard-advisories";
 
-/** The name of a rule's companion. Rule names are an interface; so is this suffix. */
-export function advisoriesName(rule: string): string {
-    return `${rule}-advisories`;
-}
-
-/** Every policy the pack serves: each rule followed by its companion, which must run right after it. */
-export function packPolicies(rules: readonly GuardRule<Policy>[]): Policy[] {
-    return rules.flatMap((rule) => [rule, rule.advisories]);
-}
-
-function companionFields(metadata: RuleMetadata): Pick<Policy, "name" | "description" | "enforcementLevel"> {
-    return {
-        name: advisoriesName(metadata.name),
-        description: `What ${metadata.name} could not check, and the findings it rates advisory.`,
-        enforcementLevel: "advisory",
-    };
+/** A finding kept for the companion, with the rule that made it. */
+interface Kept {
+    readonly rule: string;
+    readonly finding: Finding;
 }
 
 /**
- * What a rule found besides its violations, for its companion to report. Keyed by what the call is about (the
- * stack's URNs, or the resource's URN): the server answers several Analyze calls at once, and their policies
- * interleave wherever one waits, so the rule's findings for one resource must not be taken for another's.
+ * What the rules found besides their violations, until the companion reports it. A stack rule's findings are kept
+ * with the stack they are about (its URNs); a resource rule's per resource, since the server answers several Analyze
+ * calls at once. Taking them clears them. (A resource judged in Analyze whose stack never reaches AnalyzeStack leaves
+ * its findings behind until the same resource is judged again: one pack process serves one preview under the CLI.)
  */
-class Handover {
-    private readonly pending = new Map<string, Finding[]>();
+class KeptFindings {
+    private readonly byStackRule = new Map<string, { stack: string; findings: Finding[] }>();
+    private readonly byResourceRule = new Map<string, Map<string, Finding[]>>();
 
-    /** The rule's side: reports the violations, keeps the rest. */
-    report(key: string, findings: readonly Finding[], reportViolation: ReportViolation): void {
-        this.pending.set(
-            key,
-            findings.filter((f) => f.kind !== "violation"),
-        );
+    /** The rule's side: reports the violations, keeps the rest (nothing, when there is nothing else). */
+    report(
+        rule: string,
+        about: { stack: string } | { urn: string },
+        findings: readonly Finding[],
+        reportViolation: ReportViolation,
+    ): void {
+        const others = findings.filter((f) => f.kind !== "violation");
+        if ("stack" in about) {
+            this.byStackRule.set(rule, { stack: about.stack, findings: others });
+        } else {
+            const perResource = this.byResourceRule.get(rule) ?? new Map<string, Finding[]>();
+            perResource.set(about.urn, others);
+            this.byResourceRule.set(rule, perResource);
+        }
         for (const finding of findings) {
             if (finding.kind === "violation") {
                 reportViolation(finding.message, finding.urn);
@@ -93,17 +95,48 @@ class Handover {
         }
     }
 
-    /** The companion's side: reports what its rule kept for the same stack or resource. */
-    take(key: string, reportViolation: ReportViolation): void {
-        const findings = this.pending.get(key) ?? [];
-        this.pending.delete(key);
-        for (const finding of findings) {
-            reportViolation(finding.message, finding.urn);
+    /** The companion's side: what the rules kept for this stack and its resources, in the order the rules ran. */
+    take(stack: string, urns: readonly string[]): Kept[] {
+        const kept: Kept[] = [];
+        for (const [rule, perResource] of this.byResourceRule) {
+            for (const urn of urns) {
+                kept.push(...(perResource.get(urn) ?? []).map((finding) => ({ rule, finding })));
+                perResource.delete(urn);
+            }
         }
+        for (const [rule, entry] of this.byStackRule) {
+            if (entry.stack === stack) {
+                kept.push(...entry.findings.map((finding) => ({ rule, finding })));
+                this.byStackRule.delete(rule);
+            }
+        }
+        return kept;
     }
 }
 
+const kept = new KeptFindings();
+
 const stackKey = (args: StackValidationArgs) => args.resources.map((r) => r.urn).join("\n");
+
+/** The pack's companion: the last of its policies (module comment). */
+export const advisoriesPolicy: StackValidationPolicy = {
+    name: ADVISORIES_POLICY,
+    description:
+        "What the pack's rules could not check (values unknown during preview, unreadable values) and the findings " +
+        "they rate advisory; each message ends with the rule's name.",
+    enforcementLevel: "advisory",
+    validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+        const urns = args.resources.map((r) => r.urn);
+        for (const { rule, finding } of kept.take(stackKey(args), urns)) {
+            reportViolation(`${finding.message} (rule ${rule})`, finding.urn);
+        }
+    },
+};
+
+/** Every policy the pack serves: its rules, then the companion, which must come last. */
+export function packPolicies(rules: readonly Policy[]): Policy[] {
+    return [...rules, advisoriesPolicy];
+}
 
 export interface StackRuleSpec<Config extends object> extends RuleMetadata {
     configSchema?: PolicyConfigSchema;
@@ -115,9 +148,8 @@ export interface StackRuleSpec<Config extends object> extends RuleMetadata {
  * A stack policy deciding from the stack's mesh model (built once per stack, mesh-model.ts). An UnknownValueError
  * that escapes the readers becomes an advisory rather than a crash.
  */
-export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): GuardRule<StackValidationPolicy> {
+export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): Rule<StackValidationPolicy> {
     const { configSchema, evaluate, ...metadata } = spec;
-    const handover = new Handover();
     return {
         ...policyFields(metadata),
         configSchema,
@@ -132,12 +164,7 @@ export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): G
                 }
                 findings = [{ kind: "unchecked", message: `Could not check the stack: ${error.message}.` }];
             }
-            handover.report(stackKey(args), findings, reportViolation);
-        },
-        advisories: {
-            ...companionFields(metadata),
-            validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) =>
-                handover.take(stackKey(args), reportViolation),
+            kept.report(metadata.name, { stack: stackKey(args) }, findings, reportViolation);
         },
     };
 }
@@ -148,23 +175,18 @@ export interface ResourceRuleSpec extends RuleMetadata {
 }
 
 /** A resource policy: judged on each resource's inputs, as `pulumi preview` sends them. */
-export function resourceRule(spec: ResourceRuleSpec): GuardRule<ResourceValidationPolicy> {
+export function resourceRule(spec: ResourceRuleSpec): Rule<ResourceValidationPolicy> {
     const { evaluate, ...metadata } = spec;
-    const handover = new Handover();
     return {
         ...policyFields(metadata),
         metadata,
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-            handover.report(
-                args.urn,
+            kept.report(
+                metadata.name,
+                { urn: args.urn },
                 evaluate({ type: args.type, urn: args.urn, name: args.name, props: args.props }),
                 reportViolation,
             );
-        },
-        advisories: {
-            ...companionFields(metadata),
-            validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) =>
-                handover.take(args.urn, reportViolation),
         },
     };
 }

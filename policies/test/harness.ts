@@ -5,11 +5,13 @@
  * as the server does (config level, else the policy's, else the pack's default "advisory"), and `reportViolation`
  * accepting both the string and the object form.
  *
- * A rule that throws fails the test: the pack must never throw, so the harness does not soften that. A rule's
- * companion policy `<rule>-advisories` (kit/findings.ts) runs right after it, as in the pack, so what the rule could
- * not check and its advisory findings are among what it reports, at the companion's level.
+ * A rule that throws fails the test: the pack must never throw, so the harness does not soften that. The pack's
+ * companion policy `cilium-istio-guard-advisories` (kit/findings.ts) runs after the rule on the same stack (or on the
+ * one resource), as at the end of AnalyzeStack, so what the rule could not check and its advisory findings are among
+ * what it reports, at the companion's level.
  */
 import * as fs from "fs";
+import { advisoriesPolicy } from "../kit/findings";
 import * as policy from "@pulumi/policy";
 import {
     EnforcementLevel,
@@ -138,7 +140,10 @@ export async function runStackPolicy(
     options: RunOptions = {},
 ): Promise<Reported[]> {
     record(p.name, resources, options);
-    return stackPolicyReports(p, resources, options);
+    return [
+        ...(await stackPolicyReports(p, resources, options)),
+        ...(await stackPolicyReports(advisoriesPolicy, resources)),
+    ];
 }
 
 async function stackPolicyReports(
@@ -177,10 +182,7 @@ async function stackPolicyReports(
             throw error;
         }
     }
-    const companion = (p as { advisories?: StackValidationPolicy }).advisories;
-    return companion
-        ? [...reported, ...(await stackPolicyReports(companion, resources, { config: options.config }))]
-        : reported;
+    return reported;
 }
 
 export async function runResourcePolicy(
@@ -189,7 +191,10 @@ export async function runResourcePolicy(
     options: RunOptions = {},
 ): Promise<Reported[]> {
     record(p.name, [resource], options);
-    return resourcePolicyReports(p, resource, options);
+    return [
+        ...(await resourcePolicyReports(p, resource, options)),
+        ...(await stackPolicyReports(advisoriesPolicy, [resource])),
+    ];
 }
 
 async function resourcePolicyReports(
@@ -224,10 +229,7 @@ async function resourcePolicyReports(
             }
         }
     }
-    const companion = (p as { advisories?: ResourceValidationPolicy }).advisories;
-    return companion
-        ? [...reported, ...(await resourcePolicyReports(companion, resource, { config: options.config }))]
-        : reported;
+    return reported;
 }
 
 export const mandatory = (reported: Reported[]) => reported.filter((r) => r.level === "mandatory");

@@ -4,9 +4,10 @@
  * of it) turns their reports into the diagnostics the CLI shows.
  *
  * Levels, through @pulumi/policy's public API only (kit/findings.ts): a rule reports its violations at its own level
- * under its own name; its companion `<rule>-advisories`, advisory, reports right after it what the rule could not
- * check and the findings it rates advisory, so unknown values never fail a mandatory rule. How `--policy-pack-config`
- * acts on the two is tested through the engine, in-process and served (test/in-process-vs-served.spec.ts).
+ * under its own name; the pack's last policy, `cilium-istio-guard-advisories`, advisory, reports at the end of
+ * AnalyzeStack what the rules could not check and the findings they rate advisory, naming the rule, so unknown values
+ * never fail a mandatory rule. How `--policy-pack-config` acts on both is tested through the engine, in-process and
+ * served (test/in-process-vs-served.spec.ts).
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -16,7 +17,7 @@ import { withGeneratedSection } from "../kit/generated-section";
 import { RULE_TABLE, renderRuleTable } from "../kit/rule-table";
 import { policies } from "../policies";
 import { PACK_ARGS } from "../pack-definition";
-import { advisoriesName } from "../kit/findings";
+import { ADVISORIES_POLICY } from "../kit/findings";
 
 const RULES_DIR = path.join(__dirname, "..", "rules");
 import { FixtureResource, urnOf, UNKNOWN } from "./harness";
@@ -166,21 +167,17 @@ describe("the cilium-istio-guard pack", () => {
         assert.deepStrictEqual(await analyzeStack(stack), []);
     });
 
-    it("serves each rule followed by its advisory companion `<rule>-advisories`, which declares no options", () => {
+    it("serves its rules, then one advisory companion that declares no options", () => {
         assert.deepStrictEqual(
             PACK_ARGS.policies.map((p) => [p.name, p.enforcementLevel]),
-            policies.flatMap((rule) => [
-                [rule.name, rule.metadata.level],
-                [advisoriesName(rule.name), "advisory"],
-            ]),
+            [...policies.map((rule) => [rule.name, rule.metadata.level]), [ADVISORIES_POLICY, "advisory"]],
         );
-        for (const rule of policies) {
-            assert.strictEqual(rule.advisories.configSchema, undefined, rule.name);
-            assert.strictEqual("validateStack" in rule.advisories, "validateStack" in rule, rule.name);
-        }
+        const companion = PACK_ARGS.policies[PACK_ARGS.policies.length - 1];
+        assert.strictEqual(companion.configSchema, undefined);
+        assert.ok("validateStack" in companion, "a stack policy: it runs at the end of AnalyzeStack");
     });
 
-    it("through the policy server: violations are mandatory under the rule, could-not-check findings advisory under its companion", async () => {
+    it("through the policy server: violations are mandatory under the rule, could-not-check findings advisory under the companion", async () => {
         const stack = [
             ciliumRelease({ ...goodCiliumValues(), socketLB: {}, cni: { exclusive: UNKNOWN.boolean } }),
             ...istioSidecar(),
@@ -190,14 +187,11 @@ describe("the cilium-istio-guard pack", () => {
             found.map((d) => [d.policy, d.level]),
             [
                 ["cilium-socket-lb-host-namespace-only", "mandatory"],
-                ["cilium-cni-not-exclusive-advisories", "advisory"],
+                [ADVISORIES_POLICY, "advisory"],
             ],
         );
         assert.ok(found[0].message.includes("socketLB.hostNamespaceOnly"));
-        assert.match(
-            found[1].message,
-            /^What cilium-cni-not-exclusive could not check.*\nCould not check `cni.exclusive`/,
-        );
+        assert.match(found[1].message, /\nCould not check `cni.exclusive`.* \(rule cilium-cni-not-exclusive\)$/s);
     });
 
     it("through the policy server: Analyze runs the resource rule on a Release's inputs", async () => {
@@ -207,5 +201,19 @@ describe("the cilium-istio-guard pack", () => {
             [["cilium-kpr-value-for-chart-version", "mandatory"]],
         );
         assert.deepStrictEqual(await analyze(ciliumRelease()), []);
+    });
+
+    it("through the policy server: what a resource rule could not check in Analyze, the companion reports in AnalyzeStack", async () => {
+        const release = ciliumRelease({ ...goodCiliumValues(), kubeProxyReplacement: UNKNOWN.string });
+        assert.deepStrictEqual(await analyze(release), [], "nothing at Analyze: the rule kept it");
+        const found = await analyzeStack([release]);
+        assert.deepStrictEqual(
+            found.map((d) => [d.policy, d.level]),
+            [[ADVISORIES_POLICY, "advisory"]],
+        );
+        assert.match(
+            found[0].message,
+            /Could not check `kubeProxyReplacement`.*\(rule cilium-kpr-value-for-chart-version\)$/s,
+        );
     });
 });
