@@ -121,6 +121,12 @@ export async function evaluatePolicyPack(
 ): Promise<PolicyEvaluation> {
     const urns = new Set(resources.map((r) => r.urn));
     const describe = describer(resources);
+    // Described before the pack is awaited: a served pack is still starting then, and the engine would only wait.
+    const stackResources = resources.map((r) => ({
+        ...describe(r, props(r.outputs ?? r.inputs)),
+        dependencies: r.dependencies ?? [],
+        propertyDependencies: r.propertyDependencies ?? {},
+    }));
     const pack = await options.pack;
     try {
         const info = await pack.getAnalyzerInfo();
@@ -135,7 +141,7 @@ export async function evaluatePolicyPack(
             violations.push({ policy: d.policyName, level: d.enforcementLevel, urn, message: d.message });
 
         await inWindow(resources, async (r) => {
-            // Described when its turn comes, so that a stack's inputs are never all held twice.
+            // Described when its turn comes: the inputs of a large stack are not all held at once.
             let resource = describe(r, props(r.inputs ?? r.outputs));
             if (remediates) {
                 for (const remediation of await pack.remediate(resource)) {
@@ -157,13 +163,7 @@ export async function evaluatePolicyPack(
         });
 
         const root = rootStackUrn(resources);
-        const stackDiagnostics = await pack.analyzeStack(
-            resources.map((r) => ({
-                ...describe(r, props(r.outputs ?? r.inputs)),
-                dependencies: r.dependencies ?? [],
-                propertyDependencies: r.propertyDependencies ?? {},
-            })),
-        );
+        const stackDiagnostics = await pack.analyzeStack(stackResources);
         for (const d of stackDiagnostics) {
             record(d, urns.has(d.urn) ? d.urn : root);
         }
