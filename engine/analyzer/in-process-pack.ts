@@ -23,8 +23,9 @@
  * server's time and memory (BENCHMARKS.md). test/in-process-vs-served.spec.ts runs every fixture stack both ways
  * and compares the verdicts.
  *
- * A served pack also runs with the stack's identity in its environment (PULUMI_NODEJS_PROJECT, _STACK, PULUMI_CONFIG):
- * a pack that reads `pulumi.getStack()` or stack config needs `--served`.
+ * A served pack also runs with the stack's identity in its environment (PULUMI_NODEJS_PROJECT, _STACK, PULUMI_CONFIG),
+ * and what it prints is kept apart from the report: a pack that reads `pulumi.getStack()` or stack config, or prints
+ * to the console, needs `--served`.
  */
 import type {
     Policy,

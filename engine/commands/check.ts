@@ -1,5 +1,5 @@
 /**
- * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--verbose]`
+ * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--served] [--verbose]`
  *
  * The plan's evaluation and prediction on a file instead of our program (the offline engine): a `pulumi stack export`
  * (deployment version 3) or the JSON `pulumi preview --json` prints, from any stack. Policies see each resource's

@@ -1,10 +1,12 @@
 /**
- * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--policy-pack-config FILE] [--json] [--out FILE] [--verbose]`
+ * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--policy-pack-config FILE] [--json] [--served] [--out FILE]
+ * [--verbose]`
  *
  * The package's main job without a cloud: runs the root program on the Pulumi SDK's mock runtime with the
  * stack's config, writes what it registered as a `pulumi stack export` (deployment version 3) to `--out` or
  * `.plan/<stack>.json`, asks the policy pack `cilium-istio-guard` exactly as `pulumi preview --policy-pack policies`
- * would, and prints the report (engine/report/report.ts). Nothing is deployed and no cloud is called: every resource's
+ * would (in this process, or with `--served` served as the CLI serves it: engine/stack-gate.ts `startPack`), and prints
+ * the report (engine/report/report.ts). Nothing is deployed and no cloud is called: every resource's
  * outputs are the mock runtime's made-up answers (engine/mock/mock-runtime.ts).
  * Exit 0 clean, 1 on a mandatory violation, 2 on bad usage, bad config or a program error.
  */
