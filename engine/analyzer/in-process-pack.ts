@@ -172,6 +172,22 @@ function resourceOptions(parent: string | undefined): PolicyResourceOptions {
     return options;
 }
 
+/** What the server tells a policy about a resource, in Analyze, AnalyzeStack and Remediate alike. */
+function policyView(resource: AnalyzerResource, props: Record<string, any>) {
+    const view = {
+        type: resource.type,
+        props,
+        urn: resource.urn,
+        name: resource.name,
+        opts: resourceOptions(resource.parent),
+        // Typed differently for a stack's resources and a resource's arguments; the same functions in the server.
+        isType: (c: any) => isTypeOf(resource.type, c),
+        asType: ((c: any) => (isTypeOf(resource.type, c) ? props : undefined)) as any,
+    };
+    const provider = providerOf(resource);
+    return provider ? { ...view, provider } : view;
+}
+
 function providerOf(resource: AnalyzerResource) {
     const provider = resource.provider;
     return (
@@ -358,22 +374,11 @@ export class InProcessPack implements Analyzer {
                     // Deserialized afresh for each validation, as the server does.
                     const props = unknownCheckingProxy(deserializeProperties(resource.properties));
                     const args: ResourceValidationArgs = {
-                        type: resource.type,
-                        props,
-                        urn: resource.urn,
-                        name: resource.name,
-                        opts: resourceOptions(resource.parent),
+                        ...policyView(resource, props),
                         stackTags: this.stackTags,
-                        isType: ((c: any) => isTypeOf(resource.type, c)) as ResourceValidationArgs["isType"],
-                        asType: ((c: any) =>
-                            isTypeOf(resource.type, c) ? props : undefined) as ResourceValidationArgs["asType"],
                         getConfig: this.getConfigOf(p.name),
                         notApplicable,
                     };
-                    const provider = providerOf(resource);
-                    if (provider) {
-                        args.provider = provider;
-                    }
                     await validation(args, report);
                 } catch (error) {
                     this.caught(error, p, "analyze", diagnostics);
@@ -387,22 +392,11 @@ export class InProcessPack implements Analyzer {
     private stackResources(resources: readonly AnalyzerStackResource[]): PolicyResource[] {
         const byUrn = new Map<string, PolicyResource>();
         const described = resources.map((r) => {
-            const props = unknownCheckingProxy(deserializeProperties(r.properties));
             const resource: PolicyResource = {
-                type: r.type,
-                props,
-                urn: r.urn,
-                name: r.name,
-                opts: resourceOptions(r.parent),
+                ...policyView(r, unknownCheckingProxy(deserializeProperties(r.properties))),
                 dependencies: [],
                 propertyDependencies: {},
-                isType: ((c: any) => isTypeOf(r.type, c)) as PolicyResource["isType"],
-                asType: ((c: any) => (isTypeOf(r.type, c) ? props : undefined)) as PolicyResource["asType"],
             };
-            const provider = providerOf(r);
-            if (provider) {
-                resource.provider = provider;
-            }
             byUrn.set(r.urn, resource);
             return resource;
         });
@@ -475,19 +469,12 @@ export class InProcessPack implements Analyzer {
             if (only && resource.type !== only) {
                 continue;
             }
-            const args = {
-                urn: resource.urn,
-                name: resource.name,
-                type: resource.type,
-                opts: resourceOptions(resource.parent),
-                props,
+            const args: ResourceValidationArgs = {
+                ...policyView(resource, props),
                 stackTags: this.stackTags,
                 getConfig: this.getConfigOf(p.name),
-                isType: (c: any) => isTypeOf(resource.type, c),
-                asType: (c: any) => (isTypeOf(resource.type, c) ? props : undefined),
                 notApplicable,
-                ...(resource.provider ? { provider: providerOf(resource) } : {}),
-            } as ResourceValidationArgs;
+            };
             let result: Record<string, any> | undefined;
             let diagnostic: string | undefined;
             try {
