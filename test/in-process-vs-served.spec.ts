@@ -84,10 +84,16 @@ describe("in-process and served evaluation give the same verdicts", function () 
     let fixture: ServedPack;
 
     before(async () => {
-        [ours, fixture] = await Promise.all([
-            ServedPack.start(OUR_PACK.dir, CONTEXT),
-            ServedPack.start(FIXTURE_PACK.dir, CONTEXT),
+        // Both started at once; when one fails, the other is still closed (after).
+        const started = await Promise.allSettled([
+            ServedPack.start(OUR_PACK.dir, CONTEXT).then((pack) => (ours = pack)),
+            ServedPack.start(FIXTURE_PACK.dir, CONTEXT).then((pack) => (fixture = pack)),
         ]);
+        for (const result of started) {
+            if (result.status === "rejected") {
+                throw result.reason;
+            }
+        }
     });
 
     after(() => {
