@@ -3,7 +3,6 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CILIUM_AGENT_NOT_READY_TAINT,
     CILIUM_ENI_EC2_ACTIONS,
     endpointHost,
     NODE_METADATA_OPTIONS,
@@ -46,6 +45,13 @@ export interface ClusterArgs {
     publicAccessCidrs?: string[];
     /** KMS key ARN for envelope encryption of Kubernetes secrets. Default: none (EKS's default encryption only). */
     secretsKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Taint every managed node `cni.istio.io/not-ready=true:NoSchedule` until istio-cni runs on it; istiod's untaint
+     * controller (IstioRelease.untaintNodes) removes the taint. Pods that start before istio-cni is ready run
+     * without Istio's redirection (docs/istio-install.md#cni-node-readiness). CoreDNS tolerates the taint. Set false
+     * for a cluster without Istio, where nothing would remove it. Default true.
+     */
+    istioCniTaint?: boolean;
     /** Tags for every AWS resource the component creates. Default none. */
     tags?: { [key: string]: string };
 }
@@ -61,7 +67,7 @@ const clusterProviders = new WeakMap<Cluster, k8s.Provider>();
 
 /**
  * An EKS cluster (through `@pulumi/eks` v4) prepared for Cilium and Istio: the networking add-ons the Cilium datapath
- * calls for, a managed node group tainted until Cilium runs on each node, IMDSv2-only nodes, and a Kubernetes
+ * calls for, a managed node group tainted until Cilium (and istio-cni) run on each node, IMDSv2-only nodes, and a Kubernetes
  * provider built from the cluster's kubeconfig.
  *
  * Ordering on a real deploy, for eni and overlay: a node only turns Ready once a CNI runs on it, and EKS fails a
@@ -229,20 +235,22 @@ export class Cluster extends pulumi.ComponentResource {
                     maxSize: settings.nodes.maxSize,
                 },
                 launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-                // In every datapath Cilium manages the pods: none may start before its agent runs on the node.
-                taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
+                // In every datapath Cilium manages the pods: none may start before its agent runs on the node; nor,
+                // with istioCniTaint, before istio-cni redirects them (docs/istio-install.md#cni-node-readiness).
+                taints: settings.nodeTaints,
                 tags: args.tags,
             },
             { parent: this, dependsOn: rolePolicies },
         );
 
-        // CoreDNS as an EKS managed add-on. After the node group: its pods need a Ready, untainted node, and EKS
-        // waits for the add-on to become ACTIVE.
+        // CoreDNS as an EKS managed add-on. After the node group: its pods need a Ready node free of Cilium's taint,
+        // and EKS waits for the add-on to become ACTIVE; it tolerates Istio's taint (cluster-settings.ts).
         new aws.eks.Addon(
             `${name}-coredns`,
             {
                 clusterName: this.clusterName,
                 addonName: "coredns",
+                configurationValues: settings.corednsConfiguration,
                 tags: args.tags,
             },
             { parent: this, dependsOn: [this.nodeGroup] },

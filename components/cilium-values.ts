@@ -8,6 +8,7 @@
  * docs/failure-modes.md#f1, #f2, #f5, #f9.
  */
 import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
+import { ISTIO_CNI_NOT_READY_TAINT } from "./cluster-settings";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
@@ -37,14 +38,14 @@ export const CILIUM_DEFAULTS = {
     gatewayApi: false,
     operatorReplicas: 2,
     /**
-     * ENI mode's masquerade interfaces: `eth+` as in Cilium's EKS install docs of 1.17 (quoted in cilium/cilium#39156)
-     * and the Cilium EKS ENI blog (docs/cilium-istio-facts.md#cilium-on-eks). Distributions that name interfaces
-     * differently (e.g. Ubuntu's ens5, cilium/cilium#10595) override it through extraValues. Known correction, not yet
-     * applied here: `eth+` does nothing on Cilium 1.18+ ENI, where masquerading is off by default
-     * (cilium/cilium#38663), nor on AL2023 nodes, whose interfaces are `ens*`
-     * (docs/cilium-istio-facts.md#cilium-on-eks).
+     * ENI mode masquerades pods' IPv4 traffic that leaves the VPC, on any interface, on every chart version: the
+     * charts stop masquerading in ENI mode from 1.18 and expect nodes behind a NAT gateway (cilium/cilium#38663), and
+     * `egressMasqueradeInterfaces: eth+` matches nothing on AL2023 nodes (`ens*`, cilium/cilium#39515). The default
+     * VPC's public subnets then carry pods' Internet traffic on the node's address
+     * (docs/cilium-datapath.md#masquerading-default-choice). Nodes behind a NAT gateway may set it false through
+     * extraValues.
      */
-    egressMasqueradeInterfaces: "eth+",
+    eniIpv4Masquerade: true,
 } as const;
 
 /**
@@ -66,6 +67,18 @@ export interface CiliumChartVersion {
     carried: string;
     /** Charts 1.16+ accept only true/false for kubeProxyReplacement; 1.15 also the deprecated strings. */
     booleanKubeProxyReplacement: boolean;
+    /**
+     * Cilium policies have `enableDefaultDeny` (1.16+, cilium/cilium#30572), which Istio's ambient probe policy
+     * relies on (docs/cilium-datapath.md#enable-default-deny).
+     */
+    enableDefaultDeny: boolean;
+    /** The chart has `enableNonDefaultDenyPolicies` (1.17+, cilium/cilium#34940); false there ignores the field. */
+    nonDefaultDenyPoliciesValue: boolean;
+    /**
+     * The operator's default tolerations when they do not tolerate every taint (1.18+ charts; undefined before,
+     * where the default `[{operator: Exists}]` does), docs/cilium-datapath.md#operator-tolerations.
+     */
+    operatorTolerations?: readonly Toleration[];
     /**
      * Whether a values.schema.json is carried for it (none exists for 1.15.x charts,
      * docs/cilium-istio-facts.md#cilium-chart).
@@ -90,8 +103,45 @@ export function resolveCiliumChartVersion(value: unknown): CiliumChartVersion {
         version: parsed.text,
         carried,
         booleanKubeProxyReplacement: atLeast(parsed, 1, 16),
+        enableDefaultDeny: atLeast(parsed, 1, 16),
+        nonDefaultDenyPoliciesValue: atLeast(parsed, 1, 17),
+        operatorTolerations: atLeast(parsed, 1, 18) ? OPERATOR_TOLERATIONS_1_18 : undefined,
         hasSchema: carriedSchemaVersions().includes(carried),
     };
+}
+
+/** A Kubernetes toleration as Helm values carry it. */
+export interface Toleration {
+    key?: string;
+    operator?: string;
+    value?: string;
+    effect?: string;
+}
+
+/** `operator.tolerations` in the 1.18.12 and 1.19.6 charts' values.yaml. */
+const OPERATOR_TOLERATIONS_1_18: readonly Toleration[] = [
+    { key: "node-role.kubernetes.io/control-plane", operator: "Exists" },
+    { key: "node-role.kubernetes.io/master", operator: "Exists" },
+    { key: "node.kubernetes.io/not-ready", operator: "Exists" },
+    { key: "node.cloudprovider.kubernetes.io/uninitialized", operator: "Exists" },
+];
+
+/** The toleration of Istio's istio-cni taint that Cilium's operator needs (cluster-settings.ts). */
+const ISTIO_CNI_TOLERATION: Toleration = { key: ISTIO_CNI_NOT_READY_TAINT.key, operator: "Exists" };
+
+/** Whether `tolerations` let a pod onto a node carrying Istio's istio-cni taint (kubernetes.io toleration rules). */
+export function toleratesIstioCniTaint(tolerations: unknown): boolean {
+    return (
+        Array.isArray(tolerations) &&
+        tolerations.some(
+            (t: Toleration) =>
+                typeof t === "object" &&
+                t !== null &&
+                (t.key === ISTIO_CNI_NOT_READY_TAINT.key || (t.key === undefined && t.operator === "Exists")) &&
+                (t.operator === "Exists" || t.value === ISTIO_CNI_NOT_READY_TAINT.value) &&
+                (t.effect === undefined || t.effect === "" || t.effect === "NoSchedule"),
+        )
+    );
 }
 
 /**
@@ -124,8 +174,6 @@ export interface CiliumValuesInput {
  */
 const KPR_ACCEPTED_1_15 = ["true", "false", "disabled", "partial", "strict"];
 const KPR_ACCEPTED_1_16 = ["true", "false"];
-/** Strings that mean "Cilium replaces kube-proxy entirely" ("strict" is 1.15's deprecated spelling of "true"). */
-const KPR_FULL = ["true", "strict"];
 const KPR_OFF = ["false", "disabled"];
 
 /** A value the builder sets because the datapath or Istio cannot work without it, and why. */
@@ -152,7 +200,12 @@ const BECAUSE = {
     ambientMasquerade: "Istio ambient: BPF masquerading breaks ambient health probes (docs/failure-modes.md#f5)",
     ambientHostRouting:
         "Istio ambient: BPF host routing drops the replies to ambient's probe SNAT address; legacy " +
-        "host routing is the fix with most evidence (docs/failure-modes.md#f5)",
+        "host routing is the fix with most evidence, set explicitly because whether Cilium falls back to it by " +
+        "itself depends on masquerading and the chart version (docs/failure-modes.md#f5, docs/cilium-datapath.md#host-routing)",
+    ambientProbePolicy:
+        "Istio ambient: Istio's allow-ambient-hostprobes policy opts out of default deny with enableDefaultDeny, " +
+        "which enableNonDefaultDenyPolicies false ignores, turning it into default deny for every pod " +
+        "(docs/cilium-datapath.md#enable-default-deny)",
     gatewayApi: "Cilium's Gateway API needs the L7 proxy (docs.cilium.io, Gateway API Support, prerequisites)",
 };
 
@@ -196,13 +249,18 @@ function resolveKubeProxyReplacement(
             `one of ${accepted.join(", ")} (what cilium chart ${chart.version} accepts)`,
         );
     }
-    if (replaces && !KPR_FULL.includes(given)) {
+    // 1.15 also accepts the deprecated "strict" for full replacement, but keeps it a value of its own that checks for
+    // "true" do not accept (docs/cilium-datapath.md#kpr-strict-1-15), so "true" is asked for.
+    if (replaces && given === "strict") {
         throw new InputError(
             input,
             given,
-            `${KPR_FULL.filter((v) => accepted.includes(v)).join(" or ")} with the ` +
-                `${datapath} datapath: ${BECAUSE.noKubeProxy}`,
+            'true: "strict" is its deprecated spelling, which parts of Cilium 1.15 do not treat as "true" ' +
+                "(cilium/cilium#26577, cilium/cilium#32711; docs/cilium-datapath.md#kpr-strict-1-15)",
         );
+    }
+    if (replaces && given !== "true") {
+        throw new InputError(input, given, `true with the ${datapath} datapath: ${BECAUSE.noKubeProxy}`);
     }
     if (!replaces && !KPR_OFF.includes(given)) {
         throw new InputError(
@@ -297,6 +355,15 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             "false with the chaining datapath: Cilium's Gateway API needs kube-proxy replacement, which chaining does not run",
         );
     }
+    if (istio && istioMode === IstioMode.Ambient && !chart.enableDefaultDeny) {
+        throw new InputError(
+            "CiliumRelease.version",
+            chart.version,
+            "1.16.0 or later when Istio runs in ambient mode: Istio's allow-ambient-hostprobes policy relies on " +
+                "enableDefaultDeny (cilium/cilium#30572), which Cilium 1.15 does not have, so there the policy puts " +
+                "every pod in ingress default-deny (docs/cilium-datapath.md#enable-default-deny)",
+        );
+    }
     const kubeProxyReplacement = resolveKubeProxyReplacement(chart, datapath, input.kubeProxyReplacement, gatewayApi);
     // The operator is leader-elected and its pods are kept on separate nodes (required anti-affinity in values.yaml):
     // more than a few replicas only adds pods that never schedule.
@@ -352,6 +419,9 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         if (istioMode === IstioMode.Ambient) {
             need("bpf.masquerade", false, BECAUSE.ambientMasquerade);
             need("bpf.hostLegacyRouting", true, BECAUSE.ambientHostRouting);
+            if (chart.nonDefaultDenyPoliciesValue) {
+                need("enableNonDefaultDenyPolicies", true, BECAUSE.ambientProbePolicy);
+            }
         }
     }
     if (gatewayApi) {
@@ -369,7 +439,12 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         values.k8sServicePort = port;
     }
     if (datapath === CiliumDatapath.Eni) {
-        values.egressMasqueradeInterfaces = CILIUM_DEFAULTS.egressMasqueradeInterfaces;
+        values.enableIPv4Masquerade = CILIUM_DEFAULTS.eniIpv4Masquerade;
+    }
+    if (istio && chart.operatorTolerations) {
+        // Nodes tainted until istio-cni is ready still need the operator: in eni and overlay it hands out the pod
+        // addresses istio-cni itself needs (docs/cilium-datapath.md#operator-tolerations).
+        setAt(values, "operator.tolerations", [...chart.operatorTolerations, ISTIO_CNI_TOLERATION]);
     }
     setAt(values, "operator.replicas", operatorReplicas);
     setAt(values, "hubble.enabled", hubble.enabled);
@@ -403,6 +478,14 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             "CiliumRelease.extraValues.hubble.enabled",
             valueAt(merged, "hubble.enabled"),
             "true while hubble.relay.enabled is true (the chart requires Hubble for the relay)",
+        );
+    }
+    if (istio && chart.operatorTolerations && !toleratesIstioCniTaint(valueAt(merged, "operator.tolerations"))) {
+        throw new InputError(
+            "CiliumRelease.extraValues.operator.tolerations",
+            valueAt(merged, "operator.tolerations"),
+            `a list that tolerates ${ISTIO_CNI_NOT_READY_TAINT.key}: on a node group tainted until istio-cni is ` +
+                "ready the operator must run to hand out pod addresses (docs/cilium-datapath.md#operator-tolerations)",
         );
     }
     if (chart.hasSchema) {

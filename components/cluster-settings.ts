@@ -20,7 +20,9 @@ export const CLUSTER_DEFAULTS = {
     // addresses inside the VPC instead of leaving it through the internet gateway.
     endpointPrivateAccess: true,
     nodeGroup: {
-        // 35 pods per node under ENI IPAM (3 ENIs x 12 addresses): room for Cilium, Istio and the demo.
+        // 33 pod addresses per node under Cilium's ENI IPAM: 3 ENIs x (12 addresses - the ENI's own primary); the
+        // kubelet admits 35 (EKS's max-pods adds 2 host-network pods), docs/cilium-datapath.md#eni-pod-capacity.
+        // Room for Cilium, Istio and the demo; Cilium's agent, operator and envoy take no pod address.
         instanceTypes: ["t3.large"],
         desiredSize: 2,
         minSize: 1,
@@ -28,6 +30,7 @@ export const CLUSTER_DEFAULTS = {
         // The EKS-optimized AMI's root snapshot is 20 GiB, the smallest a root volume can be.
         diskSizeGiB: 20,
     },
+    istioCniTaint: true,
 } as const;
 
 /**
@@ -52,6 +55,18 @@ export const CILIUM_AGENT_NOT_READY_TAINT = {
     key: "node.cilium.io/agent-not-ready",
     value: "true",
     effect: "NO_EXECUTE",
+} as const;
+
+/**
+ * Istio's taint for nodes whose istio-cni agent is not ready yet, which istiod's untaint controller removes
+ * (docs/istio-install.md#untaint-controller; effect NoSchedule as in Istio's own test). Whatever must run before it is
+ * lifted tolerates it: istiod, istio-cni and ztunnel by their charts, Cilium's agent by its chart, Cilium's operator
+ * through CiliumRelease, CoreDNS through its add-on configuration (docs/istio-install.md#taint-tolerations).
+ */
+export const ISTIO_CNI_NOT_READY_TAINT = {
+    key: "cni.istio.io/not-ready",
+    value: "true",
+    effect: "NO_SCHEDULE",
 } as const;
 
 /**
@@ -131,6 +146,32 @@ export interface ClusterSettings {
     publicAccessCidrs?: string[];
     nodes: NodeSettings;
     addons: AddonPlan;
+    /** Taints of the managed node group: Cilium's always, Istio's istio-cni one when istioCniTaint is on. */
+    nodeTaints: NodeTaint[];
+    /** The CoreDNS add-on's configuration values (JSON), or undefined for the add-on's own. */
+    corednsConfiguration?: string;
+}
+
+/** A managed node group taint, as `aws.eks.NodeGroup` takes it. */
+export interface NodeTaint {
+    key: string;
+    value: string;
+    effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+}
+
+/**
+ * CoreDNS's add-on configuration when the nodes carry Istio's istio-cni taint: CoreDNS is outside the mesh (istio-cni
+ * leaves kube-system alone) and EKS waits for the add-on to turn ACTIVE, so it tolerates the taint rather than wait
+ * for Istio (docs/istio-install.md#taint-tolerations). The list replaces the add-on's own tolerations, whose
+ * `CriticalAddonsOnly` it keeps.
+ */
+export function corednsTolerations(): { tolerations: { key: string; operator: string; effect?: string }[] } {
+    return {
+        tolerations: [
+            { key: "CriticalAddonsOnly", operator: "Exists" },
+            { key: ISTIO_CNI_NOT_READY_TAINT.key, operator: "Exists", effect: "NoSchedule" },
+        ],
+    };
 }
 
 /** EC2 instance type names: family (with generation and attributes), a dot, the size, e.g. t3.large, m7i-flex.xlarge. */
@@ -263,6 +304,7 @@ export function resolveClusterSettings(args: ClusterArgs): ClusterSettings {
             "the VPC of the given subnets (without vpcId the cluster uses the default VPC and its subnets)",
         );
     }
+    const istioCniTaint = bool("Cluster.istioCniTaint", args.istioCniTaint ?? CLUSTER_DEFAULTS.istioCniTaint);
     return {
         kubernetesVersion: version.text,
         datapath,
@@ -271,6 +313,10 @@ export function resolveClusterSettings(args: ClusterArgs): ClusterSettings {
         publicAccessCidrs,
         nodes: resolveNodes(args.nodeGroup),
         addons: addonPlan(datapath),
+        nodeTaints: istioCniTaint
+            ? [{ ...CILIUM_AGENT_NOT_READY_TAINT }, { ...ISTIO_CNI_NOT_READY_TAINT }]
+            : [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
+        corednsConfiguration: istioCniTaint ? JSON.stringify(corednsTolerations()) : undefined,
     };
 }
 

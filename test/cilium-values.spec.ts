@@ -13,14 +13,18 @@ const HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
 const ALL_VERSIONS = CILIUM_CHART_VERSIONS;
 const DATAPATHS = ["eni", "chaining", "overlay"];
 
-/** Every option switched on that the datapath allows (Gateway API needs kube-proxy replacement: not with chaining). */
-function withOptions(datapath: string): CiliumValuesInput {
+/**
+ * Every option switched on that the datapath and chart allow (Gateway API needs kube-proxy replacement: not with
+ * chaining; ambient needs Cilium 1.16 or later).
+ */
+function withOptions(datapath: string, version = "1.19.6"): CiliumValuesInput {
     return {
+        version,
         datapath,
         k8sServiceHost: HOST,
         k8sServicePort: 8443,
         tunnelProtocol: "geneve",
-        istioMode: "ambient",
+        istioMode: version.startsWith("1.15.") ? "sidecar" : "ambient",
         hubble: { enabled: true, relay: true, ui: true },
         prometheus: true,
         gatewayApi: datapath !== "chaining",
@@ -54,7 +58,7 @@ describe("Cilium values builder", () => {
             for (const datapath of DATAPATHS) {
                 for (const [label, input] of [
                     ["defaults", { datapath, k8sServiceHost: HOST }],
-                    ["every option", withOptions(datapath)],
+                    ["every option", withOptions(datapath, version)],
                     ["without Istio", { datapath, k8sServiceHost: HOST, istio: false }],
                 ] as const) {
                     it(`${datapath}, ${label}: validates against cilium ${version}'s schema`, () => {
@@ -94,7 +98,7 @@ describe("Cilium values builder", () => {
         it("writes only top-level keys whose schema is carried, so nothing it writes escapes the check", () => {
             for (const version of ALL_VERSIONS) {
                 for (const datapath of DATAPATHS) {
-                    for (const key of Object.keys(buildCiliumValues({ ...withOptions(datapath), version }))) {
+                    for (const key of Object.keys(buildCiliumValues(withOptions(datapath, version)))) {
                         assert.ok(
                             CILIUM_SCHEMA_KEYS.includes(key),
                             `${key} (${datapath}, ${version}) is not a carried schema key`,
@@ -119,12 +123,18 @@ describe("Cilium values builder", () => {
         });
 
         it("checks a patch release of a carried minor with that minor's carried schema", () => {
-            assert.deepStrictEqual(resolveCiliumChartVersion("1.18.3"), {
-                version: "1.18.3",
-                carried: "1.18.12",
-                booleanKubeProxyReplacement: true,
-                hasSchema: true,
-            });
+            assert.deepStrictEqual(
+                { ...resolveCiliumChartVersion("1.18.3"), operatorTolerations: undefined },
+                {
+                    version: "1.18.3",
+                    carried: "1.18.12",
+                    booleanKubeProxyReplacement: true,
+                    enableDefaultDeny: true,
+                    nonDefaultDenyPoliciesValue: true,
+                    operatorTolerations: undefined,
+                    hasSchema: true,
+                },
+            );
             expectInputError(
                 { version: "1.18.3", k8sServiceHost: HOST, extraValues: { operator: { replicas: 1.5 } } },
                 "CiliumRelease.values",
@@ -137,13 +147,16 @@ describe("Cilium values builder", () => {
                 version: "1.15.19",
                 carried: "1.15.19",
                 booleanKubeProxyReplacement: false,
+                enableDefaultDeny: false,
+                nonDefaultDenyPoliciesValue: false,
+                operatorTolerations: undefined,
                 hasSchema: false,
             });
         });
     });
 
     describe("per datapath (docs/cilium-istio-facts.md#cilium-on-eks)", () => {
-        it("eni: ENI IPAM, native routing, kube-proxy replacement with the API host, masquerade on eth+", () => {
+        it("eni: ENI IPAM, native routing, kube-proxy replacement with the API host, IPv4 masquerading on", () => {
             const values = buildCiliumValues({ datapath: "eni", k8sServiceHost: HOST, istio: false });
             assert.deepStrictEqual(values, {
                 kubeProxyReplacement: true,
@@ -152,7 +165,7 @@ describe("Cilium values builder", () => {
                 routingMode: "native",
                 k8sServiceHost: HOST,
                 k8sServicePort: 443,
-                egressMasqueradeInterfaces: "eth+",
+                enableIPv4Masquerade: true,
                 operator: { replicas: 2 },
                 hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
             });
@@ -218,6 +231,103 @@ describe("Cilium values builder", () => {
             assert.deepStrictEqual(values.bpf, { masquerade: false, hostLegacyRouting: true });
         });
 
+        describe("ambient and Istio's allow-ambient-hostprobes policy (docs/cilium-datapath.md#enable-default-deny)", () => {
+            it("rejects Cilium 1.15, which has no enableDefaultDeny, before anything is built", () => {
+                for (const version of ["1.15.0", "1.15.19"]) {
+                    expectInputError(
+                        { version, k8sServiceHost: HOST, istioMode: "ambient" },
+                        "CiliumRelease.version",
+                        "1.16.0 or later when Istio runs in ambient mode",
+                    );
+                }
+                assert.ok(buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, istioMode: "sidecar" }));
+                assert.ok(
+                    buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, istio: false, istioMode: "ambient" }),
+                );
+            });
+
+            it("keeps enableNonDefaultDenyPolicies on from 1.17, where the chart has it; 1.16 always honours the field", () => {
+                assert.strictEqual(
+                    buildCiliumValues({ version: "1.16.19", k8sServiceHost: HOST, istioMode: "ambient" })
+                        .enableNonDefaultDenyPolicies,
+                    undefined,
+                );
+                for (const version of ["1.17.18", "1.18.12", "1.19.6"]) {
+                    assert.strictEqual(
+                        buildCiliumValues({ version, k8sServiceHost: HOST, istioMode: "ambient" })
+                            .enableNonDefaultDenyPolicies,
+                        true,
+                    );
+                    expectInputError(
+                        {
+                            version,
+                            k8sServiceHost: HOST,
+                            istioMode: "ambient",
+                            extraValues: { enableNonDefaultDenyPolicies: false },
+                        },
+                        "CiliumRelease.extraValues.enableNonDefaultDenyPolicies",
+                        "allow-ambient-hostprobes",
+                    );
+                }
+            });
+        });
+
+        describe("Cilium's operator on nodes tainted until istio-cni is ready (docs/cilium-datapath.md#operator-tolerations)", () => {
+            const ISTIO_TOLERATION = { key: "cni.istio.io/not-ready", operator: "Exists" };
+
+            for (const version of ["1.18.12", "1.19.6"]) {
+                it(`${version}: adds the taint's toleration to the chart's own operator tolerations`, () => {
+                    const values = buildCiliumValues({ version, k8sServiceHost: HOST });
+                    assert.deepStrictEqual(values.operator.tolerations, [
+                        { key: "node-role.kubernetes.io/control-plane", operator: "Exists" },
+                        { key: "node-role.kubernetes.io/master", operator: "Exists" },
+                        { key: "node.kubernetes.io/not-ready", operator: "Exists" },
+                        { key: "node.cloudprovider.kubernetes.io/uninitialized", operator: "Exists" },
+                        ISTIO_TOLERATION,
+                    ]);
+                    assert.strictEqual(
+                        buildCiliumValues({ version, k8sServiceHost: HOST, istio: false }).operator.tolerations,
+                        undefined,
+                    );
+                });
+            }
+
+            it("1.15–1.17: leaves the chart's default, which tolerates every taint", () => {
+                for (const version of ["1.15.19", "1.16.19", "1.17.18"]) {
+                    assert.strictEqual(
+                        buildCiliumValues({ version, k8sServiceHost: HOST }).operator.tolerations,
+                        undefined,
+                    );
+                }
+            });
+
+            it("rejects extraValues tolerations that leave the taint out; takes ones that tolerate it", () => {
+                expectInputError(
+                    { k8sServiceHost: HOST, extraValues: { operator: { tolerations: [{ key: "x", operator: "Exists" }] } } },
+                    "CiliumRelease.extraValues.operator.tolerations",
+                    "a list that tolerates cni.istio.io/not-ready",
+                );
+                for (const tolerations of [
+                    [{ operator: "Exists" }],
+                    [ISTIO_TOLERATION],
+                    [{ key: "cni.istio.io/not-ready", operator: "Equal", value: "true", effect: "NoSchedule" }],
+                ]) {
+                    const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { operator: { tolerations } } });
+                    assert.deepStrictEqual(values.operator.tolerations, tolerations);
+                }
+                expectInputError(
+                    {
+                        k8sServiceHost: HOST,
+                        extraValues: {
+                            operator: { tolerations: [{ key: "cni.istio.io/not-ready", operator: "Equal", value: "no" }] },
+                        },
+                    },
+                    "CiliumRelease.extraValues.operator.tolerations",
+                    "cni.istio.io/not-ready",
+                );
+            });
+        });
+
         it("ignores istioMode when the stack has no Istio", () => {
             assert.strictEqual(
                 buildCiliumValues({ k8sServiceHost: HOST, istio: false, istioMode: "ambient" }).bpf,
@@ -236,7 +346,8 @@ describe("Cilium values builder", () => {
             });
             assert.deepStrictEqual(values.hubble, { enabled: true, relay: { enabled: true }, ui: { enabled: true } });
             assert.deepStrictEqual(values.prometheus, { enabled: true });
-            assert.deepStrictEqual(values.operator, { replicas: 3, prometheus: { enabled: true } });
+            assert.strictEqual(values.operator.replicas, 3);
+            assert.deepStrictEqual(values.operator.prometheus, { enabled: true });
         });
 
         it("Gateway API with the L7 proxy and an explicit kube-proxy replacement", () => {
@@ -295,11 +406,6 @@ describe("Cilium values builder", () => {
                 "true",
             );
             assert.strictEqual(
-                buildCiliumValues({ version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict" })
-                    .kubeProxyReplacement,
-                "strict",
-            );
-            assert.strictEqual(
                 buildCiliumValues({ version: "1.15.19", datapath: "chaining", kubeProxyReplacement: "disabled" })
                     .kubeProxyReplacement,
                 "disabled",
@@ -315,8 +421,18 @@ describe("Cilium values builder", () => {
             expectInputError(
                 { version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "partial" },
                 "CiliumRelease.kubeProxyReplacement",
-                "true or strict with the eni datapath",
+                "true with the eni datapath",
             );
+        });
+
+        it('1.15: asks for "true" instead of the deprecated "strict" (docs/cilium-datapath.md#kpr-strict-1-15)', () => {
+            for (const datapath of ["eni", "overlay"]) {
+                expectInputError(
+                    { version: "1.15.19", datapath, k8sServiceHost: HOST, kubeProxyReplacement: "strict" },
+                    "CiliumRelease.kubeProxyReplacement",
+                    'true: "strict" is its deprecated spelling',
+                );
+            }
         });
 
         it("must be on where the datapath has no kube-proxy, and off where chaining keeps it", () => {
@@ -341,7 +457,7 @@ describe("Cilium values builder", () => {
             expectInputError(
                 { version: "1.15.19", k8sServiceHost: HOST, kubeProxyReplacement: "strict", gatewayApi: true },
                 "CiliumRelease.kubeProxyReplacement",
-                "true when gatewayApi is on",
+                "true",
             );
         });
     });

@@ -101,10 +101,11 @@ describe("Cluster", () => {
             }
         });
 
-        it("taints the managed node group with node.cilium.io/agent-not-ready=true:NoExecute and sizes it", () => {
+        it("taints the managed node group until Cilium and istio-cni run on it (docs/istio-install.md#untaint-controller), and sizes it", () => {
             const { inputs } = one(built.registrations, NODE_GROUP, "demo-nodes");
             assert.deepStrictEqual(inputs.taints, [
                 { key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" },
+                { key: "cni.istio.io/not-ready", value: "true", effect: "NO_SCHEDULE" },
             ]);
             assert.deepStrictEqual(inputs.scalingConfig, { desiredSize: 2, minSize: 1, maxSize: 3 });
             assert.deepStrictEqual(inputs.instanceTypes, ["t3.large"]);
@@ -171,6 +172,16 @@ describe("Cluster", () => {
             assert.ok(coredns.dependencies.includes(nodes.urn), "CoreDNS waits for the nodes");
         });
 
+        it("lets CoreDNS, which is outside the mesh, tolerate the istio-cni taint so that it does not wait for Istio (docs/istio-install.md#taint-tolerations)", () => {
+            const coredns = one(built.registrations, ADDON, "demo-coredns");
+            assert.deepStrictEqual(JSON.parse(coredns.inputs.configurationValues), {
+                tolerations: [
+                    { key: "CriticalAddonsOnly", operator: "Exists" },
+                    { key: "cni.istio.io/not-ready", operator: "Exists", effect: "NoSchedule" },
+                ],
+            });
+        });
+
         it("builds the k8s provider from the cluster's kubeconfigJson, depending on the control plane only", () => {
             const provider = one(built.registrations, K8S_PROVIDER, "demo-k8s");
             const eksCluster = one(built.registrations, EKS, "demo-eks");
@@ -226,10 +237,19 @@ describe("Cluster", () => {
             ),
         );
         assert.deepStrictEqual(
-            one(registrations, NODE_GROUP, "demo-nodes").inputs.taints,
-            [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" }],
-            "Cilium runs in chaining too",
+            one(registrations, NODE_GROUP, "demo-nodes").inputs.taints.map((t: { key: string }) => t.key),
+            ["node.cilium.io/agent-not-ready", "cni.istio.io/not-ready"],
+            "Cilium and istio-cni run in chaining too",
         );
+    });
+
+    it("istioCniTaint false: only Cilium's taint, and CoreDNS with the add-on's own configuration", async () => {
+        const { registrations } = await build({ istioCniTaint: false });
+        assert.deepStrictEqual(one(registrations, NODE_GROUP, "demo-nodes").inputs.taints, [
+            { key: "node.cilium.io/agent-not-ready", value: "true", effect: "NO_EXECUTE" },
+        ]);
+        assert.strictEqual(one(registrations, ADDON, "demo-coredns").inputs.configurationValues, undefined);
+        expectInputError({ istioCniTaint: "no" as unknown as boolean }, "Cluster.istioCniTaint", "true or false");
     });
 
     it("passes VPC, subnets, endpoint access, CIDRs, KMS key, version, sizes and tags through", async () => {

@@ -9,8 +9,8 @@
 export const CILIUM_SCHEMA_KEYS: readonly string[] = [
     "bpf",
     "cni",
-    "egressMasqueradeInterfaces",
     "enableIPv4Masquerade",
+    "enableNonDefaultDenyPolicies",
     "endpointRoutes",
     "eni",
     "gatewayAPI",
