@@ -52,6 +52,8 @@ function componentArgs(config: StackConfig) {
         mode: istioMode,
         ciliumDatapath,
         meshMtlsMode: config.meshMtlsMode,
+        // On an overlay istiod runs on the host network, one per node: its replicas are bounded by the node group.
+        nodeGroupMaxSize: config.nodeMaxSize,
     };
     const demo: NamespaceDemoArgs = { istioMode, stage: config.demoStage, mtlsFix: config.demoMtlsFix };
     return { cluster, cilium, istio, demo };

@@ -1,7 +1,8 @@
 /**
  * Istio by Helm, set up to run beside Cilium: the `base`, `istiod`, `cni` and (ambient) `ztunnel` charts in
- * istio-system, istio-cni chained into Cilium's CNI config, istiod on the host network when Cilium runs an overlay
- * on EKS, and a mesh-wide PeerAuthentication. The values are decided in istio-values.ts.
+ * istio-system, istio-cni chained into Cilium's CNI config, istiod removing istio-cni's readiness taint from nodes,
+ * istiod on the host network (sized to the node group) when Cilium runs an overlay on EKS, and a mesh-wide
+ * PeerAuthentication. The values are decided in istio-values.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -47,6 +48,17 @@ export interface IstioReleaseArgs {
      * mode. Default true.
      */
     ambientHostProbes?: boolean;
+    /**
+     * Run istiod's node untaint controller (`taint.enabled`; before Istio 1.30 also
+     * `PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS`), which removes the `cni.istio.io/not-ready` taint (Cluster.istioCniTaint)
+     * from a node once istio-cni is ready there. Default true.
+     */
+    untaintNodes?: boolean;
+    /**
+     * The most nodes istiod can run on: the node group's maxSize. On an overlay istiod runs on the host network, where
+     * one fits per node, so its autoscaleMax is bounded by this. 1–450. Default 3 (Cluster's default maxSize).
+     */
+    nodeGroupMaxSize?: number;
     /** Extra Helm values per chart, merged last. Default none. */
     extraValues?: IstioExtraValuesArgs;
 }

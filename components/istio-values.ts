@@ -12,9 +12,10 @@
  *   layout, as 1.30.3 does (istio/istio manifests/charts@1.30.3); a release that changed it again would need a new
  *   entry here.
  */
+import { CLUSTER_DEFAULTS, MAX_NODES_PER_GROUP } from "./cluster-settings";
 import type { IstioExtraValuesArgs, IstioReleaseArgs } from "./IstioRelease";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
-import { InputError, bool, oneOf } from "./validation";
+import { InputError, bool, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
 import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "../policies/model/ambient-network";
@@ -26,7 +27,15 @@ export const ISTIO_RELEASE_DEFAULTS = {
     ciliumDatapath: CiliumDatapath.Eni,
     meshMtlsMode: MtlsMode.Strict,
     ambientHostProbes: true,
+    untaintNodes: true,
+    nodeGroupMaxSize: CLUSTER_DEFAULTS.nodeGroup.maxSize,
 } as const;
+
+/**
+ * istiod's chart defaults this component reads (istio/istio manifests/charts/istio-control/istio-discovery/values.yaml
+ * @1.30.3, the same under `pilot.` in 1.22/1.23; docs/istio-install.md#istiod-host-ports).
+ */
+const ISTIOD_CHART_DEFAULTS = { autoscaleEnabled: true, autoscaleMin: 1, autoscaleMax: 5, replicaCount: 1 } as const;
 
 /** Helm repository of the Istio charts (docs/cilium-istio-facts.md#istio-charts). */
 export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
@@ -61,6 +70,10 @@ export interface IstioSettings {
     istiodHostNetwork: boolean;
     /** True when the `allow-ambient-hostprobes` CiliumClusterwideNetworkPolicy is installed (ambient mode only). */
     ambientHostProbes: boolean;
+    /** True when istiod runs its node untaint controller for istio-cni's readiness taint. */
+    untaintNodes: boolean;
+    /** The most nodes istiod can be placed on (the node group's maxSize); bounds istiod on the host network. */
+    nodeGroupMaxSize: number;
     extraValues: IstioExtraValuesArgs;
 }
 
@@ -110,9 +123,11 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     // On an overlay the EKS API server cannot route to pod IPs, so istiod must listen on the node
     // (docs/failure-modes.md#f7; Cilium docs, Integration with Istio: docs/cilium-istio-facts.md#cilium-istio-docs).
     const istiodHostNetwork = ciliumDatapath === CiliumDatapath.Overlay;
-    // On the node istiod binds its monitoring port 15014, which istio-cni's agent also binds (docs/failure-modes.md#f7,
-    // istio/istio#35917). Before Istio 1.26 the agent ran on the host network whenever ambient was on; 1.26.0 took
-    // it off ("the CNI agent no longer requires hostNetwork", Istio 1.26.0 release notes, istio/istio#54726).
+    // On the node istiod binds its monitoring port 15014, which istio-cni's agent also binds (istio/istio#35917). Before
+    // Istio 1.26 the agent ran on the host network whenever ambient was on; 1.26.0 took it off (istio/istio#54726).
+    // Upstream needs istiod on the host network for sidecar injection only; this component puts it there in ambient
+    // mode too, so validation closes and injected gateways work — the 1.26 floor follows from that choice
+    // (docs/istio-install.md#ambient-webhooks, #compatibility-version).
     if (istiodHostNetwork && mode === IstioMode.Ambient && !atLeast(version, 1, 26)) {
         throw new InputError(
             "IstioRelease.version",
@@ -130,6 +145,13 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     const ambientHostProbes =
         bool("IstioRelease.ambientHostProbes", args.ambientHostProbes ?? ISTIO_RELEASE_DEFAULTS.ambientHostProbes) &&
         mode === IstioMode.Ambient;
+    const untaintNodes = bool("IstioRelease.untaintNodes", args.untaintNodes ?? ISTIO_RELEASE_DEFAULTS.untaintNodes);
+    const nodeGroupMaxSize = intInRange(
+        "IstioRelease.nodeGroupMaxSize",
+        args.nodeGroupMaxSize ?? ISTIO_RELEASE_DEFAULTS.nodeGroupMaxSize,
+        1,
+        MAX_NODES_PER_GROUP,
+    );
 
     const extraValues = args.extraValues ?? {};
     for (const chart of Object.keys(extraValues)) {
@@ -151,6 +173,8 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         meshMtlsMode,
         istiodHostNetwork,
         ambientHostProbes,
+        untaintNodes,
+        nodeGroupMaxSize,
         extraValues,
     };
 }
@@ -184,9 +208,14 @@ export function buildIstioValues(settings: IstioSettings): IstioChartValues {
     // explicitly because the pairing depends on it.
     const cniChained = { chained: true };
 
+    const istiod: HelmValues = {
+        ...istiodCni,
+        ...(settings.untaintNodes ? untaintValues(settings.version) : {}),
+        ...(settings.istiodHostNetwork ? hostNetworkIstiodValues(settings.nodeGroupMaxSize) : {}),
+    };
     const built: IstioChartValues = {
         base: {},
-        istiod: { ...profile, ...(flat ? istiodCni : { pilot: istiodCni }) },
+        istiod: { ...profile, ...(flat ? istiod : { pilot: istiod }) },
         cni: { ...profile, ...(flat ? cniChained : { cni: cniChained }) },
         ...(ambient ? { ztunnel: {} } : {}),
     };
@@ -200,6 +229,118 @@ export function buildIstioValues(settings: IstioSettings): IstioChartValues {
     };
     checkIstioRequirements(settings, merged);
     return merged;
+}
+
+/**
+ * istiod's node untaint controller: it removes `cni.istio.io/not-ready` from a node once istio-cni is ready there
+ * (docs/istio-install.md#untaint-controller). `taint.enabled` grants istiod the right to patch nodes; only from
+ * Istio 1.30 does it also set the variable that starts the controller, so older versions set that too.
+ */
+function untaintValues(version: Version): HelmValues {
+    return {
+        taint: { enabled: true },
+        ...(atLeast(version, 1, 30) ? {} : { env: { [UNTAINT_CONTROLLER_ENV]: "true" } }),
+    };
+}
+
+/** The istiod variable that starts the node untaint controller (istio/istio pilot/pkg/features/pilot.go@1.30.3). */
+const UNTAINT_CONTROLLER_ENV = "PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS";
+
+/**
+ * istiod on the host network: its container ports become host ports, so one fits per node
+ * (docs/istio-install.md#istiod-host-ports). The HPA may not ask for more replicas than the node group can hold, and
+ * a rollout replaces one istiod at a time on the node it frees (no surge pod that could not be placed; at least one
+ * may go down, where the chart's 25% rounds down to none on small groups).
+ */
+function hostNetworkIstiodValues(nodeGroupMaxSize: number): HelmValues {
+    return {
+        autoscaleMax: Math.min(ISTIOD_CHART_DEFAULTS.autoscaleMax, nodeGroupMaxSize),
+        rollingMaxSurge: 0,
+        rollingMaxUnavailable: 1,
+    };
+}
+
+/**
+ * istiod's value `key` as the chart resolves it: from 1.24 a legacy `pilot.<key>` is copied over the top-level one
+ * (istio-discovery templates/zzy_descope_legacy.yaml), before 1.24 only `pilot.<key>` exists.
+ */
+function istiodValue(values: HelmValues, flat: boolean, key: string): unknown {
+    const legacy = valueAt(values, `pilot.${key}`);
+    return flat && legacy === undefined ? valueAt(values, key) : legacy;
+}
+
+/** How many replicas a Deployment may take down at once for `replicas`, from a maxUnavailable value (rounded down). */
+function unavailableAllowed(value: unknown, replicas: number): number | undefined {
+    if (typeof value === "number" && Number.isInteger(value)) {
+        return value;
+    }
+    const percent = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
+    if (percent) {
+        return Math.floor((Number(percent[1]) * replicas) / 100);
+    }
+    return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * istiod on the host network must fit the node group and roll out without a free node: checks the merged values.
+ */
+function checkHostNetworkIstiod(settings: IstioSettings, istiod: HelmValues): void {
+    const flat = flatLayout(settings.version);
+    const path = (key: string) => `IstioRelease.extraValues.istiod.${flat ? "" : "pilot."}${key}`;
+    const nodes = settings.nodeGroupMaxSize;
+    const why = `istiod runs on the host network, where one fits per node, and the node group holds at most ${nodes} (docs/istio-install.md#istiod-host-ports)`;
+    const autoscale = istiodValue(istiod, flat, "autoscaleEnabled") ?? ISTIOD_CHART_DEFAULTS.autoscaleEnabled;
+    const fewest =
+        autoscale === false
+            ? (istiodValue(istiod, flat, "replicaCount") ?? ISTIOD_CHART_DEFAULTS.replicaCount)
+            : (istiodValue(istiod, flat, "autoscaleMin") ?? ISTIOD_CHART_DEFAULTS.autoscaleMin);
+    const most =
+        autoscale === false ? fewest : (istiodValue(istiod, flat, "autoscaleMax") ?? ISTIOD_CHART_DEFAULTS.autoscaleMax);
+    const bound = autoscale === false ? "replicaCount" : "autoscaleMax";
+    if (typeof most !== "number" || most > nodes) {
+        throw new InputError(path(bound), most, `a number of replicas up to ${nodes}: ${why}`);
+    }
+    if (typeof fewest !== "number" || fewest > most) {
+        throw new InputError(path(autoscale === false ? "replicaCount" : "autoscaleMin"), fewest, `at most ${most}`);
+    }
+    const maxUnavailable = istiodValue(istiod, flat, "rollingMaxUnavailable");
+    const down = unavailableAllowed(maxUnavailable, fewest);
+    if (down === undefined || down < 1) {
+        throw new InputError(
+            path("rollingMaxUnavailable"),
+            maxUnavailable,
+            `1 or more at ${fewest} replica(s): ${why}, so a rollout must take an istiod down to free a node for its ` +
+                "replacement, or it stalls with the new pod Pending",
+        );
+    }
+}
+
+/**
+ * The istio-cni agent runs on the host network in ambient mode before Istio 1.26, and from 1.26 when
+ * `ambient.shareHostNetworkNamespace` is true — which a `compatibilityVersion` of 1.25 or lower sets, unless the
+ * value is given explicitly (istio-cni profile-compatibility-version-1.25.yaml@1.30.3, templates/zzz_profile.yaml;
+ * docs/istio-install.md#compatibility-version).
+ */
+function cniOnHostNetwork(settings: IstioSettings, cni: HelmValues): { on: boolean; because: string; path: string } {
+    if (!atLeast(settings.version, 1, 26)) {
+        return { on: true, because: `Istio ${settings.version.text} runs it there in ambient mode`, path: "" };
+    }
+    for (const path of ["cni.ambient.shareHostNetworkNamespace", "ambient.shareHostNetworkNamespace"]) {
+        const explicit = valueAt(cni, path);
+        if (explicit !== undefined) {
+            return { on: explicit === true, because: `${path} is ${JSON.stringify(explicit)}`, path };
+        }
+    }
+    const compatibility = valueAt(cni, "compatibilityVersion");
+    const match = typeof compatibility === "string" ? /^(\d+)\.(\d+)$/.exec(compatibility) : null;
+    if (match && (Number(match[1]) < 1 || (Number(match[1]) === 1 && Number(match[2]) <= 25))) {
+        return {
+            on: true,
+            because: `compatibilityVersion ${compatibility} sets ambient.shareHostNetworkNamespace: true`,
+            path: "compatibilityVersion",
+        };
+    }
+    return { on: false, because: "", path: "" };
 }
 
 /**
@@ -237,13 +378,38 @@ function checkIstioRequirements(settings: IstioSettings, values: IstioChartValue
         }
     }
 
-    const shareHostPaths = flat ? ["ambient.shareHostNetworkNamespace", "cni.ambient.shareHostNetworkNamespace"] : [];
-    for (const path of shareHostPaths) {
-        if (settings.istiodHostNetwork && valueAt(values.cni, path) === true) {
+    if (settings.istiodHostNetwork && ambient) {
+        const agent = cniOnHostNetwork(settings, values.cni);
+        if (agent.on) {
             throw new InputError(
-                `IstioRelease.extraValues.cni.${path}`,
-                true,
-                "false or unset while istiod runs on the host network (both would bind port 15014; istio/istio#35917)",
+                `IstioRelease.extraValues.cni.${agent.path}`,
+                valueAt(values.cni, agent.path),
+                "a value that keeps istio-cni's agent off the host network (ambient.shareHostNetworkNamespace false, " +
+                    `compatibilityVersion 1.26 or later) while istiod runs there: ${agent.because}, and both would ` +
+                    "bind port 15014 on every node (istio/istio#35917; docs/istio-install.md#compatibility-version)",
+            );
+        }
+    }
+    if (settings.istiodHostNetwork) {
+        checkHostNetworkIstiod(settings, values.istiod);
+    }
+    if (settings.untaintNodes) {
+        const enabled = istiodValue(values.istiod, flat, "taint.enabled");
+        if (enabled !== true) {
+            throw new InputError(
+                `IstioRelease.extraValues.istiod.${flat ? "" : "pilot."}taint.enabled`,
+                enabled,
+                "true while untaintNodes is on: nodes tainted until istio-cni is ready would keep the taint " +
+                    "(docs/istio-install.md#untaint-controller)",
+            );
+        }
+        const variable = istiodValue(values.istiod, flat, `env.${UNTAINT_CONTROLLER_ENV}`);
+        if (!atLeast(settings.version, 1, 30) && variable !== "true") {
+            throw new InputError(
+                `IstioRelease.extraValues.istiod.${flat ? "" : "pilot."}env.${UNTAINT_CONTROLLER_ENV}`,
+                variable,
+                `"true" while untaintNodes is on: before Istio 1.30 taint.enabled does not start the controller ` +
+                    "(docs/istio-install.md#untaint-controller)",
             );
         }
     }

@@ -106,10 +106,12 @@ describe("IstioRelease", () => {
             );
         });
 
-        it("chains istio-cni and tells istiod's injector about it, in the 1.24+ top-level layout, without an ambient profile", () => {
+        it("chains istio-cni, tells istiod's injector about it and runs the untaint controller, in the 1.24+ top-level layout, without an ambient profile", () => {
             const { registrations } = installed.recorder;
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, {
                 cni: { enabled: true },
+                // The boolean true at the top level; from 1.30 it also sets PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS.
+                taint: { enabled: true },
             });
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-cni").inputs.values, { chained: true });
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-base").inputs.values, {});
@@ -172,6 +174,7 @@ describe("IstioRelease", () => {
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-istiod").inputs.values, {
                 profile: "ambient",
                 cni: { enabled: true },
+                taint: { enabled: true },
             });
             assert.deepStrictEqual(one(registrations, RELEASE, "istio-cni").inputs.values, {
                 profile: "ambient",
@@ -239,6 +242,114 @@ describe("IstioRelease", () => {
             assert.strictEqual(ofType(ambient.recorder.registrations, PATCH).length, 1);
             assert.strictEqual(ofType(ambient.recorder.registrations, RELEASE).length, 4);
         });
+
+        it("bounds istiod's own chart values to the node group, one per node, and rolls out one at a time (docs/istio-install.md#istiod-host-ports)", () => {
+            const values = one(installed.recorder.registrations, RELEASE, "istio-istiod").inputs.values;
+            assert.strictEqual(values.autoscaleMax, 3, "the default node group's maxSize, below the chart's 5");
+            assert.strictEqual(values.rollingMaxSurge, 0);
+            assert.strictEqual(values.rollingMaxUnavailable, 1);
+            for (const [nodeGroupMaxSize, autoscaleMax] of [
+                [1, 1],
+                [2, 2],
+                [5, 5],
+                [40, 5],
+            ]) {
+                const built = buildIstioValues(resolveIstioSettings({ ciliumDatapath: "overlay", nodeGroupMaxSize }));
+                assert.strictEqual(built.istiod.autoscaleMax, autoscaleMax, `nodeGroupMaxSize ${nodeGroupMaxSize}`);
+            }
+            const older = buildIstioValues(resolveIstioSettings({ ciliumDatapath: "overlay", version: "1.23.6" }));
+            assert.deepStrictEqual(
+                [older.istiod.pilot.autoscaleMax, older.istiod.pilot.rollingMaxSurge, older.istiod.pilot.rollingMaxUnavailable],
+                [3, 0, 1],
+            );
+            const eni = buildIstioValues(resolveIstioSettings({}));
+            assert.strictEqual(eni.istiod.autoscaleMax, undefined, "in the pod network istiod keeps the chart's values");
+        });
+
+        it("rejects istiod values that would leave replicas Pending or a rollout stalled on the host network", () => {
+            const overlay = (istiod: object, extra: object = {}): IstioReleaseArgs => ({
+                ciliumDatapath: "overlay",
+                nodeGroupMaxSize: 3,
+                extraValues: { istiod },
+                ...extra,
+            });
+            expectInputError(overlay({ autoscaleMax: 5 }), "IstioRelease.extraValues.istiod.autoscaleMax", "up to 3");
+            expectInputError(
+                overlay({ pilot: { autoscaleMax: 4 } }),
+                "IstioRelease.extraValues.istiod.autoscaleMax",
+                "one fits per node",
+            );
+            expectInputError(
+                overlay({ autoscaleEnabled: false, replicaCount: 4 }),
+                "IstioRelease.extraValues.istiod.replicaCount",
+                "up to 3",
+            );
+            expectInputError(
+                overlay({ rollingMaxUnavailable: "25%" }),
+                "IstioRelease.extraValues.istiod.rollingMaxUnavailable",
+                "or it stalls",
+            );
+            expectInputError(
+                overlay({ autoscaleEnabled: false, replicaCount: 3, rollingMaxUnavailable: 0 }),
+                "IstioRelease.extraValues.istiod.rollingMaxUnavailable",
+                "1 or more at 3 replica(s)",
+            );
+            expectInputError(
+                overlay({ pilot: { rollingMaxUnavailable: "25%" } }, { version: "1.23.6" }),
+                "IstioRelease.extraValues.istiod.pilot.rollingMaxUnavailable",
+                "stalls",
+            );
+            for (const istiod of [
+                { autoscaleEnabled: false, replicaCount: 2 },
+                { autoscaleMin: 2, rollingMaxUnavailable: "50%" },
+                { rollingMaxUnavailable: "100%", rollingMaxSurge: 1 },
+            ]) {
+                assert.ok(buildIstioValues(resolveIstioSettings(overlay(istiod))), JSON.stringify(istiod));
+            }
+            expectInputError({ nodeGroupMaxSize: 0 }, "IstioRelease.nodeGroupMaxSize", "from 1 to 450");
+        });
+    });
+
+    describe("node readiness: istiod removes istio-cni's taint (docs/istio-install.md#untaint-controller)", () => {
+        it("from 1.30 sets taint.enabled only; 1.24–1.29 also the controller variable; 1.22/1.23 both under pilot.", () => {
+            assert.deepStrictEqual(buildIstioValues(resolveIstioSettings({ version: "1.30.0" })).istiod.taint, {
+                enabled: true,
+            });
+            assert.strictEqual(buildIstioValues(resolveIstioSettings({ version: "1.30.3" })).istiod.env, undefined);
+            for (const version of ["1.24.0", "1.29.6"]) {
+                const istiod = buildIstioValues(resolveIstioSettings({ version })).istiod;
+                assert.deepStrictEqual(istiod.taint, { enabled: true }, version);
+                assert.deepStrictEqual(istiod.env, { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" }, version);
+            }
+            const older = buildIstioValues(resolveIstioSettings({ version: "1.23.6" })).istiod;
+            assert.deepStrictEqual(older.pilot.taint, { enabled: true });
+            assert.deepStrictEqual(older.pilot.env, { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" });
+        });
+
+        it("leaves the controller off when untaintNodes is false", () => {
+            const istiod = buildIstioValues(resolveIstioSettings({ untaintNodes: false, version: "1.28.0" })).istiod;
+            assert.strictEqual(istiod.taint, undefined);
+            assert.strictEqual(istiod.env, undefined);
+        });
+
+        it("rejects extraValues that turn the controller off while untaintNodes is on", () => {
+            expectInputError(
+                { extraValues: { istiod: { taint: { enabled: false } } } },
+                "IstioRelease.extraValues.istiod.taint.enabled",
+                "would keep the taint",
+            );
+            expectInputError(
+                { extraValues: { istiod: { pilot: { taint: { enabled: "true" } } } } },
+                "IstioRelease.extraValues.istiod.taint.enabled",
+                "true while untaintNodes is on",
+            );
+            expectInputError(
+                { version: "1.27.0", extraValues: { istiod: { env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "false" } } } },
+                "IstioRelease.extraValues.istiod.env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS",
+                "before Istio 1.30",
+            );
+            expectInputError({ untaintNodes: "yes" as unknown as boolean }, "IstioRelease.untaintNodes", "true or false");
+        });
     });
 
     describe("values per Istio version", () => {
@@ -247,7 +358,14 @@ describe("IstioRelease", () => {
                 const values = buildIstioValues(resolveIstioSettings({ version, mode: "ambient" }));
                 assert.deepStrictEqual(
                     values.istiod,
-                    { profile: "ambient", pilot: { cni: { enabled: true } } },
+                    {
+                        profile: "ambient",
+                        pilot: {
+                            cni: { enabled: true },
+                            taint: { enabled: true },
+                            env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" },
+                        },
+                    },
                     version,
                 );
                 assert.deepStrictEqual(values.cni, { profile: "ambient", cni: { chained: true } }, version);
@@ -256,7 +374,11 @@ describe("IstioRelease", () => {
 
         it("uses the top-level layout from 1.24.0", () => {
             const values = buildIstioValues(resolveIstioSettings({ version: "1.24.0" }));
-            assert.deepStrictEqual(values.istiod, { cni: { enabled: true } });
+            assert.deepStrictEqual(values.istiod, {
+                cni: { enabled: true },
+                taint: { enabled: true },
+                env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" },
+            });
             assert.deepStrictEqual(values.cni, { chained: true });
         });
 
@@ -280,6 +402,7 @@ describe("IstioRelease", () => {
             );
             assert.deepStrictEqual(values.istiod, {
                 cni: { enabled: true, provider: "default" },
+                taint: { enabled: true },
                 pilot: { resources: { requests: { cpu: "1" } } },
             });
             assert.deepStrictEqual(values.cni, { chained: true, excludeNamespaces: ["kube-system", "istio-system"] });
@@ -326,6 +449,15 @@ describe("IstioRelease", () => {
                 "IstioRelease.extraValues.cni.ambient.shareHostNetworkNamespace",
                 "15014",
             );
+            expectInputError(
+                {
+                    ciliumDatapath: "overlay",
+                    mode: "ambient",
+                    extraValues: { cni: { cni: { ambient: { shareHostNetworkNamespace: true } } } },
+                },
+                "IstioRelease.extraValues.cni.cni.ambient.shareHostNetworkNamespace",
+                "15014",
+            );
             const eni = buildIstioValues(
                 resolveIstioSettings({
                     mode: "ambient",
@@ -337,6 +469,31 @@ describe("IstioRelease", () => {
                 true,
                 "allowed where istiod stays in the pod network",
             );
+        });
+
+        it("rejects a compatibilityVersion of 1.25 or lower, which puts the agent back on the host network, beside a host-network istiod (docs/istio-install.md#compatibility-version)", () => {
+            for (const compatibilityVersion of ["1.25", "1.24"]) {
+                expectInputError(
+                    { ciliumDatapath: "overlay", mode: "ambient", extraValues: { cni: { compatibilityVersion } } },
+                    "IstioRelease.extraValues.cni.compatibilityVersion",
+                    `compatibilityVersion ${compatibilityVersion} sets ambient.shareHostNetworkNamespace: true`,
+                );
+            }
+            for (const cni of [
+                { compatibilityVersion: "1.26" },
+                { compatibilityVersion: "1.29" },
+                { compatibilityVersion: "1.25", ambient: { shareHostNetworkNamespace: false } },
+                { compatibilityVersion: "1.25", cni: { ambient: { shareHostNetworkNamespace: false } } },
+            ]) {
+                const settings = resolveIstioSettings({ ciliumDatapath: "overlay", mode: "ambient", extraValues: { cni } });
+                assert.ok(buildIstioValues(settings), JSON.stringify(cni));
+            }
+            for (const args of [
+                { mode: "ambient", extraValues: { cni: { compatibilityVersion: "1.25" } } },
+                { ciliumDatapath: "overlay", extraValues: { cni: { compatibilityVersion: "1.25" } } },
+            ] as IstioReleaseArgs[]) {
+                assert.ok(buildIstioValues(resolveIstioSettings(args)), "no clash without both on the host network");
+            }
         });
 
         it("rejects values for a chart it does not install", () => {

@@ -319,11 +319,73 @@ describe("root program", () => {
                 "CiliumRelease.version",
                 "1.19.x",
             );
+            // Istio's ambient probe policy relies on enableDefaultDeny, which Cilium 1.15 lacks: `plan` exits 2.
+            await expectConfigRejected(
+                { "eks-cilium-istio:istioMode": "ambient", "eks-cilium-istio:ciliumVersion": "1.15.19" },
+                "CiliumRelease.version",
+                "1.16.0 or later when Istio runs in ambient mode",
+            );
             await expectConfigRejected(
                 { "eks-cilium-istio:kubernetesVersion": "1.20" },
                 "Cluster.kubernetesVersion",
                 "1.34",
             );
         });
+    });
+
+    describe("a fresh cluster: what runs before istio-cni's taint is lifted tolerates it (docs/istio-install.md#taint-tolerations)", () => {
+        /** Kubernetes toleration rules for a NoSchedule taint `key`. */
+        const tolerates = (tolerations: { key?: string; operator?: string; effect?: string }[], key: string) =>
+            tolerations.some(
+                (t) =>
+                    (t.key === key || (t.key === undefined && t.operator === "Exists")) &&
+                    t.operator === "Exists" &&
+                    (t.effect === undefined || t.effect === "NoSchedule"),
+            );
+        // What the charts themselves give (their values.yaml / templates at the tags named).
+        const CHART_TOLERATIONS = {
+            // istio/istio manifests/charts/istio-control/istio-discovery/templates/deployment.yaml@1.30.3
+            istiod: [{ key: "cni.istio.io/not-ready", operator: "Exists" }],
+            // istio/istio manifests/charts/istio-cni/values.yaml@1.30.3
+            "istio-cni": [{ effect: "NoSchedule", operator: "Exists" }],
+            // cilium values.yaml `tolerations` (agent DaemonSet), every carried chart
+            "cilium-agent": [{ operator: "Exists" }],
+            // cilium values.yaml `operator.tolerations` in 1.15.19, 1.16.19, 1.17.18
+            "cilium-operator-1.15-1.17": [{ operator: "Exists" }],
+        };
+
+        for (const [stack, ciliumVersion] of [
+            ["Pulumi.dev.yaml", "1.19.6"],
+            ["Pulumi.ambient.yaml", "1.18.12"],
+            ["Pulumi.overlay.yaml", "1.17.18"],
+            ["Pulumi.dev.yaml", "1.15.19"],
+        ]) {
+            it(`${stack} with Cilium ${ciliumVersion}: every node is tainted, and Cilium, its operator, istiod, istio-cni and CoreDNS tolerate the taint`, async () => {
+                const { registrations } = await run({
+                    ...stackFileConfig(stack),
+                    "eks-cilium-istio:ciliumVersion": ciliumVersion,
+                });
+                const taints = one(registrations, "aws:eks/nodeGroup:NodeGroup", "cluster-nodes").inputs.taints;
+                assert.ok(
+                    taints.some((t: { key: string; effect: string }) => t.key === "cni.istio.io/not-ready" && t.effect === "NO_SCHEDULE"),
+                    JSON.stringify(taints),
+                );
+                const istiod = one(registrations, RELEASE, "istio-istiod").inputs.values;
+                assert.strictEqual(istiod.taint.enabled, true, "istiod removes the taint");
+                const operator =
+                    one(registrations, RELEASE, "cilium").inputs.values.operator.tolerations ??
+                    CHART_TOLERATIONS["cilium-operator-1.15-1.17"];
+                const coredns = JSON.parse(
+                    one(registrations, "aws:eks/addon:Addon", "cluster-coredns").inputs.configurationValues,
+                ).tolerations;
+                for (const [who, tolerations] of Object.entries({
+                    ...CHART_TOLERATIONS,
+                    "cilium-operator": operator,
+                    coredns,
+                })) {
+                    assert.ok(tolerates(tolerations, "cni.istio.io/not-ready"), `${who} does not tolerate the taint`);
+                }
+            });
+        }
     });
 });
