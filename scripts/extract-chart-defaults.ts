@@ -37,6 +37,12 @@ const CILIUM_KEYS = [
     "ipam.mode",
     "k8sServiceHost",
     "agentNotReadyTaintKey",
+    "enableIPv4Masquerade",
+    "enableNonDefaultDenyPolicies",
+    "upgradeCompatibility",
+    "operator.tolerations",
+    "gatewayAPI.enabled",
+    "l7Proxy",
 ] as const;
 
 /**
@@ -44,20 +50,39 @@ const CILIUM_KEYS = [
  * Source: docs/cilium-istio-facts.md#cilium-values-to-config (templates/cilium-configmap.yaml):
  * with `routingMode` unset, 1.19.6 renders `routing-mode: native` when `eni.enabled` (or gke.enabled); earlier charts
  * render "tunnel". And a `cni.chainingMode` other than none renders `enable-host-legacy-routing: "true"` unless
- * `bpf.hostLegacyRouting` is set (read in the 1.15.3 template; carried forward for every version here). The routing-mode
- * fact is kept per version in the list of carried charts (policies/model/carried-charts.ts).
+ * `bpf.hostLegacyRouting` is set (read in the 1.15.3 template; carried forward for every version here). With
+ * `enableIPv4Masquerade` unset, the 1.18+ templates render `enable-ipv4-masquerade: "false"` when `eni.enabled` (and
+ * `upgradeCompatibility` is unset or 1.18+), earlier ones "true" (cilium/cilium#38663;
+ * docs/cilium-datapath.md#eni-egress-masquerading). Both facts are kept per version in the list of carried charts
+ * (policies/model/carried-charts.ts).
  */
-const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string }> = Object.fromEntries(
-    CARRIED_CILIUM_CHARTS.map((c) => [c.version, { routingModeWhenEniEnabled: c.routingModeWhenEniEnabled }]),
-);
+const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string; ipv4MasqueradeWhenEniEnabled: boolean }> =
+    Object.fromEntries(
+        CARRIED_CILIUM_CHARTS.map((c) => [
+            c.version,
+            {
+                routingModeWhenEniEnabled: c.routingModeWhenEniEnabled,
+                ipv4MasqueradeWhenEniEnabled: c.ipv4MasqueradeWhenEniEnabled,
+            },
+        ]),
+    );
 
 /**
  * Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block
  * (docs/cilium-istio-facts.md#istio-values-layout).
  */
 const ISTIO_KEYS: Record<string, readonly string[]> = {
-    cni: ["excludeNamespaces"],
-    istiod: ["global.istioNamespace"],
+    cni: ["excludeNamespaces", "ambient.shareHostNetworkNamespace"],
+    istiod: [
+        "global.istioNamespace",
+        "taint.enabled",
+        "autoscaleEnabled",
+        "autoscaleMin",
+        "autoscaleMax",
+        "replicaCount",
+        "rollingMaxSurge",
+        "rollingMaxUnavailable",
+    ],
 };
 
 type Basis = "values.yaml" | "@default annotation" | "commented-out default" | "unset";

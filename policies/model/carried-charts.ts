@@ -18,15 +18,20 @@ export interface CarriedCiliumChart {
      * template fact, not a values.yaml default (docs/cilium-istio-facts.md#cilium-values-to-config).
      */
     readonly routingModeWhenEniEnabled: "tunnel" | "native";
+    /**
+     * What it renders as `enable-ipv4-masquerade` with `enableIPv4Masquerade` unset and `eni.enabled` true: false from
+     * 1.18 (cilium/cilium#38663; docs/cilium-datapath.md#eni-egress-masquerading).
+     */
+    readonly ipv4MasqueradeWhenEniEnabled: boolean;
 }
 
 /** Oldest first; the last is the newest, which the components install by default. */
 export const CARRIED_CILIUM_CHARTS: readonly CarriedCiliumChart[] = [
-    { version: "1.15.19", hasSchema: false, routingModeWhenEniEnabled: "tunnel" },
-    { version: "1.16.19", hasSchema: true, routingModeWhenEniEnabled: "tunnel" },
-    { version: "1.17.18", hasSchema: true, routingModeWhenEniEnabled: "tunnel" },
-    { version: "1.18.12", hasSchema: true, routingModeWhenEniEnabled: "tunnel" },
-    { version: "1.19.6", hasSchema: true, routingModeWhenEniEnabled: "native" },
+    { version: "1.15.19", hasSchema: false, routingModeWhenEniEnabled: "tunnel", ipv4MasqueradeWhenEniEnabled: true },
+    { version: "1.16.19", hasSchema: true, routingModeWhenEniEnabled: "tunnel", ipv4MasqueradeWhenEniEnabled: true },
+    { version: "1.17.18", hasSchema: true, routingModeWhenEniEnabled: "tunnel", ipv4MasqueradeWhenEniEnabled: true },
+    { version: "1.18.12", hasSchema: true, routingModeWhenEniEnabled: "tunnel", ipv4MasqueradeWhenEniEnabled: false },
+    { version: "1.19.6", hasSchema: true, routingModeWhenEniEnabled: "native", ipv4MasqueradeWhenEniEnabled: false },
 ];
 
 /** The carried versions, oldest first. */

@@ -22,6 +22,7 @@ interface CiliumChartData {
     defaults: Record<string, ExtractedDefault>;
     kubeProxyReplacementValues: string[];
     routingModeWhenEniEnabled: string;
+    ipv4MasqueradeWhenEniEnabled: boolean;
 }
 
 const CILIUM = ciliumData.versions as unknown as Record<string, CiliumChartData>;
@@ -144,6 +145,17 @@ export function ciliumRoutingModeWithEni(version: ChartVersion): ChartDefault<st
     const value = CILIUM[version.carried].routingModeWhenEniEnabled;
     const certain =
         version.sameMinor || sameEverywhere(Object.values(CILIUM).map((chart) => chart.routingModeWhenEniEnabled));
+    return { value, certain };
+}
+
+/**
+ * enable-ipv4-masquerade the chart renders when enableIPv4Masquerade is unset and eni.enabled is true (1.18+: false,
+ * unless upgradeCompatibility is below 1.18; docs/cilium-datapath.md#eni-egress-masquerading).
+ */
+export function ciliumIpv4MasqueradeWithEni(version: ChartVersion): ChartDefault<boolean> {
+    const value = CILIUM[version.carried].ipv4MasqueradeWhenEniEnabled;
+    const certain =
+        version.sameMinor || sameEverywhere(Object.values(CILIUM).map((chart) => chart.ipv4MasqueradeWhenEniEnabled));
     return { value, certain };
 }
 

@@ -13,6 +13,7 @@ import {
     ChartVersion,
     ciliumChartVersion,
     ciliumDefault,
+    ciliumIpv4MasqueradeWithEni,
     ciliumRoutingModeWithEni,
     describeChartVersion,
     newestCiliumChart,
@@ -51,6 +52,17 @@ export interface CiliumSettings {
     /** API server host for an agent without kube-proxy; "" when not set. */
     readonly k8sServiceHost: Setting<string>;
     readonly agentNotReadyTaintKey: Setting<string>;
+    /** Masquerading of pods' IPv4 traffic leaving the node: by iptables, or by BPF when bpfMasquerade is on. */
+    readonly ipv4Masquerade: Setting<boolean>;
+    /**
+     * From 1.17, false makes every policy default-deny whatever its `enableDefaultDeny` says
+     * (docs/cilium-datapath.md#enable-default-deny); undefined value ("unchecked") where the chart has no such value.
+     */
+    readonly nonDefaultDenyPolicies: Setting<boolean>;
+    /** The operator's tolerations (a Helm value; cilium-config does not carry it). */
+    readonly operatorTolerations: Setting<readonly unknown[]>;
+    /** Cilium's Gateway API controller. */
+    readonly gatewayApi: Setting<boolean>;
 }
 
 export interface CiliumInstall {
@@ -72,6 +84,84 @@ export function kubeProxyReplacementOn(setting: Setting<string>): boolean | unde
     return setting.value === undefined ? undefined : setting.value === "true" || setting.value === "strict";
 }
 
+/** Whether Cilium routes in BPF on the host, and why; undefined when a setting it depends on could not be read. */
+export interface HostRouting {
+    readonly bpf: boolean | undefined;
+    readonly detail: string;
+}
+
+/**
+ * BPF host routing is active only when legacy routing is not set (a chaining mode sets it), kube-proxy replacement is
+ * "true", and no iptables masquerading runs (masquerading off, or done by BPF); otherwise the agent falls back to
+ * legacy routing by itself. The kernel condition (5.10+) holds on EKS's AMIs (docs/cilium-datapath.md#host-routing).
+ */
+export function hostRouting(settings: CiliumSettings): HostRouting {
+    const { hostLegacyRouting, kubeProxyReplacement, ipv4Masquerade, bpfMasquerade } = settings;
+    if (hostLegacyRouting.value === true) {
+        return { bpf: false, detail: describeSetting(hostLegacyRouting) };
+    }
+    for (const setting of [hostLegacyRouting, kubeProxyReplacement]) {
+        if (setting.value === undefined) {
+            return { bpf: undefined, detail: describeSetting(setting) };
+        }
+    }
+    if (kubeProxyReplacement.value !== "true") {
+        return {
+            bpf: false,
+            detail: `${describeSetting(kubeProxyReplacement)}, and BPF host routing needs kube-proxy replacement "true"`,
+        };
+    }
+    if (bpfMasquerade.value === true) {
+        return { bpf: true, detail: `${describeSetting(hostLegacyRouting)} and ${describeSetting(bpfMasquerade)}` };
+    }
+    if (ipv4Masquerade.value === undefined || bpfMasquerade.value === undefined) {
+        return { bpf: undefined, detail: describeSetting(ipv4Masquerade.value === undefined ? ipv4Masquerade : bpfMasquerade) };
+    }
+    return ipv4Masquerade.value
+        ? { bpf: false, detail: `${describeSetting(ipv4Masquerade)} by iptables, which forces legacy host routing` }
+        : {
+              bpf: true,
+              detail: `${describeSetting(hostLegacyRouting)}, kube-proxy replacement is "true" and ${describeSetting(ipv4Masquerade)}`,
+          };
+}
+
+/** Whether Cilium honours `enableDefaultDeny` in a policy (false or undefined: the field is ignored or unknown). */
+export interface DefaultDenyOptOut {
+    readonly honoured: boolean | undefined;
+    readonly detail: string;
+}
+
+/**
+ * `enableDefaultDeny` exists from Cilium 1.16 (cilium/cilium#30572); from 1.17 `enableNonDefaultDenyPolicies: false`
+ * makes Cilium ignore it (cilium/cilium#34940). docs/cilium-datapath.md#enable-default-deny.
+ */
+export function defaultDenyOptOut(install: CiliumInstall): DefaultDenyOptOut {
+    const flag = install.settings.nonDefaultDenyPolicies;
+    if (flag.value === false) {
+        return { honoured: false, detail: describeSetting(flag) };
+    }
+    const version = install.chartVersion;
+    if (version === undefined) {
+        return flag.value === true
+            ? { honoured: true, detail: describeSetting(flag) }
+            : { honoured: undefined, detail: `${describeSetting(flag)}, and the Cilium version is not known` };
+    }
+    if (version.unreadableReason) {
+        return { honoured: undefined, detail: `the chart version ${version.unreadableReason}` };
+    }
+    const requested = version.requested === undefined ? undefined : /(\d+)\.(\d+)/.exec(version.requested);
+    // An unpinned chart installs the newest, which has the field; a range or patch is judged by its minor.
+    const minor = requested ? Number(requested[2]) : Number(version.carried.split(".")[1]);
+    const chart = describeChartVersion("cilium", version);
+    if (requested && Number(requested[1]) === 1 && minor < 16) {
+        return { honoured: false, detail: `the ${chart} predates enableDefaultDeny (Cilium 1.16)` };
+    }
+    if (flag.origin === "unchecked" && minor >= 17) {
+        return { honoured: undefined, detail: describeSetting(flag) };
+    }
+    return { honoured: true, detail: `the ${chart} honours enableDefaultDeny` };
+}
+
 /** "`socketLB.hostNamespaceOnly` (cilium-config `bpf-lb-sock-hostns-only`) is false (left unset; ...)". */
 export function describeSetting(setting: Setting<unknown>): string {
     const value = setting.value === undefined ? "could not be read" : `is ${JSON.stringify(setting.value)}`;
@@ -89,6 +179,7 @@ type Parse<T> = (raw: unknown) => T | undefined;
 const asBoolean: Parse<boolean> = parseBoolean;
 const asString: Parse<string> = (raw) =>
     typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : undefined;
+const asList: Parse<readonly unknown[]> = (raw) => (Array.isArray(raw) ? raw : undefined);
 
 /** A Helm value as set, else the chart version's default (`whenNull` stands for a default of `~`, e.g. chainingMode none). */
 function fromHelm<T>(
@@ -174,7 +265,45 @@ function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettin
         eniEnabled,
         k8sServiceHost: helmK8sServiceHost(helm, version),
         agentNotReadyTaintKey: fromHelm(helm, version, "agentNotReadyTaintKey", "agent-not-ready-taint-key", asString),
+        ipv4Masquerade: helmIpv4Masquerade(helm, version, eniEnabled),
+        nonDefaultDenyPolicies: helmNonDefaultDenyPolicies(helm, version),
+        operatorTolerations: fromHelm(helm, version, "operator.tolerations", "operator.tolerations", asList),
+        gatewayApi: fromHelm(helm, version, "gatewayAPI.enabled", "enable-gateway-api", asBoolean),
     };
+}
+
+/**
+ * enableIPv4Masquerade unset: 1.18+ charts render false with eni.enabled unless upgradeCompatibility is below 1.18
+ * (docs/cilium-datapath.md#eni-egress-masquerading).
+ */
+function helmIpv4Masquerade(helm: HelmSource, version: ChartVersion, eniEnabled: Setting<boolean>): Setting<boolean> {
+    const masquerade = fromHelm(helm, version, "enableIPv4Masquerade", "enable-ipv4-masquerade", asBoolean);
+    if (masquerade.origin !== "default" || eniEnabled.value !== true) {
+        return masquerade;
+    }
+    const compatibility = helmValue(helm, "upgradeCompatibility");
+    const compatibleMinor =
+        compatibility.state === "known" ? /^1\.(\d+)/.exec(String(compatibility.value)) : undefined;
+    const withEni = ciliumIpv4MasqueradeWithEni(version);
+    if (compatibleMinor && Number(compatibleMinor[1]) < 18 && withEni.value === false) {
+        return {
+            ...masquerade,
+            detail: `left unset; upgradeCompatibility ${compatibleMinor[0]} keeps the pre-1.18 default`,
+        };
+    }
+    const setting = defaultSetting(withEni.value, withEni.certain, version, "enableIPv4Masquerade", "enable-ipv4-masquerade");
+    return setting.value === false ? { ...setting, detail: `${setting.detail} with eni.enabled` } : setting;
+}
+
+/** enableNonDefaultDenyPolicies: charts before 1.17 have no such value (its absence is reported as unchecked). */
+function helmNonDefaultDenyPolicies(helm: HelmSource, version: ChartVersion): Setting<boolean> {
+    return fromHelm(
+        helm,
+        version,
+        "enableNonDefaultDenyPolicies",
+        "enable-non-default-deny-policies",
+        asBoolean,
+    );
 }
 
 /**
@@ -419,7 +548,55 @@ function settingsFromConfigMap(
             agentDefault("agentNotReadyTaintKey", asString),
             agentDefaultApplies,
         ),
+        // The agent's flag defaults to true; the chart always writes the key.
+        ipv4Masquerade: fromConfigMap(
+            data,
+            "enable-ipv4-masquerade",
+            "enableIPv4Masquerade",
+            asBoolean,
+            true,
+            "the agent default (true) applies",
+        ),
+        nonDefaultDenyPolicies: configMapNonDefaultDenyPolicies(data),
+        operatorTolerations:
+            helm && version
+                ? fromHelm(helm, version, "operator.tolerations", "operator.tolerations", asList)
+                : {
+                      value: undefined,
+                      origin: "unchecked",
+                      helmPath: "operator.tolerations",
+                      configKey: "operator.tolerations",
+                      detail: "cilium-config does not carry the operator's tolerations",
+                  },
+        gatewayApi: fromConfigMap(
+            data,
+            "enable-gateway-api",
+            "gatewayAPI.enabled",
+            asBoolean,
+            false,
+            "the chart writes it only when Gateway API is on",
+        ),
     };
+}
+
+/** `enable-non-default-deny-policies` absent: an agent before 1.17 (no such flag) or one left at its default true. */
+function configMapNonDefaultDenyPolicies(data: Read<object>): Setting<boolean> {
+    const setting = fromConfigMap(
+        data,
+        "enable-non-default-deny-policies",
+        "enableNonDefaultDenyPolicies",
+        asBoolean,
+        true,
+        "",
+    );
+    return setting.origin === "default"
+        ? {
+              ...setting,
+              value: undefined,
+              origin: "unchecked",
+              detail: "not in cilium-config: an agent before 1.17 has no such flag, a later one defaults to true",
+          }
+        : setting;
 }
 
 /**

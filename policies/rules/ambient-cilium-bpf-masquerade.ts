@@ -5,7 +5,9 @@
  * (docs/cilium-istio-facts.md#ambient-prerequisites, istio/istio.io#15551): "Enabling BPF masquerading via
  * `bpf.masquerade=true` is not currently supported, and results in non-functional pod health checks in Istio ambient";
  * istioctl rejects `enable-bpf-masquerade=true` with ztunnel (docs/failure-modes.md#istioctl-cilium-checks,
- * istio/istio#52208). Every carried chart leaves it off by default (chart-defaults/cilium.json).
+ * istio/istio#52208). Every carried chart leaves it off by default (chart-defaults/cilium.json). Istio's docs add that
+ * "Cilium's default iptables masquerading implementation should continue to function correctly"; on ENI from chart
+ * 1.18 the default is no masquerading at all (docs/cilium-datapath.md#eni-egress-masquerading), hence the fix's words.
  */
 import { MeshModel } from "../model/mesh-model";
 import { Finding, stackRule } from "../kit/findings";
@@ -22,7 +24,8 @@ export function evaluate(model: MeshModel): Finding[] {
         consequenceAndFix:
             "Ambient sends kubelet health probes from the link-local address 169.254.7.127, whose replies BPF masquerading " +
             "breaks, so ambient pods fail their readiness and liveness probes. " +
-            "Fix: set `bpf.masquerade: false` (Cilium's default iptables masquerading works with ambient).",
+            "Fix: set `bpf.masquerade: false`; masquerading by iptables (`enableIPv4Masquerade: true`), or none " +
+            "(ENI's default from chart 1.18), works with ambient.",
     });
 }
 
@@ -39,6 +42,7 @@ export const ambientCiliumBpfMasquerade = stackRule({
         "https://istio.io/latest/docs/ambient/install/platform-prerequisites/",
         "docs/failure-modes.md#f5",
         "docs/failure-modes.md#istioctl-cilium-checks",
+        "docs/cilium-datapath.md#eni-egress-masquerading",
     ],
     evaluate,
 });

@@ -22,10 +22,10 @@ describe("cilium-kpr-value-for-chart-version", () => {
         }
     });
 
-    it("passes 1.15's deprecated values on 1.15 and rejects them from 1.16, naming the version and the allowed values", async () => {
+    it("accepts 1.15's deprecated values on 1.15 (strict with an advisory) and rejects them from 1.16, naming the version and the allowed values", async () => {
         for (const value of ["strict", "partial", "disabled"]) {
             assert.deepStrictEqual(
-                await runResourcePolicy(rule, ciliumRelease(kpr(value), { version: "1.15.19" })),
+                mandatory(await runResourcePolicy(rule, ciliumRelease(kpr(value), { version: "1.15.19" }))),
                 [],
                 value,
             );
@@ -46,7 +46,7 @@ describe("cilium-kpr-value-for-chart-version", () => {
     });
 
     it("maps an uncarried patch to its minor, and judges an unpinned chart by whether carried versions agree", async () => {
-        assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version: "1.15.3" })), []);
+        assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr("partial"), { version: "1.15.3" })), []);
         assert.strictEqual(
             mandatory(await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version: "1.16.2" }))).length,
             1,
@@ -62,6 +62,19 @@ describe("cilium-kpr-value-for-chart-version", () => {
             1,
             "no carried chart accepts it",
         );
+    });
+
+    it('advises "true" over 1.15\'s deprecated "strict", which parts of Cilium do not treat as "true" (docs/cilium-datapath.md#kpr-strict-1-15)', async () => {
+        for (const version of ["1.15.3", "1.15.19"]) {
+            const reported = await runResourcePolicy(rule, ciliumRelease(kpr("strict"), { version }));
+            assert.deepStrictEqual(
+                reported.map((r) => r.level),
+                ["advisory"],
+                version,
+            );
+            assert.ok(reported[0].message.includes("cilium/cilium#32711") && reported[0].message.includes('Fix: use "true"'));
+        }
+        assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr("true"), { version: "1.15.19" })), []);
     });
 
     it("checks v4 Chart inputs the same way", async () => {

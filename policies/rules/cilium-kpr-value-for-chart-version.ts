@@ -9,6 +9,10 @@
  *
  * A cilium-config written without a chart carries no chart version: a value only old agents accept is reported as an
  * advisory. A chart's rendered cilium-config is judged through the chart's own values.
+ *
+ * 1.15 accepts "strict" but keeps it a value of its own, while parts of Cilium test for "true" only (BPF host routing,
+ * the operator's Gateway API and Ingress controllers; cilium/cilium#32711 as cited, not read here): an advisory to use
+ * "true" (docs/cilium-datapath.md#kpr-strict-1-15).
  */
 import {
     ChartVersion,
@@ -21,7 +25,7 @@ import { isCiliumChart, isCiliumConfigMap } from "../model/cilium-settings";
 import { helmValue, readHelmSource } from "../model/helm-sources";
 import { Read, guarded, readPath } from "../model/property-reader";
 import { StackResource, describeSource, renderedByChart, sourceOf } from "../model/resources";
-import { Finding, resourceRule, unchecked, violation } from "../kit/findings";
+import { Finding, advisory, resourceRule, unchecked, violation } from "../kit/findings";
 
 const SETTING = "`kubeProxyReplacement` (cilium-config `kube-proxy-replacement`)";
 
@@ -56,6 +60,17 @@ function judge(source: ReturnType<typeof sourceOf>, value: string, version: Char
     if (version) {
         const allowed = ciliumKubeProxyReplacementValues(version);
         const chart = describeChartVersion("cilium", version);
+        if (allowed.certain && allowed.value.includes(value) && value === "strict") {
+            return [
+                advisory(
+                    source,
+                    `${describeSource(source)}: ${SETTING} is "strict", which the ${chart} accepts as a deprecated spelling ` +
+                        'of "true" but keeps a value of its own: parts of Cilium check for "true" only, such as BPF host ' +
+                        "routing and the operator's Gateway API and Ingress controllers (cilium/cilium#26577, cilium/cilium#32711). " +
+                        'Fix: use "true".',
+                ),
+            ];
+        }
         if (allowed.certain) {
             return allowed.value.includes(value)
                 ? []
@@ -100,12 +115,15 @@ export const ciliumKprValueForChartVersion = resourceRule({
     description:
         'kubeProxyReplacement must be a value the Cilium chart version accepts (from 1.16 only "true" or "false").',
     trigger:
-        "`kubeProxyReplacement` has a value the chart version rejects (`strict`, `partial`, `disabled` from 1.16; anything else but true/false on every version)",
-    breaks: "the chart's template fails: Cilium is not installed",
+        "`kubeProxyReplacement` has a value the chart version rejects (`strict`, `partial`, `disabled` from 1.16; anything else but true/false on every version); advisory: `strict` on 1.15",
+    breaks: 'the chart\'s template fails: Cilium is not installed; on 1.15 "strict" leaves off what checks for "true"',
     fix: '`"true"` or `"false"`',
     sources: [
         "each carried chart's values.yaml and templates/cilium-configmap.yaml (policies/chart-defaults/cilium.json)",
         "docs/cilium-istio-facts.md#cilium-values-to-config",
+        "cilium/cilium#26577",
+        "cilium/cilium#32711",
+        "docs/cilium-datapath.md#kpr-strict-1-15",
     ],
     evaluate,
 });

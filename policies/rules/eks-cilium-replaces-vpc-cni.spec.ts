@@ -68,22 +68,29 @@ describe("eks-cilium-replaces-vpc-cni", () => {
             messages.join("\n"),
         );
         assert.ok(
-            messages.some((m) => m.includes("self-managed kube-proxy")),
-            "KPR is on, so the bootstrapped kube-proxy is rejected too",
+            messages.every((m) => !m.includes("self-managed kube-proxy")),
+            "kube-proxy beside kube-proxy replacement is not a mandatory finding",
         );
-        assert.ok(messages.every((m) => m.includes("Fix:")));
+        const advised = advisories(reported).map((r) => r.message);
+        assert.ok(
+            advised.some((m) => m.includes("self-managed kube-proxy") && m.includes("cilium/cilium#24407")),
+            "KPR is on, so the bootstrapped kube-proxy is advised against (docs/cilium-datapath.md#kube-proxy-beside-kpr)",
+        );
+        assert.ok([...messages, ...advised].every((m) => m.includes("Fix:")));
     });
 
-    it("rejects vpc-cni and kube-proxy EKS add-ons and a VpcCniAddon", async () => {
-        for (const addon of [
-            eksAddon("vpc-cni"),
-            eksAddon("kube-proxy"),
-            { type: "eks:index:VpcCniAddon", name: "vpc-cni", props: {} },
-        ]) {
+    it("rejects vpc-cni EKS add-ons and a VpcCniAddon; advises against a kube-proxy add-on", async () => {
+        for (const addon of [eksAddon("vpc-cni"), { type: "eks:index:VpcCniAddon", name: "vpc-cni", props: {} }]) {
             const reported = await runStackPolicy(rule, [eksCluster(), ciliumRelease(), addon]);
             assert.strictEqual(mandatory(reported).length, 1, addon.type);
             assert.ok(reported[0].urn?.includes(addon.type));
         }
+        const kubeProxy = await runStackPolicy(rule, [eksCluster(), ciliumRelease(), eksAddon("kube-proxy")]);
+        assert.deepStrictEqual(
+            kubeProxy.map((r) => r.level),
+            ["advisory"],
+        );
+        assert.ok(kubeProxy[0].message.includes('"highly not recommended" upstream'), kubeProxy[0].message);
         assert.deepStrictEqual(await runStackPolicy(rule, [eksCluster(), ciliumRelease(), eksAddon("coredns")]), []);
     });
 
@@ -94,7 +101,7 @@ describe("eks-cilium-replaces-vpc-cni", () => {
         );
         const rendered = ciliumConfigMap({ ...goodCiliumConfig(), "kube-proxy-replacement": "true" }, "cilium");
         assert.strictEqual(
-            mandatory(await runStackPolicy(rule, [eksCluster(), ciliumChart(), rendered, eksAddon("kube-proxy")]))
+            advisories(await runStackPolicy(rule, [eksCluster(), ciliumChart(), rendered, eksAddon("kube-proxy")]))
                 .length,
             1,
         );

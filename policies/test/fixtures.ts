@@ -34,6 +34,8 @@ export function goodCiliumConfig(): Record<string, string> {
         "bpf-lb-sock-hostns-only": "true",
         "cni-exclusive": "false",
         "enable-host-legacy-routing": "true",
+        // What the 1.18+ charts render for eni.enabled with enableIPv4Masquerade unset.
+        "enable-ipv4-masquerade": "false",
     };
 }
 
