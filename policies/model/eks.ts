@@ -9,6 +9,8 @@
  *    `aws:eks/addon:Addon` "kube-proxy" unless `kubeProxyAddonOptions.enabled: false` (or autoMode).
  *  - Its default self-managed node group exists unless `skipDefaultNodeGroup`, `fargate` or autoMode; its taints are
  *    `nodeGroupOptions.taints` (a map key -> {value, effect}); managed node groups take a list of {key, value, effect}.
+ *  - Karpenter NodePools (`karpenter.sh/v1` NodePool) give their nodes `spec.template.spec.taints` and
+ *    `spec.template.spec.startupTaints` (taints a component lifts once it is ready); they have no size.
  *  - The Cilium EKS docs neutralise an installed aws-node by giving it the nodeSelector
  *    `io.cilium/aws-node-enabled: "true"` (docs/failure-modes.md#f9), which a DaemonSetPatch of kube-system/aws-node
  *    can do.
@@ -16,6 +18,7 @@
  * provider), so both the component's inputs and the children are read.
  */
 import {
+    ABSENT,
     Read,
     guarded,
     keysOf,
@@ -25,6 +28,7 @@ import {
     readObject,
     readPath,
     readString,
+    unreadable,
 } from "./property-reader";
 import {
     AWS_EKS_ADDON,
@@ -53,9 +57,11 @@ export interface AddonInstall {
 
 export interface NodeGroupInfo {
     readonly source: SourceRef;
-    /** "default node group of eks:index:Cluster" or the node group's own name. */
+    /** "default node group of eks:index:Cluster", the node group's own name, or "Karpenter NodePool <name>". */
     readonly label: string;
     readonly taintKeys: Read<readonly string[]>;
+    /** The most nodes it runs; absent for a Karpenter NodePool, which is bounded by its limits, not a size. */
+    readonly maxSize: Read<number>;
 }
 
 export interface EksInfo {
@@ -172,15 +178,27 @@ export function readEks(resources: readonly StackResource[]): EksInfo {
                 break;
             case AWS_EKS_NODE_GROUP:
             case EKS_MANAGED_NODE_GROUP:
-                nodeGroups.push({ source, label: resource.name, taintKeys: taintKeysFromList(props, ["taints"]) });
+                nodeGroups.push({
+                    source,
+                    label: resource.name,
+                    taintKeys: taintKeysFromList(props, ["taints"]),
+                    maxSize: readNumber(props, ["scalingConfig", "maxSize"]),
+                });
                 break;
             case EKS_NODE_GROUP:
             case EKS_NODE_GROUP_V2:
-                nodeGroups.push({ source, label: resource.name, taintKeys: taintKeysFromMap(props, ["taints"]) });
+                nodeGroups.push({
+                    source,
+                    label: resource.name,
+                    taintKeys: taintKeysFromMap(props, ["taints"]),
+                    maxSize: readNumber(props, ["maxSize"]),
+                });
                 break;
             default:
                 if (disablesAwsNode(resource.type, props)) {
                     awsNodeDisabledBy = source;
+                } else if (isKarpenterNodePool(resource.type)) {
+                    nodeGroups.push(karpenterNodePool(resource, props, source));
                 }
         }
     }
@@ -197,7 +215,35 @@ function defaultNodeGroup(props: unknown, source: SourceRef): NodeGroupInfo | un
         source,
         label: `default node group of ${source.name}`,
         taintKeys: taintKeysFromMap(props, ["nodeGroupOptions", "taints"]),
+        maxSize: readNumber(props, ["nodeGroupOptions", "maxSize"]),
     };
+}
+
+function isKarpenterNodePool(type: string): boolean {
+    return isKubernetes(type, "karpenter.sh", "NodePool");
+}
+
+/** A Karpenter NodePool's taints: the ones its nodes keep and the startup taints a component lifts. */
+function karpenterNodePool(resource: StackResource, props: unknown, source: SourceRef): NodeGroupInfo {
+    const name = readString(props, ["metadata", "name"]);
+    const kept = taintKeysFromList(props, ["spec", "template", "spec", "taints"]);
+    const startup = taintKeysFromList(props, ["spec", "template", "spec", "startupTaints"]);
+    const unreadableList = [kept, startup].find((read) => read.state !== "known");
+    return {
+        source,
+        label: `Karpenter NodePool ${name.state === "known" ? name.value : resource.name}`,
+        taintKeys:
+            unreadableList ?? known([...(kept.state === "known" ? kept.value : []), ...(startup.state === "known" ? startup.value : [])]),
+        maxSize: ABSENT,
+    };
+}
+
+function readNumber(props: unknown, path: string[]): Read<number> {
+    const read = readPath(props, path);
+    if (read.state !== "known") {
+        return read;
+    }
+    return typeof read.value === "number" ? known(read.value) : unreadable(path.join("."), "is not a number");
 }
 
 function taintKeysFromList(props: unknown, path: string[]): Read<readonly string[]> {

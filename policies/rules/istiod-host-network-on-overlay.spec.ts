@@ -13,8 +13,19 @@ import {
     istioRelease,
     istioSidecar,
     istiodHostNetworkPatch,
+    managedNodeGroup,
     namespace,
 } from "../test/fixtures";
+
+/** istiod's values as IstioRelease writes them for the host network, for a node group of at most 3 nodes. */
+const fittedIstiod = { autoscaleMax: 3, rollingMaxSurge: 0, rollingMaxUnavailable: 1 };
+
+/** A managed node group of at most `maxSize` nodes. */
+function nodes(maxSize: number) {
+    const group = managedNodeGroup("nodes");
+    group.props.scalingConfig = { desiredSize: 2, minSize: 1, maxSize };
+    return group;
+}
 
 /**
  * Overlay values as the Cilium EKS docs give them: no ENI, tunnel routing, kube-proxy replacement
@@ -47,14 +58,81 @@ describe("istiod-host-network-on-overlay", () => {
         }
     });
 
-    it("passes when a DeploymentPatch puts istiod on the host network", async () => {
+    it("passes when a DeploymentPatch puts istiod on the host network, sized to the nodes", async () => {
         const stack = [
             eksCluster(),
+            nodes(3),
             ciliumRelease(overlayValues("tunnel")),
-            ...istioSidecar(),
+            istioRelease("base"),
+            istioRelease("istiod", fittedIstiod),
+            istioRelease("cni"),
             istiodHostNetworkPatch(),
         ];
         assert.deepStrictEqual(await runStackPolicy(rule, stack), []);
+    });
+
+    describe("istiod on the host network: one per node (docs/istio-install.md#istiod-host-ports)", () => {
+        const onNode = (istiod: Record<string, unknown>, maxSize = 3) => [
+            eksCluster(),
+            nodes(maxSize),
+            ciliumRelease(overlayValues("tunnel")),
+            istioRelease("base"),
+            istioRelease("istiod", istiod),
+            istioRelease("cni"),
+            istiodHostNetworkPatch(),
+        ];
+
+        it("advises against the chart's defaults: up to 5 replicas on 3 nodes, and a 25% rollout that rounds to 0", async () => {
+            const reported = await runStackPolicy(rule, onNode({}));
+            assert.deepStrictEqual(
+                reported.map((r) => r.level),
+                ["advisory", "advisory"],
+            );
+            assert.ok(reported[0].message.includes("autoscaleMax is 5, but the node groups hold at most 3 nodes"));
+            assert.ok(reported[1].message.includes('rollingMaxUnavailable "25%" rounds down to 0 at 1 replica(s)'));
+        });
+
+        it("reads replicaCount without autoscaling, and the 1.22/1.23 pilot.* layout", async () => {
+            const fixed = await runStackPolicy(
+                rule,
+                onNode({ autoscaleEnabled: false, replicaCount: 4, rollingMaxUnavailable: 1 }),
+            );
+            assert.strictEqual(fixed.length, 1);
+            assert.ok(fixed[0].message.includes("replicaCount is 4"), fixed[0].message);
+            const older = onNode({ pilot: { autoscaleMax: 2, rollingMaxUnavailable: "50%", autoscaleMin: 2 } });
+            older[4] = istioRelease("istiod", { pilot: { autoscaleMax: 2, rollingMaxUnavailable: "50%", autoscaleMin: 2 } }, { version: "1.23.6" });
+            assert.deepStrictEqual(await runStackPolicy(rule, older), []);
+        });
+
+        it("rejects istio-cni's agent on the host network beside it in ambient mode: a compatibilityVersion of 1.25, or Istio before 1.26 (docs/istio-install.md#compatibility-version)", async () => {
+            const ambient = (cni: Record<string, unknown>, version = "1.30.3") => [
+                eksCluster(),
+                nodes(3),
+                ciliumRelease(overlayValues("tunnel")),
+                istioRelease("base", {}, { version }),
+                istioRelease("istiod", { profile: "ambient", ...fittedIstiod }, { version }),
+                istioRelease("cni", { profile: "ambient", ...cni }, { version }),
+                istioRelease("ztunnel", {}, { version }),
+                istiodHostNetworkPatch(),
+            ];
+            const compat = await runStackPolicy(rule, ambient({ compatibilityVersion: "1.25" }));
+            assert.strictEqual(mandatory(compat).length, 1);
+            for (const part of ["compatibilityVersion 1.25", "sets ambient.shareHostNetworkNamespace: true", "15014", "Fix:"]) {
+                assert.ok(compat[0].message.includes(part), `${part} missing from ${compat[0].message}`);
+            }
+            assert.strictEqual(mandatory(await runStackPolicy(rule, ambient({}, "1.25.2"))).length, 1);
+            assert.strictEqual(
+                mandatory(await runStackPolicy(rule, ambient({ ambient: { shareHostNetworkNamespace: true } }))).length,
+                1,
+            );
+            for (const cni of [
+                {},
+                { compatibilityVersion: "1.26" },
+                { compatibilityVersion: "1.25", ambient: { shareHostNetworkNamespace: false } },
+            ]) {
+                assert.deepStrictEqual(await runStackPolicy(rule, ambient(cni)), [], JSON.stringify(cni));
+            }
+        });
     });
 
     it("rejects a patch that leaves hostNetwork false, naming it", async () => {

@@ -14,18 +14,27 @@
  * CNI assigns VPC addresses (docs/cilium-istio-facts.md#cilium-on-eks), so the API server can reach pods whatever
  * Cilium's routing. The istiod chart has no hostNetwork value (docs/cilium-istio-facts.md#istiod-host-network), so
  * stacks set it on the rendered Deployment or with a DeploymentPatch; both are read.
+ *
+ * Once istiod is on the host network (docs/istio-install.md#istiod-host-ports, #compatibility-version):
+ *  - its container ports are host ports, so one fits per node: an HPA bound (`autoscaleMax`, or `replicaCount`) above
+ *    the node groups' combined maxSize leaves replicas Pending, and a `rollingMaxUnavailable` that rounds down to 0 at
+ *    the fewest replicas lets a rollout stall with its surge pod unplaced (advisories);
+ *  - istio-cni's agent on the host network too (ambient before Istio 1.26, `ambient.shareHostNetworkNamespace`, or a
+ *    cni `compatibilityVersion` of 1.25 or lower) binds the same port 15014 (istio/istio#35917): a violation.
  */
 import { describeInstall, describeSetting } from "../model/cilium-settings";
+import { cniHostNetwork, istiodScaling, unavailableAllowed } from "../model/istio-chart-values";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
-import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
+import { Finding, advisory, listShort, stackRule, unchecked, violation } from "../kit/findings";
 
 export function evaluate(model: MeshModel): Finding[] {
-    if (model.onEksBecause.length === 0 || model.sidecarInjectionBecause.length === 0) {
-        return [];
-    }
     const placements = model.istio.istiodPlacements;
-    if (placements.some((p) => p.hostNetwork.state === "known" && p.hostNetwork.value)) {
+    const onNode = placements.filter((p) => p.hostNetwork.state === "known" && p.hostNetwork.value);
+    if (onNode.length > 0) {
+        return onHostNetwork(model, describeSource(onNode[0].source));
+    }
+    if (model.onEksBecause.length === 0 || model.sidecarInjectionBecause.length === 0) {
         return [];
     }
     const unknownPlacement = placements.find((p) => p.hostNetwork.state === "unreadable");
@@ -79,15 +88,81 @@ export function evaluate(model: MeshModel): Finding[] {
     return findings;
 }
 
+/** istiod runs on the host network (`placedBy` says where): it must fit the nodes, and share none of its ports. */
+function onHostNetwork(model: MeshModel, placedBy: string): Finding[] {
+    const findings: Finding[] = [];
+    const istiods = model.istio.charts.filter((chart) => chart.chart === "istiod");
+    const sizes = model.eks.nodeGroups.map((group) => group.maxSize);
+    const nodes =
+        sizes.length > 0 && sizes.every((size) => size.state === "known")
+            ? sizes.reduce((sum, size) => sum + (size.state === "known" ? size.value : 0), 0)
+            : undefined;
+    for (const chart of istiods) {
+        const scaling = istiodScaling(chart);
+        const where = `${describeSource(chart.helm.source)} (istiod on the host network by ${placedBy})`;
+        const { fewest, most } = scaling;
+        if (nodes !== undefined && most.state === "known" && typeof most.value === "number" && most.value > nodes) {
+            findings.push(
+                advisory(
+                    chart.helm.source,
+                    `${where}: ${scaling.mostKey} is ${most.value}, but the node groups hold at most ${nodes} nodes and on the ` +
+                        "host network istiod's ports are host ports, one istiod per node: replicas beyond that stay Pending. " +
+                        `Fix: set ${scaling.mostKey} to ${nodes} or less (docs/istio-install.md#istiod-host-ports).`,
+                ),
+            );
+        }
+        const unavailable = scaling.rollingMaxUnavailable;
+        if (fewest.state === "known" && typeof fewest.value === "number" && unavailable.state === "known") {
+            const down = unavailableAllowed(unavailable.value, fewest.value);
+            if (down === 0) {
+                findings.push(
+                    advisory(
+                        chart.helm.source,
+                        `${where}: rollingMaxUnavailable ${JSON.stringify(unavailable.value)} rounds down to 0 at ` +
+                            `${fewest.value} replica(s), so a rollout may take no istiod down and must place a surge pod on a ` +
+                            "node without one; with an istiod on every node the rollout stalls. Fix: `rollingMaxUnavailable: 1` " +
+                            "and `rollingMaxSurge: 0` (docs/istio-install.md#istiod-host-ports).",
+                    ),
+                );
+            }
+        }
+    }
+    if (model.ambientBecause.length > 0) {
+        for (const chart of model.istio.charts.filter((c) => c.chart === "cni")) {
+            const agent = cniHostNetwork(chart);
+            if (agent.on === undefined) {
+                findings.push(
+                    unchecked(
+                        chart.helm.source,
+                        "whether istio-cni's agent runs on the host network",
+                        `${agent.detail}; istiod does (${placedBy}), and both bind port 15014`,
+                    ),
+                );
+            } else if (agent.on) {
+                findings.push(
+                    violation(
+                        chart.helm.source,
+                        `${describeSource(chart.helm.source)}: ${agent.detail}, so in ambient mode istio-cni's agent runs on the host ` +
+                            `network, and istiod does too (${placedBy}): both bind port 15014 on every node with an istiod, and ` +
+                            "one of them fails (istio/istio#35917). Fix: Istio 1.26 or later with `ambient.shareHostNetworkNamespace` " +
+                            "false and no `compatibilityVersion` below 1.26 (docs/istio-install.md#compatibility-version).",
+                    ),
+                );
+            }
+        }
+    }
+    return findings;
+}
+
 export const istiodHostNetworkOnOverlay = stackRule({
     name: "istiod-host-network-on-overlay",
     level: "mandatory",
     description:
         "On EKS with a Cilium overlay and sidecar injection, istiod must run on the host network so the API server reaches its webhook.",
     trigger:
-        "on EKS, Cilium routes in tunnel mode (set, or the chart version's default), sidecar injection is used, and istiod does not run on the host network",
-    breaks: "the EKS API server cannot reach overlay pod addresses, so its calls to istiod's injection webhook (15017) time out",
-    fix: "ENI mode (`eni.enabled`, `ipam.mode: eni`, `routingMode: native`), or istiod `hostNetwork: true` (Deployment or DeploymentPatch)",
+        "on EKS, Cilium routes in tunnel mode (set, or the chart version's default), sidecar injection is used, and istiod does not run on the host network; or istiod on the host network beside an istio-cni agent on it too (ambient before Istio 1.26, `shareHostNetworkNamespace`, cni `compatibilityVersion` ≤ 1.25); advisory: a host-network istiod with more replicas than nodes, or a rollout that can stall",
+    breaks: "the EKS API server cannot reach overlay pod addresses, so its calls to istiod's injection webhook (15017) time out; istiod and istio-cni both bind 15014 on the node; extra istiods stay Pending, rollouts stall",
+    fix: "ENI mode (`eni.enabled`, `ipam.mode: eni`, `routingMode: native`), or istiod `hostNetwork: true` (Deployment or DeploymentPatch) with `autoscaleMax` ≤ the nodes, `rollingMaxUnavailable: 1`, `rollingMaxSurge: 0`, and istio-cni off the host network",
     sources: [
         "cilium/cilium Documentation/installation/k8s-install-helm.rst (EKS)",
         "https://docs.cilium.io/en/stable/network/servicemesh/istio/",
@@ -95,6 +170,9 @@ export const istiodHostNetworkOnOverlay = stackRule({
         "istio/istio#45738",
         "docs/failure-modes.md#f7",
         "docs/cilium-istio-facts.md#istiod-host-network",
+        "istio/istio#35917",
+        "docs/istio-install.md#istiod-host-ports",
+        "docs/istio-install.md#compatibility-version",
     ],
     evaluate,
 });
