@@ -11,7 +11,9 @@
  *  - `policies` (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy; network-policies.ts) and the
  *    selection functions `selectedBy(rule)` / `rulesSelecting(workload)`, indexed by namespace so their cost is what
  *    one namespace holds;
- *  - `peerAuthentications` (peer-authentication.ts) with `effectiveMtls`;
+ *  - `peerAuthentications` (peer-authentication.ts) with `effectiveMtls`; `authorizationPolicies`
+ *    (authorization-policies.ts); `egressRules` (egress-policies.ts); `gatewayApi` (gateways.ts); `selectPods` for any
+ *    label selection;
  *  - `eks` (eks.ts) and `onEksBecause`;
  *  - `unplaced`: workloads and PeerAuthentications whose namespace is unknown (e.g. during preview); a policy whose
  *    namespace is unknown stays in `policies`, marked `unreadable`.
@@ -19,7 +21,20 @@
 import { CiliumInstall, readCiliumInstalls } from "./cilium-settings";
 import { EksInfo, readEks } from "./eks";
 import { IstioInstall, readIstioInstall } from "./istio-install";
-import { LabelLookup, Match, ciliumEndpointLabels, describeSelector, lookupIn, matches } from "./label-selectors";
+import { AuthorizationPolicyInfo, readAuthorizationPolicies } from "./authorization-policies";
+import { EgressRule, readEgressRules } from "./egress-policies";
+import { GatewayApiInfo, readGatewayApi } from "./gateways";
+import {
+    Dialect,
+    LabelLookup,
+    Match,
+    Selector,
+    ciliumEndpointLabels,
+    describeSelector,
+    lookupIn,
+    matches,
+} from "./label-selectors";
+import { Read } from "./property-reader";
 import { NetworkPolicyInfo, PolicyRule, readNetworkPolicies } from "./network-policies";
 import { EffectiveMtls, PeerAuthenticationIndex, readPeerAuthentications } from "./peer-authentication";
 import { StackResource } from "./resources";
@@ -37,6 +52,13 @@ export interface Selection {
     readonly workload: Workload;
     /** true, or "unchecked" when a label the selector needs is unknown. */
     readonly match: Exclude<Match, false>;
+}
+
+/** Anything that selects pods by labels: a namespace (undefined: every namespace) and a selector in a dialect. */
+export interface PodSelector {
+    readonly namespace: string | undefined;
+    readonly selector: Read<Selector>;
+    readonly dialect: Dialect;
 }
 
 export interface RuleSelection {
@@ -66,6 +88,14 @@ export interface MeshModel {
     readonly unplaced: readonly Unplaced[];
     /** Workloads a policy rule selects (never-matching ones left out). */
     selectedBy(rule: PolicyRule): readonly Selection[];
+    /** Workloads any pod selector selects: egress rules, AuthorizationPolicies (never-matching ones left out). */
+    selectPods(selector: PodSelector): readonly Selection[];
+    /** Istio AuthorizationPolicies (authorization-policies.ts). */
+    readonly authorizationPolicies: readonly AuthorizationPolicyInfo[];
+    /** Gateway API GatewayClasses and Gateways (gateways.ts). */
+    readonly gatewayApi: GatewayApiInfo;
+    /** Egress rules of Cilium and Kubernetes policies (egress-policies.ts). */
+    readonly egressRules: readonly EgressRule[];
     /** Policy rules that select a workload. */
     rulesSelecting(workload: Workload): readonly RuleSelection[];
     /**
@@ -110,30 +140,36 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
             workload.serviceAccount,
         ),
     }));
-    const selects = (rule: PolicyRule, workload: Workload): Match => {
-        if (rule.selector.state !== "known") {
-            return rule.selector.state === "unreadable" ? "unchecked" : false;
+    const selectsPod = (by: PodSelector, workload: Workload): Match => {
+        if (by.selector.state !== "known") {
+            return by.selector.state === "unreadable" ? "unchecked" : false;
         }
-        if (rule.policy.namespace !== undefined && rule.policy.namespace !== workload.namespace) {
+        if (by.namespace !== undefined && by.namespace !== workload.namespace) {
             return false;
         }
         const labels: LabelLookup =
-            rule.policy.kind === "NetworkPolicy" ? labelsFor(workload).kubernetes : labelsFor(workload).cilium;
-        return matches(rule.selector.value, labels);
+            by.dialect === "kubernetes" ? labelsFor(workload).kubernetes : labelsFor(workload).cilium;
+        return matches(by.selector.value, labels);
     };
+    const ruleSelector = (rule: PolicyRule): PodSelector => ({
+        namespace: rule.policy.namespace,
+        selector: rule.selector,
+        dialect: rule.policy.kind === "NetworkPolicy" ? "kubernetes" : "cilium",
+    });
+    const selects = (rule: PolicyRule, workload: Workload): Match => selectsPod(ruleSelector(rule), workload);
 
-    const selectedBy = (rule: PolicyRule): Selection[] => {
-        const candidates =
-            rule.policy.namespace === undefined ? workloads : (workloadsByNamespace.get(rule.policy.namespace) ?? []);
+    const selectPods = (by: PodSelector): Selection[] => {
+        const candidates = by.namespace === undefined ? workloads : (workloadsByNamespace.get(by.namespace) ?? []);
         const selected: Selection[] = [];
         for (const workload of candidates) {
-            const match = selects(rule, workload);
+            const match = selectsPod(by, workload);
             if (match !== false) {
                 selected.push({ workload, match });
             }
         }
         return selected;
     };
+    const selectedBy = (rule: PolicyRule): Selection[] => selectPods(ruleSelector(rule));
 
     const enrolled = (mode: string) =>
         workloads.filter((w) => w.enrolment.mode === mode).map((w) => `${describeWorkload(w)} (${w.enrolment.detail})`);
@@ -176,6 +212,10 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         eks,
         unplaced,
         selectedBy,
+        selectPods,
+        authorizationPolicies: readAuthorizationPolicies(resources),
+        gatewayApi: readGatewayApi(resources),
+        egressRules: readEgressRules(resources),
         rulesSelecting(workload) {
             const result: RuleSelection[] = [];
             for (const rule of [...(rulesByNamespace.get(workload.namespace) ?? []), ...clusterwideRules]) {

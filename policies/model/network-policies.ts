@@ -277,13 +277,15 @@ function ciliumCidrs(rule: object): Read<CidrBlock[]> {
     return known(blocks);
 }
 
-interface PortSet {
+/** The ports a `toPorts` list opens: ranges (undefined: every port), named ports, and the L7 parsers it uses. */
+export interface PortSet {
     ranges?: PortRange[];
     named: string[];
     l7: string[];
 }
 
-function ciliumPorts(toPorts: readonly unknown[]): Read<PortSet> {
+/** A Cilium `toPorts` list, ingress or egress alike. */
+export function ciliumPorts(toPorts: readonly unknown[]): Read<PortSet> {
     const ranges: PortRange[] = [];
     const named: string[] = [];
     const l7: string[] = [];
@@ -323,7 +325,7 @@ function ciliumPorts(toPorts: readonly unknown[]): Read<PortSet> {
 }
 
 /** Adds one port entry; "every" when it opens every port (Cilium port "0" or no port). */
-function addPort(
+export function addPort(
     ranges: PortRange[],
     named: string[],
     port: Read<unknown>,

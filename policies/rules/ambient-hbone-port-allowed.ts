@@ -50,7 +50,9 @@ function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
                 `${describePolicy(policy)} (${rule.path}) admits ingress only on ${describePorts(allows)}, which leaves out ` +
                     `${HBONE_PORT}/TCP, the HBONE port ambient tunnels all mesh traffic to, and it selects ambient pods: ${listShort(affected)}. ` +
                     'They receive no mesh traffic (ztunnel: "maybe a NetworkPolicy is blocking HBONE port 15008"). ' +
-                    `Fix: add port ${HBONE_PORT}/TCP to the rule's ports.`,
+                    `Fix: add port ${HBONE_PORT}/TCP to the rule's ports — knowing that a source admitted on ${HBONE_PORT} ` +
+                    "reaches every port of the pod, so port and HTTP limits must then be enforced by an Istio " +
+                    "AuthorizationPolicy (istio/istio#56659; rule ambient-hbone-bypasses-port-rules).",
             ),
         ];
     }
@@ -112,7 +114,14 @@ export const ambientHbonePortAllowed = stackRule({
     description: `An ingress policy limited to specific ports must include ${HBONE_PORT} (HBONE) when it selects ambient pods.`,
     trigger: `ambient pods are selected by an ingress policy (Cilium or Kubernetes) whose rules all name ports and none includes ${HBONE_PORT}/TCP`,
     breaks: `ambient tunnels mesh traffic to ${HBONE_PORT} (HBONE); the policy drops it`,
-    fix: `add port ${HBONE_PORT}/TCP`,
-    sources: ["istio/istio#52742", "istio/istio.io#15580", "cilium/cilium#40149", "docs/failure-modes.md#f4"],
+    fix: `add port ${HBONE_PORT}/TCP, and enforce port and HTTP limits with an Istio AuthorizationPolicy (${HBONE_PORT} admits every port: istio/istio#56659)`,
+    sources: [
+        "istio/istio#52742",
+        "istio/istio.io#15580",
+        "cilium/cilium#40149",
+        "istio/istio#56659",
+        "docs/failure-modes.md#f4",
+        "docs/mesh-policy.md#hbone-bypasses-port-rules",
+    ],
     evaluate,
 });
