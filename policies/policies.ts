@@ -6,15 +6,22 @@ import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy"
 import { Rule } from "./kit/rule-metadata";
 import { ambientCiliumBpfMasquerade } from "./rules/ambient-cilium-bpf-masquerade";
 import { ambientCiliumHostRouting } from "./rules/ambient-cilium-host-routing";
+import { ambientHboneBypassesPortRules } from "./rules/ambient-hbone-bypasses-port-rules";
+import { ambientHboneEgressAllowed } from "./rules/ambient-hbone-egress-allowed";
 import { ambientHbonePortAllowed } from "./rules/ambient-hbone-port-allowed";
 import { ambientHealthProbesAllowed } from "./rules/ambient-health-probes-allowed";
 import { ciliumCniNotExclusive } from "./rules/cilium-cni-not-exclusive";
+import { ciliumEnableDefaultDenySupported } from "./rules/cilium-enable-default-deny-supported";
+import { ciliumGatewayApiBesideIstio } from "./rules/cilium-gateway-api-beside-istio";
+import { ciliumIstioL7SplitBrain } from "./rules/cilium-istio-l7-split-brain";
 import { ciliumKprValueForChartVersion } from "./rules/cilium-kpr-value-for-chart-version";
+import { ciliumL7PolicyUnderChaining } from "./rules/cilium-l7-policy-under-chaining";
 import { ciliumL7PolicyVsIstioMtls } from "./rules/cilium-l7-policy-vs-istio-mtls";
 import { ciliumSocketLbHostNamespaceOnly } from "./rules/cilium-socket-lb-host-namespace-only";
 import { eksCiliumReplacesVpcCni } from "./rules/eks-cilium-replaces-vpc-cni";
 import { eksNodesCiliumTaint } from "./rules/eks-nodes-cilium-taint";
 import { istioChartsSameVersion } from "./rules/istio-charts-same-version";
+import { istioCniNodeReadiness } from "./rules/istio-cni-node-readiness";
 import { istioMeshMtlsNotDisabled } from "./rules/istio-mesh-mtls-not-disabled";
 import { istioNamespaceEnrolmentConflict } from "./rules/istio-namespace-enrolment-conflict";
 import { istiodHostNetworkOnOverlay } from "./rules/istiod-host-network-on-overlay";
@@ -24,14 +31,21 @@ export const policies: (Rule<StackValidationPolicy> | Rule<ResourceValidationPol
     ciliumSocketLbHostNamespaceOnly,
     ciliumCniNotExclusive,
     ciliumL7PolicyVsIstioMtls,
+    ciliumIstioL7SplitBrain,
+    ciliumGatewayApiBesideIstio,
     istiodHostNetworkOnOverlay,
+    istioCniNodeReadiness,
     ambientCiliumBpfMasquerade,
     ambientCiliumHostRouting,
     ambientHealthProbesAllowed,
     ambientHbonePortAllowed,
+    ambientHboneBypassesPortRules,
+    ambientHboneEgressAllowed,
     istioNamespaceEnrolmentConflict,
     istioMeshMtlsNotDisabled,
     ciliumKprValueForChartVersion,
+    ciliumEnableDefaultDenySupported,
+    ciliumL7PolicyUnderChaining,
     istioChartsSameVersion,
     eksCiliumReplacesVpcCni,
     eksNodesCiliumTaint,

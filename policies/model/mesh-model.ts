@@ -277,7 +277,7 @@ function memoizeBy<K extends object, V>(compute: (key: K) => V): (key: K) => V {
 // The policy server does NOT hand every stack policy the same array: makeAnalyzeStackRpcFun (@pulumi/policy 1.21.0,
 // server.js) deserializes the request's resources again inside its per-policy loop, so each policy gets a fresh array
 // of fresh proxies. The model is therefore cached twice: by array (a caller that passes the same array, such as the
-// tests), and by content — the last stack's types, URNs and raw props serialized — so the fourteen rules of one
+// tests), and by content — the last stack's types, URNs and raw props serialized — so the stack rules of one
 // AnalyzeStack share one model while a second, different stack in the same process gets its own.
 
 const byArray = new WeakMap<readonly StackResource[], MeshModel>();

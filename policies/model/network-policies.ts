@@ -442,7 +442,7 @@ export function describePolicy(policy: NetworkPolicyInfo): string {
 }
 
 /** "80/TCP, 8080-8090/TCP" */
-export function describePorts(allows: readonly IngressAllow[]): string {
+export function describePorts(allows: readonly Pick<IngressAllow, "ports" | "namedPorts">[]): string {
     const ports = allows.flatMap((allow) => [
         ...(allow.ports ?? []).map((p) => `${p.from === p.to ? p.from : `${p.from}-${p.to}`}/${p.protocol}`),
         ...allow.namedPorts,
@@ -450,8 +450,8 @@ export function describePorts(allows: readonly IngressAllow[]): string {
     return [...new Set(ports)].join(", ");
 }
 
-/** Whether the rule's allowed ports include `port` for TCP. */
-export function admitsTcpPort(allow: IngressAllow, port: number): boolean {
+/** Whether the rule's allowed ports include `port` for TCP (ingress or egress alike). */
+export function admitsTcpPort(allow: Pick<IngressAllow, "admitsNothing" | "ports">, port: number): boolean {
     if (allow.admitsNothing) {
         return false;
     }
