@@ -8,6 +8,7 @@ import { buildCiliumValues, CiliumValuesInput, resolveCiliumChartVersion } from 
 import { InputError } from "../components/validation";
 import { valueAt } from "../components/values-merge";
 import { CILIUM_CHART_VERSIONS } from "../policies/model/carried-charts";
+import { hostRouting, readCiliumInstalls } from "../policies/model/cilium-settings";
 
 const HOST = "0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com";
 const ALL_VERSIONS = CILIUM_CHART_VERSIONS;
@@ -168,6 +169,50 @@ describe("Cilium values builder", () => {
                 enableIPv4Masquerade: true,
                 operator: { replicas: 2 },
                 hubble: { enabled: true, relay: { enabled: false }, ui: { enabled: false } },
+            });
+        });
+
+        describe("eni: pods' Internet traffic is masqueraded on every carried chart and any node AMI (docs/cilium-datapath.md#masquerading-default-choice)", () => {
+            /** The settings the policy pack reads from a Helm release of these values at this chart version. */
+            const effective = (values: Record<string, unknown>, version: string) =>
+                readCiliumInstalls([
+                    {
+                        type: "kubernetes:helm.sh/v3:Release",
+                        urn: "urn:pulumi:test::p::kubernetes:helm.sh/v3:Release::cilium",
+                        name: "cilium",
+                        props: { chart: "cilium", repositoryOpts: { repo: "https://helm.cilium.io" }, version, values },
+                    },
+                ])[0].settings;
+
+            for (const version of ALL_VERSIONS) {
+                it(`${version}: enableIPv4Masquerade true with no interface match, so traffic leaving the VPC takes the node's address on eth0 or ens5`, () => {
+                    const values = buildCiliumValues({ version, k8sServiceHost: HOST });
+                    assert.strictEqual(values.enableIPv4Masquerade, true);
+                    assert.strictEqual(values.egressMasqueradeInterfaces, undefined, "eth+ matched nothing on AL2023");
+                    const settings = effective(values, version);
+                    assert.strictEqual(settings.ipv4Masquerade.value, true);
+                    assert.strictEqual(settings.ipv4Masquerade.origin, "set");
+                });
+            }
+
+            it("left to the charts, 1.18+ would not masquerade in ENI mode at all (cilium/cilium#38663): removing eth+ alone changes nothing", () => {
+                for (const version of ALL_VERSIONS) {
+                    const { enableIPv4Masquerade: _set, ...chartDefault } = buildCiliumValues({ version, k8sServiceHost: HOST });
+                    const expected = version.startsWith("1.18.") || version.startsWith("1.19.") ? false : true;
+                    assert.strictEqual(effective(chartDefault, version).ipv4Masquerade.value, expected, version);
+                }
+            });
+
+            it("with iptables masquerading the agent keeps legacy host routing on every version, even without bpf.hostLegacyRouting", () => {
+                for (const version of ALL_VERSIONS) {
+                    const settings = effective(buildCiliumValues({ version, k8sServiceHost: HOST }), version);
+                    assert.strictEqual(hostRouting(settings).bpf, false, version);
+                }
+            });
+
+            it("nodes behind a NAT gateway may turn it off through extraValues", () => {
+                const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { enableIPv4Masquerade: false } });
+                assert.strictEqual(values.enableIPv4Masquerade, false);
             });
         });
 
