@@ -295,7 +295,9 @@ function checkHostNetworkIstiod(settings: IstioSettings, istiod: HelmValues): vo
             ? (istiodValue(istiod, flat, "replicaCount") ?? ISTIOD_CHART_DEFAULTS.replicaCount)
             : (istiodValue(istiod, flat, "autoscaleMin") ?? ISTIOD_CHART_DEFAULTS.autoscaleMin);
     const most =
-        autoscale === false ? fewest : (istiodValue(istiod, flat, "autoscaleMax") ?? ISTIOD_CHART_DEFAULTS.autoscaleMax);
+        autoscale === false
+            ? fewest
+            : (istiodValue(istiod, flat, "autoscaleMax") ?? ISTIOD_CHART_DEFAULTS.autoscaleMax);
     const bound = autoscale === false ? "replicaCount" : "autoscaleMax";
     if (typeof most !== "number" || most > nodes) {
         throw new InputError(path(bound), most, `a number of replicas up to ${nodes}: ${why}`);

@@ -197,7 +197,10 @@ describe("Cilium values builder", () => {
 
             it("left to the charts, 1.18+ would not masquerade in ENI mode at all (cilium/cilium#38663): removing eth+ alone changes nothing", () => {
                 for (const version of ALL_VERSIONS) {
-                    const { enableIPv4Masquerade: _set, ...chartDefault } = buildCiliumValues({ version, k8sServiceHost: HOST });
+                    const { enableIPv4Masquerade: _set, ...chartDefault } = buildCiliumValues({
+                        version,
+                        k8sServiceHost: HOST,
+                    });
                     const expected = version.startsWith("1.18.") || version.startsWith("1.19.") ? false : true;
                     assert.strictEqual(effective(chartDefault, version).ipv4Masquerade.value, expected, version);
                 }
@@ -211,7 +214,10 @@ describe("Cilium values builder", () => {
             });
 
             it("nodes behind a NAT gateway may turn it off through extraValues", () => {
-                const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { enableIPv4Masquerade: false } });
+                const values = buildCiliumValues({
+                    k8sServiceHost: HOST,
+                    extraValues: { enableIPv4Masquerade: false },
+                });
                 assert.strictEqual(values.enableIPv4Masquerade, false);
             });
         });
@@ -348,7 +354,10 @@ describe("Cilium values builder", () => {
 
             it("rejects extraValues tolerations that leave the taint out; takes ones that tolerate it", () => {
                 expectInputError(
-                    { k8sServiceHost: HOST, extraValues: { operator: { tolerations: [{ key: "x", operator: "Exists" }] } } },
+                    {
+                        k8sServiceHost: HOST,
+                        extraValues: { operator: { tolerations: [{ key: "x", operator: "Exists" }] } },
+                    },
                     "CiliumRelease.extraValues.operator.tolerations",
                     "a list that tolerates cni.istio.io/not-ready",
                 );
@@ -357,14 +366,19 @@ describe("Cilium values builder", () => {
                     [ISTIO_TOLERATION],
                     [{ key: "cni.istio.io/not-ready", operator: "Equal", value: "true", effect: "NoSchedule" }],
                 ]) {
-                    const values = buildCiliumValues({ k8sServiceHost: HOST, extraValues: { operator: { tolerations } } });
+                    const values = buildCiliumValues({
+                        k8sServiceHost: HOST,
+                        extraValues: { operator: { tolerations } },
+                    });
                     assert.deepStrictEqual(values.operator.tolerations, tolerations);
                 }
                 expectInputError(
                     {
                         k8sServiceHost: HOST,
                         extraValues: {
-                            operator: { tolerations: [{ key: "cni.istio.io/not-ready", operator: "Equal", value: "no" }] },
+                            operator: {
+                                tolerations: [{ key: "cni.istio.io/not-ready", operator: "Equal", value: "no" }],
+                            },
                         },
                     },
                     "CiliumRelease.extraValues.operator.tolerations",

@@ -259,11 +259,19 @@ describe("IstioRelease", () => {
             }
             const older = buildIstioValues(resolveIstioSettings({ ciliumDatapath: "overlay", version: "1.23.6" }));
             assert.deepStrictEqual(
-                [older.istiod.pilot.autoscaleMax, older.istiod.pilot.rollingMaxSurge, older.istiod.pilot.rollingMaxUnavailable],
+                [
+                    older.istiod.pilot.autoscaleMax,
+                    older.istiod.pilot.rollingMaxSurge,
+                    older.istiod.pilot.rollingMaxUnavailable,
+                ],
                 [3, 0, 1],
             );
             const eni = buildIstioValues(resolveIstioSettings({}));
-            assert.strictEqual(eni.istiod.autoscaleMax, undefined, "in the pod network istiod keeps the chart's values");
+            assert.strictEqual(
+                eni.istiod.autoscaleMax,
+                undefined,
+                "in the pod network istiod keeps the chart's values",
+            );
         });
 
         it("rejects istiod values that would leave replicas Pending or a rollout stalled on the host network", () => {
@@ -344,11 +352,18 @@ describe("IstioRelease", () => {
                 "true while untaintNodes is on",
             );
             expectInputError(
-                { version: "1.27.0", extraValues: { istiod: { env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "false" } } } },
+                {
+                    version: "1.27.0",
+                    extraValues: { istiod: { env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "false" } } },
+                },
                 "IstioRelease.extraValues.istiod.env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS",
                 "before Istio 1.30",
             );
-            expectInputError({ untaintNodes: "yes" as unknown as boolean }, "IstioRelease.untaintNodes", "true or false");
+            expectInputError(
+                { untaintNodes: "yes" as unknown as boolean },
+                "IstioRelease.untaintNodes",
+                "true or false",
+            );
         });
     });
 
@@ -485,7 +500,11 @@ describe("IstioRelease", () => {
                 { compatibilityVersion: "1.25", ambient: { shareHostNetworkNamespace: false } },
                 { compatibilityVersion: "1.25", cni: { ambient: { shareHostNetworkNamespace: false } } },
             ]) {
-                const settings = resolveIstioSettings({ ciliumDatapath: "overlay", mode: "ambient", extraValues: { cni } });
+                const settings = resolveIstioSettings({
+                    ciliumDatapath: "overlay",
+                    mode: "ambient",
+                    extraValues: { cni },
+                });
                 assert.ok(buildIstioValues(settings), JSON.stringify(cni));
             }
             for (const args of [

@@ -367,7 +367,10 @@ describe("root program", () => {
                 });
                 const taints = one(registrations, "aws:eks/nodeGroup:NodeGroup", "cluster-nodes").inputs.taints;
                 assert.ok(
-                    taints.some((t: { key: string; effect: string }) => t.key === "cni.istio.io/not-ready" && t.effect === "NO_SCHEDULE"),
+                    taints.some(
+                        (t: { key: string; effect: string }) =>
+                            t.key === "cni.istio.io/not-ready" && t.effect === "NO_SCHEDULE",
+                    ),
                     JSON.stringify(taints),
                 );
                 const istiod = one(registrations, RELEASE, "istio-istiod").inputs.values;

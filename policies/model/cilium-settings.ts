@@ -115,7 +115,10 @@ export function hostRouting(settings: CiliumSettings): HostRouting {
         return { bpf: true, detail: `${describeSetting(hostLegacyRouting)} and ${describeSetting(bpfMasquerade)}` };
     }
     if (ipv4Masquerade.value === undefined || bpfMasquerade.value === undefined) {
-        return { bpf: undefined, detail: describeSetting(ipv4Masquerade.value === undefined ? ipv4Masquerade : bpfMasquerade) };
+        return {
+            bpf: undefined,
+            detail: describeSetting(ipv4Masquerade.value === undefined ? ipv4Masquerade : bpfMasquerade),
+        };
     }
     return ipv4Masquerade.value
         ? { bpf: false, detail: `${describeSetting(ipv4Masquerade)} by iptables, which forces legacy host routing` }
@@ -282,8 +285,7 @@ function helmIpv4Masquerade(helm: HelmSource, version: ChartVersion, eniEnabled:
         return masquerade;
     }
     const compatibility = helmValue(helm, "upgradeCompatibility");
-    const compatibleMinor =
-        compatibility.state === "known" ? /^1\.(\d+)/.exec(String(compatibility.value)) : undefined;
+    const compatibleMinor = compatibility.state === "known" ? /^1\.(\d+)/.exec(String(compatibility.value)) : undefined;
     const withEni = ciliumIpv4MasqueradeWithEni(version);
     if (compatibleMinor && Number(compatibleMinor[1]) < 18 && withEni.value === false) {
         return {
@@ -291,19 +293,19 @@ function helmIpv4Masquerade(helm: HelmSource, version: ChartVersion, eniEnabled:
             detail: `left unset; upgradeCompatibility ${compatibleMinor[0]} keeps the pre-1.18 default`,
         };
     }
-    const setting = defaultSetting(withEni.value, withEni.certain, version, "enableIPv4Masquerade", "enable-ipv4-masquerade");
+    const setting = defaultSetting(
+        withEni.value,
+        withEni.certain,
+        version,
+        "enableIPv4Masquerade",
+        "enable-ipv4-masquerade",
+    );
     return setting.value === false ? { ...setting, detail: `${setting.detail} with eni.enabled` } : setting;
 }
 
 /** enableNonDefaultDenyPolicies: charts before 1.17 have no such value (its absence is reported as unchecked). */
 function helmNonDefaultDenyPolicies(helm: HelmSource, version: ChartVersion): Setting<boolean> {
-    return fromHelm(
-        helm,
-        version,
-        "enableNonDefaultDenyPolicies",
-        "enable-non-default-deny-policies",
-        asBoolean,
-    );
+    return fromHelm(helm, version, "enableNonDefaultDenyPolicies", "enable-non-default-deny-policies", asBoolean);
 }
 
 /**

@@ -225,8 +225,7 @@ function nothing(): EgressAllow {
 
 function kubernetesRule(base: Base, spec: object): EgressRule {
     const podSelector = readSelector(spec, ["podSelector"], "kubernetes");
-    const selector: Read<Selector> =
-        podSelector.state === "absent" ? known(SELECT_ALL) : podSelector;
+    const selector: Read<Selector> = podSelector.state === "absent" ? known(SELECT_ALL) : podSelector;
     const policyTypes = readStringList(spec, ["policyTypes"]);
     const egressList = readArray(spec, ["egress"]);
     // policyTypes defaults to ["Ingress"], plus "Egress" when there is an egress section (kubernetes.io NetworkPolicy).

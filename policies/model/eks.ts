@@ -233,7 +233,8 @@ function karpenterNodePool(resource: StackResource, props: unknown, source: Sour
         source,
         label: `Karpenter NodePool ${name.state === "known" ? name.value : resource.name}`,
         taintKeys:
-            unreadableList ?? known([...(kept.state === "known" ? kept.value : []), ...(startup.state === "known" ? startup.value : [])]),
+            unreadableList ??
+            known([...(kept.state === "known" ? kept.value : []), ...(startup.state === "known" ? startup.value : [])]),
         maxSize: ABSENT,
     };
 }

@@ -54,7 +54,11 @@ export function readGatewayApi(resources: readonly StackResource[]): GatewayApiI
         const name = readString(props, ["metadata", "name"]);
         const label = name.state === "known" ? name.value : resource.name;
         if (kind.kind === "GatewayClass") {
-            classes.push({ source: sourceOf(resource), name: label, controller: readString(props, ["spec", "controllerName"]) });
+            classes.push({
+                source: sourceOf(resource),
+                name: label,
+                controller: readString(props, ["spec", "controllerName"]),
+            });
         } else if (kind.kind === "Gateway") {
             gateways.push({
                 source: sourceOf(resource),

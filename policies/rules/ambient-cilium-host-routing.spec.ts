@@ -72,18 +72,28 @@ describe("ambient-cilium-host-routing", () => {
             );
         }
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [ciliumRelease(values(undefined, { enableIPv4Masquerade: true })), ...istioAmbient()]),
+            await runStackPolicy(rule, [
+                ciliumRelease(values(undefined, { enableIPv4Masquerade: true })),
+                ...istioAmbient(),
+            ]),
             [],
         );
         const overlay = { kubeProxyReplacement: "true", routingMode: "tunnel", k8sServiceHost: "x" };
         assert.deepStrictEqual(await runStackPolicy(rule, [ciliumRelease(overlay), ...istioAmbient()]), []);
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [ciliumRelease(values(false, { kubeProxyReplacement: "false" })), ...istioAmbient()]),
+            await runStackPolicy(rule, [
+                ciliumRelease(values(false, { kubeProxyReplacement: "false" })),
+                ...istioAmbient(),
+            ]),
             [],
         );
         assert.deepStrictEqual(
             await runStackPolicy(rule, [
-                ciliumConfigMap({ ...goodCiliumConfig(), "enable-host-legacy-routing": "false", "enable-ipv4-masquerade": "true" }),
+                ciliumConfigMap({
+                    ...goodCiliumConfig(),
+                    "enable-host-legacy-routing": "false",
+                    "enable-ipv4-masquerade": "true",
+                }),
                 ...istioAmbient(),
             ]),
             [],

@@ -28,7 +28,10 @@ describe("ambient-hbone-bypasses-port-rules", () => {
     });
 
     it("warns that the ambient demo's policy, admitting 15008 beside port 80, admits every port (istio/istio#56659)", async () => {
-        const reported = await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80", "15008"]))]);
+        const reported = await runStackPolicy(rule, [
+            ...ambientApps(),
+            cnp("blue", "default", l4Spec(["80", "15008"])),
+        ]);
         assert.deepStrictEqual(
             reported.map((r) => r.level),
             ["advisory"],
@@ -56,7 +59,10 @@ describe("ambient-hbone-bypasses-port-rules", () => {
     });
 
     it("says nothing without 15008, for pods out of ambient, or outside ambient mode", async () => {
-        assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80"]))]), []);
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80"]))]),
+            [],
+        );
         assert.deepStrictEqual(
             await runStackPolicy(rule, [
                 ciliumRelease(),

@@ -25,7 +25,12 @@ function judgeRule(model: MeshModel, rule: PolicyRule): Finding[] {
     }
     const ambient = model
         .selectedBy(rule)
-        .filter((s) => s.match === true && s.workload.enrolment.mode === "ambient" && !s.workload.enrolment.redirectionDisabled)
+        .filter(
+            (s) =>
+                s.match === true &&
+                s.workload.enrolment.mode === "ambient" &&
+                !s.workload.enrolment.redirectionDisabled,
+        )
         .map((s) => describeWorkload(s.workload));
     if (ambient.length === 0) {
         return [];
@@ -56,9 +61,13 @@ export const ambientHboneBypassesPortRules = stackRule({
     description:
         "Admitting HBONE (15008) into an ambient pod admits every port: port and L7 rules no longer bind that source.",
     trigger: "an ingress policy (Cilium or Kubernetes) selecting ambient pods admits 15008/TCP in a port list",
-    breaks:
-        "ztunnel delivers tunnelled connections to any port of the pod; the CNI sees only 15008, so the policy's other port limits and Cilium HTTP rules do not apply to sources admitted on 15008",
+    breaks: "ztunnel delivers tunnelled connections to any port of the pod; the CNI sees only 15008, so the policy's other port limits and Cilium HTTP rules do not apply to sources admitted on 15008",
     fix: "enforce ports and HTTP conditions with an Istio AuthorizationPolicy; admit 15008 only from sources allowed every port",
-    sources: ["istio/istio#56659", "istio/istio.io#15281", "istio/ztunnel#1665", "docs/mesh-policy.md#hbone-bypasses-port-rules"],
+    sources: [
+        "istio/istio#56659",
+        "istio/istio.io#15281",
+        "istio/ztunnel#1665",
+        "docs/mesh-policy.md#hbone-bypasses-port-rules",
+    ],
     evaluate,
 });

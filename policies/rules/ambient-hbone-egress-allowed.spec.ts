@@ -24,7 +24,9 @@ function egressToBlue(ports: string[]): FixtureResource {
                 toPorts: [{ ports: ports.map((port) => ({ port, protocol: "TCP" })) }],
             },
             {
-                toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns" } }],
+                toEndpoints: [
+                    { matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns" } },
+                ],
                 toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }],
             },
         ],
@@ -65,7 +67,12 @@ describe("ambient-hbone-egress-allowed", () => {
         assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps(), egressToBlue(["80", "15008"])]), []);
         const dnsOnly = cnp("red", "dns", {
             endpointSelector: {},
-            egress: [{ toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system" } }], toPorts: [{ ports: [{ port: "53" }] }] }],
+            egress: [
+                {
+                    toEndpoints: [{ matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system" } }],
+                    toPorts: [{ ports: [{ port: "53" }] }],
+                },
+            ],
         });
         assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps(), dnsOnly]), []);
         assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps("none"), egressToBlue(["80"])]), []);
@@ -77,6 +84,9 @@ describe("ambient-hbone-egress-allowed", () => {
     it("reports unknown egress rules as could-not-check", async () => {
         const unknown = cnp("red", "egress", { endpointSelector: {}, egress: UNKNOWN.array });
         const reported = await runStackPolicy(rule, [...ambientApps(), unknown]);
-        assert.ok(reported.some((r) => r.message.startsWith("Could not check the egress rules")), JSON.stringify(reported));
+        assert.ok(
+            reported.some((r) => r.message.startsWith("Could not check the egress rules")),
+            JSON.stringify(reported),
+        );
     });
 });

@@ -40,7 +40,11 @@ function ambientTargets(model: MeshModel, rule: EgressRule, allow: EgressAllow):
     const found = new Set<Workload>();
     let unsure = false;
     const add = (namespace: string | undefined, selector: Selector, dialect: "cilium" | "kubernetes") => {
-        for (const selection of model.selectPods({ namespace, selector: { state: "known", value: selector }, dialect })) {
+        for (const selection of model.selectPods({
+            namespace,
+            selector: { state: "known", value: selector },
+            dialect,
+        })) {
             if (selection.match === "unchecked") {
                 unsure = true;
             } else if (inAmbient(selection.workload)) {
@@ -59,7 +63,9 @@ function ambientTargets(model: MeshModel, rule: EgressRule, allow: EgressAllow):
         for (const namespace of model.namespaces.values()) {
             const labels = lookupIn(namespace.labels);
             const byName = (key: string) =>
-                key === "kubernetes.io/metadata.name" ? { state: "known" as const, value: namespace.name } : labels(key);
+                key === "kubernetes.io/metadata.name"
+                    ? { state: "known" as const, value: namespace.name }
+                    : labels(key);
             const match = matches(peer.namespaceSelector, byName);
             if (match === "unchecked") {
                 unsure = true;
@@ -76,7 +82,11 @@ function judge(model: MeshModel, rule: EgressRule): Finding[] {
         return [];
     }
     const clients = model
-        .selectPods({ namespace: rule.namespace, selector: rule.selector, dialect: rule.kind === "NetworkPolicy" ? "kubernetes" : "cilium" })
+        .selectPods({
+            namespace: rule.namespace,
+            selector: rule.selector,
+            dialect: rule.kind === "NetworkPolicy" ? "kubernetes" : "cilium",
+        })
         .filter((s) => s.match === true && inAmbient(s.workload))
         .map((s) => describeWorkload(s.workload));
     if (clients.length === 0) {
@@ -87,7 +97,13 @@ function judge(model: MeshModel, rule: EgressRule): Finding[] {
     for (const allow of rule.egress) {
         const targets = ambientTargets(model, rule, allow);
         if (targets === "unchecked") {
-            return [unchecked(rule.source, `whether ${describeEgressRule(rule)} lets ambient clients reach ${HBONE_PORT}`, "a label its peers need is unknown")];
+            return [
+                unchecked(
+                    rule.source,
+                    `whether ${describeEgressRule(rule)} lets ambient clients reach ${HBONE_PORT}`,
+                    "a label its peers need is unknown",
+                ),
+            ];
         }
         if (targets.length > 0) {
             toServers.push(allow);

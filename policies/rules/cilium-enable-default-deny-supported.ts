@@ -19,7 +19,11 @@ function reliesOnOptOut(rule: PolicyRule): boolean {
 }
 
 function selectsEveryPod(rule: PolicyRule): boolean {
-    return rule.selector.state === "known" && rule.selector.value.requirements.length === 0 && !rule.selector.value.selectsNoPod;
+    return (
+        rule.selector.state === "known" &&
+        rule.selector.value.requirements.length === 0 &&
+        !rule.selector.value.selectsNoPod
+    );
 }
 
 export function evaluate(model: MeshModel): Finding[] {

@@ -63,14 +63,24 @@ describe("cilium-gateway-api-beside-istio", () => {
             gatewayClass("cilium", "example.com/other"),
         ]);
         const messages = reported.map((r) => r.message);
-        assert.ok(messages.some((m) => m.includes('Gateway default/eg-test names class "eg", which neither')), messages.join("\n"));
+        assert.ok(
+            messages.some((m) => m.includes('Gateway default/eg-test names class "eg", which neither')),
+            messages.join("\n"),
+        );
         assert.ok(messages.some((m) => m.startsWith("GatewayClass cilium names controller example.com/other")));
-        const unknown = await runStackPolicy(rule, [gatewayApiCilium(), ...istioSidecar(), gateway("x", UNKNOWN.string)]);
+        const unknown = await runStackPolicy(rule, [
+            gatewayApiCilium(),
+            ...istioSidecar(),
+            gateway("x", UNKNOWN.string),
+        ]);
         assert.ok(unknown.some((r) => r.message.startsWith("Could not check the Gateway's class")));
     });
 
     it("does not apply without Cilium's Gateway API or without Istio; reads cilium-config", async () => {
-        assert.deepStrictEqual(await runStackPolicy(rule, [ciliumRelease(), ...istioSidecar(), gateway("g", "istio")]), []);
+        assert.deepStrictEqual(
+            await runStackPolicy(rule, [ciliumRelease(), ...istioSidecar(), gateway("g", "istio")]),
+            [],
+        );
         assert.deepStrictEqual(await runStackPolicy(rule, [gatewayApiCilium(), gateway("g", "cilium")]), []);
         const config = await runStackPolicy(rule, [
             ciliumConfigMap({ ...goodCiliumConfig(), "enable-gateway-api": "true" }),

@@ -44,7 +44,13 @@ export function evaluate(model: MeshModel): Finding[] {
     for (const gateway of model.gatewayApi.gateways) {
         const ns = gateway.namespace.state === "known" ? `${gateway.namespace.value}/` : "";
         if (gateway.className.state === "unreadable") {
-            findings.push(unchecked(gateway.source, "the Gateway's class", `${gateway.className.path} ${gateway.className.reason}`));
+            findings.push(
+                unchecked(
+                    gateway.source,
+                    "the Gateway's class",
+                    `${gateway.className.path} ${gateway.className.reason}`,
+                ),
+            );
             continue;
         }
         const className = gateway.className.state === "known" ? gateway.className.value : "";
@@ -87,6 +93,11 @@ export const ciliumGatewayApiBesideIstio = stackRule({
         "Cilium's `gatewayAPI.enabled` (cilium-config `enable-gateway-api`) in a stack that runs Istio; Gateways whose class no running controller owns; GatewayClasses that reuse Cilium's or Istio's class names",
     breaks: "Cilium's operator acts on Gateways of other classes (LoadBalancer Services, cilium/cilium#31978); a Gateway of an unowned class is served by nobody",
     fix: "Cilium's Gateway API off where Istio serves Gateways, or every Gateway with an explicit class owned by one controller",
-    sources: ["cilium/cilium#31978", "cilium/cilium#33239", "docs/gateway-api.md#gateway-classes", "docs/gateway-api.md#gateway-contention"],
+    sources: [
+        "cilium/cilium#31978",
+        "cilium/cilium#33239",
+        "docs/gateway-api.md#gateway-classes",
+        "docs/gateway-api.md#gateway-contention",
+    ],
     evaluate,
 });

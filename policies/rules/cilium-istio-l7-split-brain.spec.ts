@@ -17,7 +17,12 @@ function authorizationPolicy(ns: string, name: string, spec: Record<string, unkn
     return {
         type: "kubernetes:security.istio.io/v1:AuthorizationPolicy",
         name: `${ns}-${name}`,
-        props: { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name, namespace: ns }, spec },
+        props: {
+            apiVersion: "security.istio.io/v1",
+            kind: "AuthorizationPolicy",
+            metadata: { name, namespace: ns },
+            spec,
+        },
     };
 }
 
@@ -78,12 +83,19 @@ describe("cilium-istio-l7-split-brain", () => {
     it("passes one L7 policy alone, L4-only conditions, other workloads, and targetRefs policies", async () => {
         assert.deepStrictEqual(await runStackPolicy(rule, [...blue(), cnp("blue", "default", l7Spec())]), []);
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...blue(), authorizationPolicy("blue", "get-ip", allowGetIp({ app: "httpbin" }))]),
+            await runStackPolicy(rule, [
+                ...blue(),
+                authorizationPolicy("blue", "get-ip", allowGetIp({ app: "httpbin" })),
+            ]),
             [],
         );
         const portsOnly = { rules: [{ to: [{ operation: { ports: ["80"] } }] }] };
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...blue(), cnp("blue", "default", l7Spec()), authorizationPolicy("blue", "l4", portsOnly)]),
+            await runStackPolicy(rule, [
+                ...blue(),
+                cnp("blue", "default", l7Spec()),
+                authorizationPolicy("blue", "l4", portsOnly),
+            ]),
             [],
         );
         assert.deepStrictEqual(
@@ -104,7 +116,11 @@ describe("cilium-istio-l7-split-brain", () => {
         );
         const targeted = { ...allowGetIp(), targetRefs: [{ kind: "Service", group: "", name: "httpbin" }] };
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...blue(), cnp("blue", "default", l7Spec()), authorizationPolicy("blue", "wp", targeted)]),
+            await runStackPolicy(rule, [
+                ...blue(),
+                cnp("blue", "default", l7Spec()),
+                authorizationPolicy("blue", "wp", targeted),
+            ]),
             [],
         );
     });
@@ -115,6 +131,8 @@ describe("cilium-istio-l7-split-brain", () => {
             cnp("blue", "default", l7Spec()),
             authorizationPolicy("blue", "x", { rules: UNKNOWN.array }),
         ]);
-        assert.ok(reported.length === 1 && reported[0].message.startsWith("Could not check whether its rules hold HTTP"));
+        assert.ok(
+            reported.length === 1 && reported[0].message.startsWith("Could not check whether its rules hold HTTP"),
+        );
     });
 });

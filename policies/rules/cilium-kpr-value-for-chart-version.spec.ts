@@ -72,7 +72,9 @@ describe("cilium-kpr-value-for-chart-version", () => {
                 ["advisory"],
                 version,
             );
-            assert.ok(reported[0].message.includes("cilium/cilium#32711") && reported[0].message.includes('Fix: use "true"'));
+            assert.ok(
+                reported[0].message.includes("cilium/cilium#32711") && reported[0].message.includes('Fix: use "true"'),
+            );
         }
         assert.deepStrictEqual(await runResourcePolicy(rule, ciliumRelease(kpr("true"), { version: "1.15.19" })), []);
     });

@@ -24,7 +24,12 @@ describe("cilium-l7-policy-under-chaining", () => {
                 reported.map((r) => r.level),
                 ["advisory"],
             );
-            for (const part of ["CiliumNetworkPolicy blue/default has L7 rules (http)", "aws-cni", "cilium/cilium#12454", "403"]) {
+            for (const part of [
+                "CiliumNetworkPolicy blue/default has L7 rules (http)",
+                "aws-cni",
+                "cilium/cilium#12454",
+                "403",
+            ]) {
                 assert.ok(reported[0].message.includes(part), `${part} missing from ${reported[0].message}`);
             }
         }

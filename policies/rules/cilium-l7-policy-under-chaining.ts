@@ -15,12 +15,15 @@ import { Finding, advisory, listShort, stackRule } from "../kit/findings";
 
 export function evaluate(model: MeshModel): Finding[] {
     const chained = model.cilium.filter(
-        (install) => install.settings.chainingMode.value !== undefined && install.settings.chainingMode.value !== "none",
+        (install) =>
+            install.settings.chainingMode.value !== undefined && install.settings.chainingMode.value !== "none",
     );
     if (chained.length === 0) {
         return [];
     }
-    const chaining = chained.map((install) => `${describeInstall(install)}: ${describeSetting(install.settings.chainingMode)}`);
+    const chaining = chained.map(
+        (install) => `${describeInstall(install)}: ${describeSetting(install.settings.chainingMode)}`,
+    );
     const findings: Finding[] = [];
     for (const policy of model.policies) {
         const l7 = policy.rules.filter((rule) => rule.ingress.some((allow) => allow.l7.length > 0));
@@ -46,7 +49,8 @@ export const ciliumL7PolicyUnderChaining = stackRule({
     name: "cilium-l7-policy-under-chaining",
     level: "advisory",
     description: "Cilium's L7 policy is limited when Cilium is chained behind another CNI (aws-cni).",
-    trigger: "a Cilium policy with L7 rules (`toPorts[].rules`) in a stack whose Cilium runs with a `cni.chainingMode` other than none",
+    trigger:
+        "a Cilium policy with L7 rules (`toPorts[].rules`) in a stack whose Cilium runs with a `cni.chainingMode` other than none",
     breaks: "the redirect to Cilium's proxy depends on the other plugin's routing: the L7 rule may not be enforced (no 403)",
     fix: "Cilium as the only CNI where L7 policy must hold, or HTTP policy in Istio's AuthorizationPolicy",
     sources: [

@@ -7,7 +7,11 @@ const CILIUM_TAINT = { key: "node.cilium.io/agent-not-ready", value: "true", eff
 const ISTIO_TAINT = { key: "cni.istio.io/not-ready", value: "true", effect: "NO_SCHEDULE" };
 
 /** Istio charts, with istiod's untaint controller on unless said otherwise. */
-function istio(mode: "sidecar" | "ambient", istiod: Record<string, unknown> = { taint: { enabled: true } }, version = "1.30.3") {
+function istio(
+    mode: "sidecar" | "ambient",
+    istiod: Record<string, unknown> = { taint: { enabled: true } },
+    version = "1.30.3",
+) {
     const profile = mode === "ambient" ? { profile: "ambient" } : {};
     return [
         istioRelease("base", {}, { version }),
@@ -59,14 +63,23 @@ describe("istio-cni-node-readiness", () => {
                 eksCluster(),
                 managedNodeGroup("nodes", [CILIUM_TAINT, ISTIO_TAINT]),
                 ciliumRelease(goodCiliumValues(), { version: "1.17.18" }),
-                ...istio("sidecar", { taint: { enabled: true }, env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" } }, "1.28.1"),
+                ...istio(
+                    "sidecar",
+                    { taint: { enabled: true }, env: { PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true" } },
+                    "1.28.1",
+                ),
             ]),
             [],
         );
     });
 
     it("rejects an untainted node pool in sidecar mode, advises in ambient mode (docs/istio-install.md#cni-node-readiness)", async () => {
-        const sidecar = await runStackPolicy(rule, [eksCluster(), managedNodeGroup("nodes"), cilium(), ...istio("sidecar")]);
+        const sidecar = await runStackPolicy(rule, [
+            eksCluster(),
+            managedNodeGroup("nodes"),
+            cilium(),
+            ...istio("sidecar"),
+        ]);
         assert.strictEqual(mandatory(sidecar).length, 1);
         for (const part of [
             "but not cni.istio.io/not-ready",
@@ -76,13 +89,23 @@ describe("istio-cni-node-readiness", () => {
         ]) {
             assert.ok(sidecar[0].message.includes(part), `${part} missing from ${sidecar[0].message}`);
         }
-        const ambient = await runStackPolicy(rule, [eksCluster(), managedNodeGroup("nodes"), cilium(), ...istio("ambient")]);
+        const ambient = await runStackPolicy(rule, [
+            eksCluster(),
+            managedNodeGroup("nodes"),
+            cilium(),
+            ...istio("ambient"),
+        ]);
         assert.deepStrictEqual(
             ambient.map((r) => r.level),
             ["advisory"],
         );
         assert.ok(ambient[0].message.includes("outside ztunnel"), ambient[0].message);
-        const karpenter = await runStackPolicy(rule, [eksCluster(), nodePool([CILIUM_TAINT]), cilium(), ...istio("sidecar")]);
+        const karpenter = await runStackPolicy(rule, [
+            eksCluster(),
+            nodePool([CILIUM_TAINT]),
+            cilium(),
+            ...istio("sidecar"),
+        ]);
         assert.ok(mandatory(karpenter)[0].message.includes("Karpenter NodePool general"), karpenter[0]?.message);
     });
 
@@ -99,7 +122,10 @@ describe("istio-cni-node-readiness", () => {
                 ...istio("sidecar", istiod, version),
             ]);
             assert.strictEqual(mandatory(reported).length, 1, JSON.stringify(istiod));
-            assert.ok(reported[0].message.includes("no istiod removes it") && reported[0].message.includes(part), reported[0].message);
+            assert.ok(
+                reported[0].message.includes("no istiod removes it") && reported[0].message.includes(part),
+                reported[0].message,
+            );
         }
     });
 
@@ -117,7 +143,12 @@ describe("istio-cni-node-readiness", () => {
         }
         for (const version of ["1.15.19", "1.16.19", "1.17.18"]) {
             assert.deepStrictEqual(
-                await runStackPolicy(rule, [eksCluster(), pool, ciliumRelease(goodCiliumValues(), { version }), ...istio("sidecar")]),
+                await runStackPolicy(rule, [
+                    eksCluster(),
+                    pool,
+                    ciliumRelease(goodCiliumValues(), { version }),
+                    ...istio("sidecar"),
+                ]),
                 [],
                 version,
             );

@@ -46,7 +46,11 @@ function tolerates(tolerations: readonly unknown[], key: string): boolean {
         }
         const t = item as { key?: unknown; operator?: unknown; effect?: unknown };
         const keyMatches = t.key === key || ((t.key === undefined || t.key === "") && t.operator === "Exists");
-        return keyMatches && t.operator === "Exists" && (t.effect === undefined || t.effect === "" || t.effect === "NoSchedule");
+        return (
+            keyMatches &&
+            t.operator === "Exists" &&
+            (t.effect === undefined || t.effect === "" || t.effect === "NoSchedule")
+        );
     });
 }
 
@@ -76,7 +80,7 @@ export function evaluate(model: MeshModel): Finding[] {
             "without Istio's traffic redirection";
         const fix =
             ` Fix: taint the node pool ${key}=true:NoSchedule and let istiod remove it (istiod \`taint.enabled: true\`; ` +
-            "before Istio 1.30 also `env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: \"true\"`).";
+            'before Istio 1.30 also `env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true"`).';
         findings.push(
             sidecar
                 ? violation(
@@ -99,13 +103,22 @@ export function evaluate(model: MeshModel): Finding[] {
 }
 
 /** The taint must come off: istiod's controller runs, and Cilium's operator can be scheduled meanwhile. */
-function liftedFindings(model: MeshModel, key: string, source: (typeof model.eks.nodeGroups)[number]["source"], label: string): Finding[] {
+function liftedFindings(
+    model: MeshModel,
+    key: string,
+    source: (typeof model.eks.nodeGroups)[number]["source"],
+    label: string,
+): Finding[] {
     const findings: Finding[] = [];
     const istiods = model.istio.charts.filter((c) => c.chart === "istiod");
     const controllers = istiods.map(untaintController);
     if (istiods.length === 0) {
         findings.push(
-            unchecked(source, `what removes ${key} from ${label}`, "the stack shows no istiod chart whose untaint controller could be read"),
+            unchecked(
+                source,
+                `what removes ${key} from ${label}`,
+                "the stack shows no istiod chart whose untaint controller could be read",
+            ),
         );
     } else if (!controllers.some((c) => c.on !== false)) {
         findings.push(
@@ -114,12 +127,14 @@ function liftedFindings(model: MeshModel, key: string, source: (typeof model.eks
                 `${label} (${describeSource(source)}) is tainted ${key}, but no istiod removes it: ` +
                     `${controllers.map((c) => `${describeSource(c.chart.helm.source)}: ${c.detail}`).join("; ")}. ` +
                     "Every node keeps the taint and only pods that tolerate it are scheduled. Fix: istiod `taint.enabled: true` " +
-                    "(before Istio 1.30 also `env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: \"true\"`).",
+                    '(before Istio 1.30 also `env.PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS: "true"`).',
             ),
         );
     } else if (!controllers.some((c) => c.on === true)) {
         for (const controller of controllers.filter((c) => c.on === undefined)) {
-            findings.push(unchecked(controller.chart.helm.source, "whether istiod's untaint controller runs", controller.detail));
+            findings.push(
+                unchecked(controller.chart.helm.source, "whether istiod's untaint controller runs", controller.detail),
+            );
         }
     }
     for (const install of model.cilium) {
@@ -153,8 +168,7 @@ export const istioCniNodeReadiness = stackRule({
         "With istio-cni, node pools must be tainted cni.istio.io/not-ready until istio-cni is ready, and something must lift the taint.",
     trigger:
         "istio-cni runs and a node pool (EKS node group, Karpenter NodePool) lacks the `cni.istio.io/not-ready` taint (advisory when only ambient mode is used); or pools carry it but no istiod runs the untaint controller, or Cilium's operator does not tolerate it",
-    breaks:
-        "pods scheduled before istio-cni is ready start without redirection: sidecar pods fail istio-validation or bypass the sidecar, ambient pods run outside ztunnel until enrolled; a taint nobody lifts, or an operator that cannot run, keeps every node unusable",
+    breaks: "pods scheduled before istio-cni is ready start without redirection: sidecar pods fail istio-validation or bypass the sidecar, ambient pods run outside ztunnel until enrolled; a taint nobody lifts, or an operator that cannot run, keeps every node unusable",
     fix: "taint node pools `cni.istio.io/not-ready=true:NoSchedule`; istiod `taint.enabled: true` (and `PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS` before 1.30); Cilium operator tolerating the taint",
     sources: [
         "istio/istio#11037",

@@ -100,7 +100,11 @@ describe("istiod-host-network-on-overlay", () => {
             assert.strictEqual(fixed.length, 1);
             assert.ok(fixed[0].message.includes("replicaCount is 4"), fixed[0].message);
             const older = onNode({ pilot: { autoscaleMax: 2, rollingMaxUnavailable: "50%", autoscaleMin: 2 } });
-            older[4] = istioRelease("istiod", { pilot: { autoscaleMax: 2, rollingMaxUnavailable: "50%", autoscaleMin: 2 } }, { version: "1.23.6" });
+            older[4] = istioRelease(
+                "istiod",
+                { pilot: { autoscaleMax: 2, rollingMaxUnavailable: "50%", autoscaleMin: 2 } },
+                { version: "1.23.6" },
+            );
             assert.deepStrictEqual(await runStackPolicy(rule, older), []);
         });
 
@@ -117,7 +121,12 @@ describe("istiod-host-network-on-overlay", () => {
             ];
             const compat = await runStackPolicy(rule, ambient({ compatibilityVersion: "1.25" }));
             assert.strictEqual(mandatory(compat).length, 1);
-            for (const part of ["compatibilityVersion 1.25", "sets ambient.shareHostNetworkNamespace: true", "15014", "Fix:"]) {
+            for (const part of [
+                "compatibilityVersion 1.25",
+                "sets ambient.shareHostNetworkNamespace: true",
+                "15014",
+                "Fix:",
+            ]) {
                 assert.ok(compat[0].message.includes(part), `${part} missing from ${compat[0].message}`);
             }
             assert.strictEqual(mandatory(await runStackPolicy(rule, ambient({}, "1.25.2"))).length, 1);
