@@ -11,7 +11,7 @@
  * `namespaceSelector`; CIDR, FQDN and Service peers are not pods and only mark the rule as naming a peer.
  */
 import { SELECT_ALL, Selector, readSelector, readSelectorList } from "./label-selectors";
-import { PolicyKind, PortRange, addPort, ciliumPorts } from "./network-policies";
+import { PolicyKind, PortRange, ciliumPorts, kubernetesPorts } from "./network-policies";
 import {
     Read,
     guarded,
@@ -20,7 +20,6 @@ import {
     readArray,
     readBoolean,
     readObject,
-    readPath,
     readString,
     readStringList,
     unreadable,
@@ -276,24 +275,13 @@ function kubernetesEgress(list: readonly unknown[], index: number): Read<EgressA
             });
         }
     }
-    const ranges: PortRange[] = [];
-    const named: string[] = [];
-    let everyPort = ports.state !== "known" || ports.value.length === 0;
-    const portList = ports.state === "known" ? ports.value : [];
-    for (let p = 0; p < portList.length; p++) {
-        const port = readPath(portList, [p, "port"]);
-        const endPort = readPath(portList, [p, "endPort"]);
-        const protocol = readString(portList, [p, "protocol"]);
-        if (port.state === "unreadable" || endPort.state === "unreadable" || protocol.state === "unreadable") {
-            return unreadable(`ports[${p}]`, "is unknown");
-        }
-        // A NetworkPolicy port's protocol defaults to TCP.
-        const withProtocol: Read<string> = protocol.state === "absent" ? known("TCP") : protocol;
-        everyPort = addPort(ranges, named, port, endPort, withProtocol) === "every" || everyPort;
+    const portSet = kubernetesPorts(ports);
+    if (portSet.state !== "known") {
+        return portSet;
     }
     return known({
-        ports: everyPort ? undefined : ranges,
-        namedPorts: named,
+        ports: portSet.value.ranges,
+        namedPorts: portSet.value.named,
         anyDestination: peerList.length === 0,
         endpoints: [],
         entities: [],

@@ -325,7 +325,7 @@ export function ciliumPorts(toPorts: readonly unknown[]): Read<PortSet> {
 }
 
 /** Adds one port entry; "every" when it opens every port (Cilium port "0" or no port). */
-export function addPort(
+function addPort(
     ranges: PortRange[],
     named: string[],
     port: Read<unknown>,
@@ -410,6 +410,23 @@ function kubernetesIngress(list: readonly unknown[], index: number): Read<Ingres
             cidrs.push({ cidr: cidr.value, except: except.state === "known" ? except.value : [] });
         }
     }
+    const portSet = kubernetesPorts(ports);
+    if (portSet.state !== "known") {
+        return portSet;
+    }
+    return known({
+        anySource: peers.length === 0,
+        cidrs,
+        entities: [],
+        ports: portSet.value.ranges,
+        namedPorts: portSet.value.named,
+        l7: [],
+        admitsNothing: false,
+    });
+}
+
+/** A NetworkPolicy rule's `ports` (ingress or egress): none or an empty list opens every port (ranges undefined). */
+export function kubernetesPorts(ports: Read<readonly unknown[]>): Read<Omit<PortSet, "l7">> {
     const ranges: PortRange[] = [];
     const named: string[] = [];
     let everyPort = ports.state !== "known" || ports.value.length === 0;
@@ -425,15 +442,7 @@ function kubernetesIngress(list: readonly unknown[], index: number): Read<Ingres
         const withProtocol: Read<string> = protocol.state === "absent" ? known("TCP") : protocol;
         everyPort = addPort(ranges, named, port, endPort, withProtocol) === "every" || everyPort;
     }
-    return known({
-        anySource: peers.length === 0,
-        cidrs,
-        entities: [],
-        ports: everyPort ? undefined : ranges,
-        namedPorts: named,
-        l7: [],
-        admitsNothing: false,
-    });
+    return known({ ranges: everyPort ? undefined : ranges, named });
 }
 
 /** `CiliumNetworkPolicy blue/default`, `CiliumClusterwideNetworkPolicy allow-ambient-hostprobes`. */

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { ambientHboneBypassesPortRules as rule } from "./ambient-hbone-bypasses-port-rules";
-import { FixtureResource, runStackPolicy } from "../test/harness";
+import { runStackPolicy } from "../test/harness";
 import {
+    ambientBlueHttpbin,
     ciliumRelease,
     cnp,
     deployment,
@@ -13,15 +14,6 @@ import {
     networkPolicy,
 } from "../test/fixtures";
 
-function ambientApps(): FixtureResource[] {
-    return [
-        ciliumRelease(),
-        ...istioAmbient(),
-        namespace("blue", { "istio.io/dataplane-mode": "ambient" }),
-        deployment("blue", "httpbin"),
-    ];
-}
-
 describe("ambient-hbone-bypasses-port-rules", () => {
     it("is advisory", () => {
         assert.strictEqual(rule.enforcementLevel, "advisory");
@@ -29,7 +21,7 @@ describe("ambient-hbone-bypasses-port-rules", () => {
 
     it("warns that the ambient demo's policy, admitting 15008 beside port 80, admits every port (istio/istio#56659)", async () => {
         const reported = await runStackPolicy(rule, [
-            ...ambientApps(),
+            ...ambientBlueHttpbin(),
             cnp("blue", "default", l4Spec(["80", "15008"])),
         ]);
         assert.deepStrictEqual(
@@ -49,18 +41,18 @@ describe("ambient-hbone-bypasses-port-rules", () => {
     it("names the HTTP rules it voids, and reads Kubernetes NetworkPolicies too", async () => {
         const l7 = l7Spec();
         l7.ingress[0].toPorts.push({ ports: [{ port: "15008", protocol: "TCP" }] });
-        const reported = await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l7)]);
+        const reported = await runStackPolicy(rule, [...ambientBlueHttpbin(), cnp("blue", "default", l7)]);
         assert.ok(reported[0].message.includes("port limits and its HTTP rules"), reported[0].message);
         const np = networkPolicy("blue", "web", {
             podSelector: { matchLabels: { app: "httpbin" } },
             ingress: [{ ports: [{ port: 8080 }, { port: 15008 }] }],
         });
-        assert.strictEqual((await runStackPolicy(rule, [...ambientApps(), np])).length, 1);
+        assert.strictEqual((await runStackPolicy(rule, [...ambientBlueHttpbin(), np])).length, 1);
     });
 
     it("says nothing without 15008, for pods out of ambient, or outside ambient mode", async () => {
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80"]))]),
+            await runStackPolicy(rule, [...ambientBlueHttpbin(), cnp("blue", "default", l4Spec(["80"]))]),
             [],
         );
         assert.deepStrictEqual(

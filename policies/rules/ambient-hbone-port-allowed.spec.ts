@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { ambientHbonePortAllowed as rule } from "./ambient-hbone-port-allowed";
-import { FixtureResource, advisories, mandatory, runStackPolicy, UNKNOWN } from "../test/harness";
+import { advisories, mandatory, runStackPolicy, UNKNOWN } from "../test/harness";
 import {
+    ambientBlueHttpbin,
     ccnp,
     ciliumRelease,
     cnp,
@@ -14,21 +15,12 @@ import {
     networkPolicy,
 } from "../test/fixtures";
 
-function ambientApps(): FixtureResource[] {
-    return [
-        ciliumRelease(),
-        ...istioAmbient(),
-        namespace("blue", { "istio.io/dataplane-mode": "ambient" }),
-        deployment("blue", "httpbin"),
-    ];
-}
-
 const npPorts = (ports: unknown[]) =>
     networkPolicy("blue", "web", { podSelector: { matchLabels: { app: "httpbin" } }, ingress: [{ ports }] });
 
 describe("ambient-hbone-port-allowed", () => {
     it("rejects the demo's L4 policy on port 80 alone in ambient mode, naming ports, pods and fix", async () => {
-        const reported = await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80"]))]);
+        const reported = await runStackPolicy(rule, [...ambientBlueHttpbin(), cnp("blue", "default", l4Spec(["80"]))]);
         assert.strictEqual(mandatory(reported).length, 1);
         for (const part of [
             "CiliumNetworkPolicy blue/default (spec)",
@@ -43,36 +35,41 @@ describe("ambient-hbone-port-allowed", () => {
 
     it("passes the ambient demo's policy with 15008 (Cilium, specs form, NetworkPolicy, port ranges)", async () => {
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...ambientApps(), cnp("blue", "default", l4Spec(["80", "15008"]))]),
+            await runStackPolicy(rule, [...ambientBlueHttpbin(), cnp("blue", "default", l4Spec(["80", "15008"]))]),
             [],
         );
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...ambientApps(), cnpSpecs("blue", "default", [l4Spec(["80", "15008"])])]),
+            await runStackPolicy(rule, [
+                ...ambientBlueHttpbin(),
+                cnpSpecs("blue", "default", [l4Spec(["80", "15008"])]),
+            ]),
             [],
         );
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...ambientApps(), npPorts([{ port: 80 }, { port: 15008 }])]),
+            await runStackPolicy(rule, [...ambientBlueHttpbin(), npPorts([{ port: 80 }, { port: 15008 }])]),
             [],
         );
         assert.deepStrictEqual(
-            await runStackPolicy(rule, [...ambientApps(), npPorts([{ port: 15000, endPort: 15010 }])]),
+            await runStackPolicy(rule, [...ambientBlueHttpbin(), npPorts([{ port: 15000, endPort: 15010 }])]),
             [],
         );
     });
 
     it("rejects a NetworkPolicy and a clusterwide policy limited to other ports", async () => {
         assert.strictEqual(
-            mandatory(await runStackPolicy(rule, [...ambientApps(), npPorts([{ port: 80, protocol: "TCP" }])])).length,
+            mandatory(await runStackPolicy(rule, [...ambientBlueHttpbin(), npPorts([{ port: 80, protocol: "TCP" }])]))
+                .length,
             1,
         );
         assert.strictEqual(
-            mandatory(await runStackPolicy(rule, [...ambientApps(), npPorts([{ port: 15008, protocol: "UDP" }])]))
-                .length,
+            mandatory(
+                await runStackPolicy(rule, [...ambientBlueHttpbin(), npPorts([{ port: 15008, protocol: "UDP" }])]),
+            ).length,
             1,
             "HBONE is TCP",
         );
         const clusterwide = ccnp("web", { ...l4Spec(["443"]), endpointSelector: { matchLabels: { app: "httpbin" } } });
-        assert.strictEqual(mandatory(await runStackPolicy(rule, [...ambientApps(), clusterwide])).length, 1);
+        assert.strictEqual(mandatory(await runStackPolicy(rule, [...ambientBlueHttpbin(), clusterwide])).length, 1);
     });
 
     it("passes policies that leave some port list open, deny-all policies, and sidecar or non-mesh pods", async () => {
@@ -80,10 +77,10 @@ describe("ambient-hbone-port-allowed", () => {
             endpointSelector: {},
             ingress: [{ fromEndpoints: [{}] }, { toPorts: [{ ports: [{ port: "80" }] }] }],
         });
-        assert.deepStrictEqual(await runStackPolicy(rule, [...ambientApps(), anyPort]), []);
+        assert.deepStrictEqual(await runStackPolicy(rule, [...ambientBlueHttpbin(), anyPort]), []);
         assert.deepStrictEqual(
             await runStackPolicy(rule, [
-                ...ambientApps(),
+                ...ambientBlueHttpbin(),
                 cnp("blue", "deny", { endpointSelector: {}, ingress: [{}] }),
             ]),
             [],
@@ -97,7 +94,7 @@ describe("ambient-hbone-port-allowed", () => {
         ];
         assert.deepStrictEqual(await runStackPolicy(rule, sidecar), []);
         const green = [
-            ...ambientApps(),
+            ...ambientBlueHttpbin(),
             namespace("green"),
             deployment("green", "httpbin"),
             cnp("green", "default", l4Spec(["80"])),
@@ -106,7 +103,7 @@ describe("ambient-hbone-port-allowed", () => {
     });
 
     it("finds ambient mode from helm.v4.Chart inputs as well", async () => {
-        const asCharts = ambientApps().map((r) =>
+        const asCharts = ambientBlueHttpbin().map((r) =>
             r.props.chart && r.props.chart !== "cilium" ? { ...r, type: "kubernetes:helm.sh/v4:Chart" } : r,
         );
         const withoutLabel = asCharts.filter((r) => r.name !== "blue").concat(namespace("blue"));
@@ -141,7 +138,7 @@ describe("ambient-hbone-port-allowed", () => {
             ...l4Spec(["80"]),
             ingress: [{ toPorts: [{ ports: [{ port: UNKNOWN.string }] }] }],
         });
-        const reported = await runStackPolicy(rule, [...ambientApps(), unknownPort]);
+        const reported = await runStackPolicy(rule, [...ambientBlueHttpbin(), unknownPort]);
         assert.strictEqual(mandatory(reported).length, 0);
         assert.strictEqual(advisories(reported).length, 1);
         const unknownSelector = cnp("blue", "default", {
@@ -149,7 +146,7 @@ describe("ambient-hbone-port-allowed", () => {
             endpointSelector: { matchLabels: { app: UNKNOWN.string } },
         });
         assert.deepStrictEqual(
-            (await runStackPolicy(rule, [...ambientApps(), unknownSelector])).map((r) => r.level),
+            (await runStackPolicy(rule, [...ambientBlueHttpbin(), unknownSelector])).map((r) => r.level),
             ["advisory"],
         );
         const elsewhere = cnp("blue", "default", {
@@ -157,17 +154,19 @@ describe("ambient-hbone-port-allowed", () => {
             endpointSelector: { matchLabels: { app: "payments" } },
         });
         assert.deepStrictEqual(
-            (await runStackPolicy(rule, [...ambientApps(), elsewhere])).map((r) => r.level),
+            (await runStackPolicy(rule, [...ambientBlueHttpbin(), elsewhere])).map((r) => r.level),
             ["advisory"],
         );
         assert.deepStrictEqual(
-            (await runStackPolicy(rule, [...ambientApps(), cnp("blue", "odd", UNKNOWN.object)])).map((r) => r.level),
+            (await runStackPolicy(rule, [...ambientBlueHttpbin(), cnp("blue", "odd", UNKNOWN.object)])).map(
+                (r) => r.level,
+            ),
             ["advisory"],
         );
         const unplacedPod = deployment("blue", "web");
         unplacedPod.props.metadata.namespace = UNKNOWN.string;
         const unplaced = await runStackPolicy(rule, [
-            ...ambientApps(),
+            ...ambientBlueHttpbin(),
             cnp("blue", "default", l4Spec(["80", "15008"])),
             networkPolicy("blue", "web", {
                 podSelector: { matchLabels: { app: "web" } },

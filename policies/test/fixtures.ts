@@ -124,6 +124,16 @@ export function istioAmbient(): FixtureResource[] {
     ];
 }
 
+/** Cilium, Istio in ambient mode, and the namespace blue enrolled in ambient with its httpbin Deployment. */
+export function ambientBlueHttpbin(): FixtureResource[] {
+    return [
+        ciliumRelease(),
+        ...istioAmbient(),
+        namespace("blue", { "istio.io/dataplane-mode": "ambient" }),
+        deployment("blue", "httpbin"),
+    ];
+}
+
 export function namespace(name: string, labels: Record<string, string> = {}): FixtureResource {
     return { type: "kubernetes:core/v1:Namespace", name, props: { metadata: { name, labels } } };
 }
