@@ -1,7 +1,6 @@
 /**
  * Ingress policies as Cilium and Kubernetes enforce them: CiliumNetworkPolicy (one rule in `spec`, or a list in
- * `specs`), CiliumClusterwideNetworkPolicy, and Kubernetes NetworkPolicy. Egress is not read: every rule of the pack
- * is about what reaches a mesh pod.
+ * `specs`), CiliumClusterwideNetworkPolicy, and Kubernetes NetworkPolicy. Egress rules are read in egress-policies.ts.
  *
  * Semantics used (docs.cilium.io "Policy Enforcement Modes", "Layer 4", CRD reference; kubernetes.io NetworkPolicy):
  *  - A pod selected by a rule with an ingress section (`ingress` or `ingressDeny`) is in default-deny for ingress,
