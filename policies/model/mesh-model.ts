@@ -170,6 +170,9 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         return selected;
     };
     const selectedBy = (rule: PolicyRule): Selection[] => selectPods(ruleSelector(rule));
+    let authorizationPolicies: AuthorizationPolicyInfo[] | undefined;
+    let gatewayApi: GatewayApiInfo | undefined;
+    let egressRules: EgressRule[] | undefined;
 
     const enrolled = (mode: string) =>
         workloads.filter((w) => w.enrolment.mode === mode).map((w) => `${describeWorkload(w)} (${w.enrolment.detail})`);
@@ -213,9 +216,16 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         unplaced,
         selectedBy,
         selectPods,
-        authorizationPolicies: readAuthorizationPolicies(resources),
-        gatewayApi: readGatewayApi(resources),
-        egressRules: readEgressRules(resources),
+        // Read on first use: only the rules that need them pay for a pass over every resource.
+        get authorizationPolicies() {
+            return (authorizationPolicies ??= readAuthorizationPolicies(resources));
+        },
+        get gatewayApi() {
+            return (gatewayApi ??= readGatewayApi(resources));
+        },
+        get egressRules() {
+            return (egressRules ??= readEgressRules(resources));
+        },
         rulesSelecting(workload) {
             const result: RuleSelection[] = [];
             for (const rule of [...(rulesByNamespace.get(workload.namespace) ?? []), ...clusterwideRules]) {
