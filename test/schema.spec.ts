@@ -33,6 +33,7 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
             "endpointPrivateAccess",
             "publicAccessCidrs",
             "secretsKmsKeyArn",
+            "istioCniTaint",
             "tags",
         ],
         // `provider` is TypeScript-only (a getter): see components/Cluster.ts and the external-reference test below.
@@ -69,7 +70,16 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
         optionalOutputs: [],
     },
     IstioRelease: {
-        inputs: ["version", "mode", "ciliumDatapath", "meshMtlsMode", "ambientHostProbes", "extraValues"],
+        inputs: [
+            "version",
+            "mode",
+            "ciliumDatapath",
+            "meshMtlsMode",
+            "ambientHostProbes",
+            "untaintNodes",
+            "nodeGroupMaxSize",
+            "extraValues",
+        ],
         outputs: [
             "base",
             "istiod",
