@@ -9,6 +9,7 @@
  */
 import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
 import { ISTIO_CNI_NOT_READY_TAINT } from "./cluster-settings";
+import { toleratesIstioCniTaint } from "../policies/model/istio-node-placement";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
@@ -128,21 +129,6 @@ const OPERATOR_TOLERATIONS_1_18: readonly Toleration[] = [
 
 /** The toleration of Istio's istio-cni taint that Cilium's operator needs (cluster-settings.ts). */
 const ISTIO_CNI_TOLERATION: Toleration = { key: ISTIO_CNI_NOT_READY_TAINT.key, operator: "Exists" };
-
-/** Whether `tolerations` let a pod onto a node carrying Istio's istio-cni taint (kubernetes.io toleration rules). */
-export function toleratesIstioCniTaint(tolerations: unknown): boolean {
-    return (
-        Array.isArray(tolerations) &&
-        tolerations.some(
-            (t: Toleration) =>
-                typeof t === "object" &&
-                t !== null &&
-                (t.key === ISTIO_CNI_NOT_READY_TAINT.key || (t.key === undefined && t.operator === "Exists")) &&
-                (t.operator === "Exists" || t.value === ISTIO_CNI_NOT_READY_TAINT.value) &&
-                (t.effect === undefined || t.effect === "" || t.effect === "NoSchedule"),
-        )
-    );
-}
 
 /**
  * Stands in for an API server host that is still an Output (e.g. Cluster.endpointHost) while every other value is

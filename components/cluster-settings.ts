@@ -10,6 +10,7 @@ import type { ClusterArgs } from "./Cluster";
 import { CiliumDatapath } from "./types";
 import { bool, InputError, intInRange, ipv4Cidr, oneOf } from "./validation";
 import { parseKubernetesVersion } from "./versions";
+import { ISTIO_CNI_NOT_READY_TAINT_KEY, ISTIO_CNI_NOT_READY_TAINT_VALUE } from "../policies/model/istio-node-placement";
 
 /** The defaults of every Cluster input, in one place. */
 export const CLUSTER_DEFAULTS = {
@@ -64,8 +65,8 @@ export const CILIUM_AGENT_NOT_READY_TAINT = {
  * through CiliumRelease, CoreDNS through its add-on configuration (docs/istio-install.md#taint-tolerations).
  */
 export const ISTIO_CNI_NOT_READY_TAINT = {
-    key: "cni.istio.io/not-ready",
-    value: "true",
+    key: ISTIO_CNI_NOT_READY_TAINT_KEY,
+    value: ISTIO_CNI_NOT_READY_TAINT_VALUE,
     effect: "NO_SCHEDULE",
 } as const;
 

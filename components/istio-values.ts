@@ -19,6 +19,7 @@ import { InputError, bool, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
 import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "../policies/model/ambient-network";
+import { UNTAINT_CONTROLLER_ENV, unavailableAllowed } from "../policies/model/istio-node-placement";
 
 /** The one place IstioRelease's defaults live (its Args doc comments repeat them). */
 export const ISTIO_RELEASE_DEFAULTS = {
@@ -243,9 +244,6 @@ function untaintValues(version: Version): HelmValues {
     };
 }
 
-/** The istiod variable that starts the node untaint controller (istio/istio pilot/pkg/features/pilot.go@1.30.3). */
-const UNTAINT_CONTROLLER_ENV = "PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS";
-
 /**
  * istiod on the host network: its container ports become host ports, so one fits per node
  * (docs/istio-install.md#istiod-host-ports). The HPA may not ask for more replicas than the node group can hold, and
@@ -267,18 +265,6 @@ function hostNetworkIstiodValues(nodeGroupMaxSize: number): HelmValues {
 function istiodValue(values: HelmValues, flat: boolean, key: string): unknown {
     const legacy = valueAt(values, `pilot.${key}`);
     return flat && legacy === undefined ? valueAt(values, key) : legacy;
-}
-
-/** How many replicas a Deployment may take down at once for `replicas`, from a maxUnavailable value (rounded down). */
-function unavailableAllowed(value: unknown, replicas: number): number | undefined {
-    if (typeof value === "number" && Number.isInteger(value)) {
-        return value;
-    }
-    const percent = typeof value === "string" ? /^(\d+)%$/.exec(value) : null;
-    if (percent) {
-        return Math.floor((Number(percent[1]) * replicas) / 100);
-    }
-    return typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /**

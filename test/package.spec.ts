@@ -73,8 +73,12 @@ function expectedTarballFiles(): string[] {
         }
     };
     walk("components");
-    // The facts the components take from the pack's model (one place per port, address and carried chart version).
-    for (const facts of ["policies/model/ambient-network.ts", "policies/model/carried-charts.ts"]) {
+    // The facts the components take from the pack's model (one place per port, address, carried chart version, taint).
+    for (const facts of [
+        "policies/model/ambient-network.ts",
+        "policies/model/carried-charts.ts",
+        "policies/model/istio-node-placement.ts",
+    ]) {
         expected.push(facts, `bin/${facts.replace(/\.ts$/, ".js")}`, `bin/${facts.replace(/\.ts$/, ".d.ts")}`);
     }
     return expected.sort();

@@ -10,6 +10,7 @@
 import { describeChartVersion, istioDefault } from "./chart-defaults";
 import { helmValue } from "./helm-sources";
 import { IstioChart } from "./istio-install";
+import { UNTAINT_CONTROLLER_ENV } from "./istio-node-placement";
 import { Read, known } from "./property-reader";
 
 /** Major and minor of the chart version asked for; the newest carried when unpinned; undefined when unknown. */
@@ -48,8 +49,6 @@ export interface UntaintController {
     readonly detail: string;
 }
 
-const UNTAINT_ENV = "PILOT_ENABLE_NODE_UNTAINT_CONTROLLERS";
-
 export function untaintController(chart: IstioChart): UntaintController {
     const where = describeChartVersion("istio istiod", chart.version);
     const enabled = chartValue(chart, "taint.enabled");
@@ -70,16 +69,16 @@ export function untaintController(chart: IstioChart): UntaintController {
     if (from130) {
         return { chart, on: true, detail: `taint.enabled is true on the ${where}` };
     }
-    const variable = chartValue(chart, `env.${UNTAINT_ENV}`);
+    const variable = chartValue(chart, `env.${UNTAINT_CONTROLLER_ENV}`);
     if (variable.state === "unreadable") {
-        return { chart, on: undefined, detail: `env.${UNTAINT_ENV}: ${variable.path} ${variable.reason}` };
+        return { chart, on: undefined, detail: `env.${UNTAINT_CONTROLLER_ENV}: ${variable.path} ${variable.reason}` };
     }
     return truthy(variable.state === "known" ? variable.value : undefined)
-        ? { chart, on: true, detail: `taint.enabled and env.${UNTAINT_ENV} are set on the ${where}` }
+        ? { chart, on: true, detail: `taint.enabled and env.${UNTAINT_CONTROLLER_ENV} are set on the ${where}` }
         : {
               chart,
               on: false,
-              detail: `taint.enabled is true but env.${UNTAINT_ENV} is not "true" on the ${where}, and before Istio 1.30 taint.enabled does not start the controller`,
+              detail: `taint.enabled is true but env.${UNTAINT_CONTROLLER_ENV} is not "true" on the ${where}, and before Istio 1.30 taint.enabled does not start the controller`,
           };
 }
 
@@ -106,22 +105,6 @@ export function istiodScaling(chart: IstioChart): IstiodScaling {
         rollingMaxUnavailable: withDefault(chart, "rollingMaxUnavailable"),
         rollingMaxSurge: withDefault(chart, "rollingMaxSurge"),
     };
-}
-
-/**
- * How many pods a Deployment may take down at once for `replicas`, from a maxUnavailable value: an integer, or a
- * percentage rounded down (kubernetes.io, Deployments, "Max Unavailable"). Undefined for anything else.
- */
-export function unavailableAllowed(value: unknown, replicas: number): number | undefined {
-    if (typeof value === "number" && Number.isInteger(value)) {
-        return value;
-    }
-    const text = typeof value === "string" ? value.trim() : "";
-    const percent = /^(\d+)%$/.exec(text);
-    if (percent) {
-        return Math.floor((Number(percent[1]) * replicas) / 100);
-    }
-    return /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
 /** Whether a cni chart puts istio-cni's agent on the host network (docs/istio-install.md#compatibility-version). */

@@ -11,7 +11,7 @@ import { MeshModel } from "../model/mesh-model";
 import { IngressAllow, PolicyRule, admitsTcpPort, describePolicy, describePorts } from "../model/network-policies";
 import { describeWorkload } from "../model/workloads";
 import { Finding, advisory, listShort, stackRule } from "../kit/findings";
-import { HBONE_PORT } from "./ambient-hbone-port-allowed";
+import { HBONE_PORT } from "../model/ambient-network";
 
 /** An allow that names its ports and opens 15008 among them. */
 function opensHboneInPortList(allow: IngressAllow): boolean {

@@ -85,7 +85,7 @@ describe("ambient-hbone-egress-allowed", () => {
         const unknown = cnp("red", "egress", { endpointSelector: {}, egress: UNKNOWN.array });
         const reported = await runStackPolicy(rule, [...ambientApps(), unknown]);
         assert.ok(
-            reported.some((r) => r.message.startsWith("Could not check the egress rules")),
+            reported.some((r) => r.message.includes("\nCould not check the egress rules")),
             JSON.stringify(reported),
         );
     });

@@ -18,7 +18,7 @@ import { MeshModel } from "../model/mesh-model";
 import { admitsTcpPort, describePorts } from "../model/network-policies";
 import { Workload, describeWorkload } from "../model/workloads";
 import { Finding, listShort, stackRule, unchecked, violation } from "../kit/findings";
-import { HBONE_PORT } from "./ambient-hbone-port-allowed";
+import { HBONE_PORT } from "../model/ambient-network";
 
 const inAmbient = (w: Workload) => w.enrolment.mode === "ambient" && !w.enrolment.redirectionDisabled;
 

@@ -132,7 +132,7 @@ describe("cilium-istio-l7-split-brain", () => {
             authorizationPolicy("blue", "x", { rules: UNKNOWN.array }),
         ]);
         assert.ok(
-            reported.length === 1 && reported[0].message.startsWith("Could not check whether its rules hold HTTP"),
+            reported.length === 1 && reported[0].message.includes("\nCould not check whether its rules hold HTTP"),
         );
     });
 });

@@ -20,12 +20,11 @@
 import { describeInstall } from "../model/cilium-settings";
 import { describeTaintKeys } from "../model/eks";
 import { untaintController } from "../model/istio-chart-values";
+import { ISTIO_CNI_NOT_READY_TAINT_KEY, toleratesIstioCniTaint } from "../model/istio-node-placement";
 import { MeshModel } from "../model/mesh-model";
 import { helmValue } from "../model/helm-sources";
 import { describeSource } from "../model/resources";
 import { Finding, advisory, listShort, stackRule, unchecked, violation } from "../kit/findings";
-
-export const ISTIO_CNI_TAINT = "cni.istio.io/not-ready";
 
 /** The taint istiod removes: `taint.name` of its chart (1.30+), else Istio's default. */
 function taintKey(model: MeshModel): string {
@@ -35,23 +34,7 @@ function taintKey(model: MeshModel): string {
             return name.value;
         }
     }
-    return ISTIO_CNI_TAINT;
-}
-
-/** Kubernetes toleration rules: a toleration of `key` (or of every key) for a NoSchedule taint. */
-function tolerates(tolerations: readonly unknown[], key: string): boolean {
-    return tolerations.some((item) => {
-        if (typeof item !== "object" || item === null) {
-            return false;
-        }
-        const t = item as { key?: unknown; operator?: unknown; effect?: unknown };
-        const keyMatches = t.key === key || ((t.key === undefined || t.key === "") && t.operator === "Exists");
-        return (
-            keyMatches &&
-            t.operator === "Exists" &&
-            (t.effect === undefined || t.effect === "" || t.effect === "NoSchedule")
-        );
-    });
+    return ISTIO_CNI_NOT_READY_TAINT_KEY;
 }
 
 export function evaluate(model: MeshModel): Finding[] {
@@ -145,7 +128,7 @@ function liftedFindings(
         }
         if (tolerations.value === undefined) {
             findings.push(unchecked(install.source, "`operator.tolerations`", tolerations.detail));
-        } else if (!tolerates(tolerations.value, key)) {
+        } else if (!toleratesIstioCniTaint(tolerations.value, key)) {
             findings.push(
                 violation(
                     install.source,

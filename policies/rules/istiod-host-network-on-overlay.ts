@@ -23,7 +23,8 @@
  *    cni `compatibilityVersion` of 1.25 or lower) binds the same port 15014 (istio/istio#35917): a violation.
  */
 import { describeInstall, describeSetting } from "../model/cilium-settings";
-import { cniHostNetwork, istiodScaling, unavailableAllowed } from "../model/istio-chart-values";
+import { cniHostNetwork, istiodScaling } from "../model/istio-chart-values";
+import { unavailableAllowed } from "../model/istio-node-placement";
 import { MeshModel } from "../model/mesh-model";
 import { describeSource } from "../model/resources";
 import { Finding, advisory, listShort, stackRule, unchecked, violation } from "../kit/findings";
