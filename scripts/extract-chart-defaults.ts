@@ -56,16 +56,18 @@ const CILIUM_KEYS = [
  * docs/cilium-datapath.md#eni-egress-masquerading). Both facts are kept per version in the list of carried charts
  * (policies/model/carried-charts.ts).
  */
-const CILIUM_TEMPLATE_FACTS: Record<string, { routingModeWhenEniEnabled: string; ipv4MasqueradeWhenEniEnabled: boolean }> =
-    Object.fromEntries(
-        CARRIED_CILIUM_CHARTS.map((c) => [
-            c.version,
-            {
-                routingModeWhenEniEnabled: c.routingModeWhenEniEnabled,
-                ipv4MasqueradeWhenEniEnabled: c.ipv4MasqueradeWhenEniEnabled,
-            },
-        ]),
-    );
+const CILIUM_TEMPLATE_FACTS: Record<
+    string,
+    { routingModeWhenEniEnabled: string; ipv4MasqueradeWhenEniEnabled: boolean }
+> = Object.fromEntries(
+    CARRIED_CILIUM_CHARTS.map((c) => [
+        c.version,
+        {
+            routingModeWhenEniEnabled: c.routingModeWhenEniEnabled,
+            ipv4MasqueradeWhenEniEnabled: c.ipv4MasqueradeWhenEniEnabled,
+        },
+    ]),
+);
 
 /**
  * Istio chart values the pack reads, per chart, under the charts' `_internal_defaults_do_not_set` block
