@@ -5,6 +5,7 @@
  */
 import { CommandIO, CommandSpec, ExitCode, nearest, processIO, renderHelp } from "./command-line";
 import { checkCommand } from "./commands/check";
+import { explainCommand } from "./commands/explain";
 import { planCommand } from "./commands/plan";
 import { verifyCommand } from "./commands/verify";
 import * as path from "path";
@@ -13,7 +14,7 @@ import { PACKAGE_ROOT, packageManifest } from "./package-root";
 
 const PROGRAM = "eks-cilium-istio";
 
-export const COMMANDS: readonly CommandSpec[] = [planCommand, checkCommand, verifyCommand];
+export const COMMANDS: readonly CommandSpec[] = [planCommand, checkCommand, explainCommand, verifyCommand];
 
 function overview(): string {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));

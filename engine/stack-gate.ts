@@ -1,6 +1,7 @@
 /**
  * The part `plan` and `check` share once they hold a stack's resources: ask the policy pack as the CLI would,
- * predict the demo's connectivity, print the report, and pick the exit code (1 on any mandatory violation).
+ * predict connectivity (the probes asked for, else the demo's checks, else the default matrix), print the report,
+ * and pick the exit code (1 on any mandatory violation).
  */
 import * as fs from "fs";
 import { CommandIO, ExitCode, ParsedFlags, UsageError, singleValue } from "./command-line";
@@ -10,13 +11,17 @@ import { ServedPack } from "./analyzer/served-pack";
 import {
     ConnectivityPrediction,
     MAX_PREDICTED_PAIRS,
-    predictConnectivityWithin,
+    PairFilters,
+    predictForGate,
 } from "../policies/connectivity/connectivity";
+import { Probe, ProbeError } from "../policies/connectivity/probe";
+import { readProbeFlags } from "./probe-flags";
 import { evaluatePolicyPack } from "./analyzer/policy-evaluation";
 import { PolicyConfigEntry, parsePolicyPackConfig } from "./analyzer/policy-pack-config";
 import { stateToPlain } from "./state/property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
 import { ResourceV3, parseUrn } from "./state/stack-export";
+import { StackResource } from "../policies/model/resources";
 
 /** Where a policy pack is, and how to evaluate it in this process. */
 export interface PackLocation {
@@ -34,11 +39,20 @@ export interface GateOptions {
     policyPackConfig: Record<string, PolicyConfigEntry>;
     json: boolean;
     verbose: boolean;
+    /** `--probe` and `--probes FILE`: the requests to predict instead of the demo's checks or the default matrix. */
+    probes: readonly Probe[];
+    /** `--from` and `--to`: namespaces the demo's checks and the default matrix are narrowed to. */
+    filters: PairFilters;
     io: CommandIO;
 }
 
-/** What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--served`, `--verbose`. */
-export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose"> & { served: boolean };
+/**
+ * What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--served`, `--verbose`,
+ * `--probe`, `--probes FILE`, `--from`, `--to`.
+ */
+export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters"> & {
+    served: boolean;
+};
 
 /**
  * The pack, ready to be asked: evaluated in this process (the default), or with `served` started in its own process
@@ -55,13 +69,14 @@ export async function startPack(location: PackLocation, context: PackStackContex
     return new InProcessPack({ ...definition, version: packVersion(location.dir) }, context);
 }
 
-/** Reads them; a config file that cannot be read or parsed is a usage error, raised before anything runs. */
+/** Reads them; a config or probes file that cannot be read or parsed is a usage error, raised before anything runs. */
 export function readGateFlags(flags: ParsedFlags): GateFlags {
     return {
         policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
         json: flags.switches.has("json"),
         served: flags.switches.has("served"),
         verbose: flags.switches.has("verbose"),
+        ...readProbeFlags(flags),
     };
 }
 
@@ -78,16 +93,29 @@ function readPolicyPackConfigFile(file: string | undefined): Record<string, Poli
     return parsePolicyPackConfig(text, file);
 }
 
-/** The resources as the mesh model reads them: plain props (the stack's final state, as AnalyzeStack sees it). */
-export function modelResources(
-    resources: readonly ResourceV3[],
-): { type: string; urn: string; name: string; props: any }[] {
-    return resources.map((r) => ({
-        type: r.type,
-        urn: r.urn,
-        name: parseUrn(r.urn).name,
-        props: stateToPlain(r.outputs ?? r.inputs ?? {}),
-    }));
+/**
+ * The resources as the mesh model reads them: plain props (the stack's final state, as AnalyzeStack sees it), and
+ * each resource's provider with its inputs, as the policy server hands `PolicyResource.provider` (a Kubernetes
+ * provider's `namespace` is the default namespace of its objects).
+ */
+export function modelResources(resources: readonly ResourceV3[]): StackResource[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    return resources.map((r) => {
+        // A provider reference is "<provider URN>::<provider ID>".
+        const provider =
+            r.provider === undefined ? undefined : byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::")));
+        return {
+            type: r.type,
+            urn: r.urn,
+            name: parseUrn(r.urn).name,
+            props: stateToPlain(r.outputs ?? r.inputs ?? {}),
+            provider: provider && {
+                type: provider.type,
+                urn: provider.urn,
+                props: stateToPlain(provider.inputs ?? provider.outputs ?? {}),
+            },
+        };
+    });
 }
 
 export async function gateStack(resources: readonly ResourceV3[], options: GateOptions): Promise<ExitCode> {
@@ -99,10 +127,15 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
     // Predicted here while the pack starts in its own process; on a failure the evaluation still closes the pack.
     let connectivity: ConnectivityPrediction;
     try {
-        connectivity = predictConnectivityWithin(modelResources(resources), MAX_PREDICTED_PAIRS);
+        connectivity = predictForGate(modelResources(resources), {
+            probes: options.probes,
+            filters: options.filters,
+            maxPairs: MAX_PREDICTED_PAIRS,
+        });
     } catch (err) {
         await evaluating.catch(() => undefined);
-        throw err;
+        // A probe naming what the stack does not have: the message names it, exit 2 without a stack trace.
+        throw err instanceof ProbeError ? new UsageError(err.message) : err;
     }
     const evaluation = await evaluating;
     if (options.verbose && evaluation.packOutput.length > 0) {
@@ -113,7 +146,7 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
     if (connectivity.omitted) {
         options.io.stderr(`note: ${connectivity.omitted}\n`);
     }
-    const report = buildReport(options.stack, resources, evaluation.violations, connectivity.answers);
+    const report = buildReport(options.stack, resources, evaluation.violations, connectivity);
     options.io.stdout(
         options.json
             ? renderJson(report)

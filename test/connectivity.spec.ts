@@ -10,7 +10,14 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { ConnectivityAnswer, HttpCode, predictConnectivity } from "../policies/connectivity/connectivity";
+import {
+    DemoAnswer,
+    HttpCode,
+    predictDemoChecks,
+    predictMatrix,
+    predictProbes,
+} from "../policies/connectivity/connectivity";
+import { parseProbe } from "../policies/connectivity/probe";
 import { runProgramOnMocks } from "../engine/mock/mock-deployment";
 import { loadStackConfig, readProject } from "../engine/state/stack-config-files";
 import { toStackExport } from "../engine/state/stack-export";
@@ -43,7 +50,7 @@ async function stackResources(stack: string, overrides: string[]): Promise<Stack
 /** Rows: client namespace; cells: red/ip, red/deny, blue/ip, blue/deny. */
 type Matrix = Record<string, [HttpCode, HttpCode, HttpCode, HttpCode]>;
 
-function matrixOf(answers: readonly ConnectivityAnswer[]): Matrix {
+function matrixOf(answers: readonly DemoAnswer[]): Matrix {
     const matrix: Matrix = {};
     for (const from of [...new Set(answers.map((a) => a.from))]) {
         const cell = (to: string, p: string) =>
@@ -187,7 +194,7 @@ describe("connectivity matrix of the demo, per mesh mode and stage", function ()
 
     for (const c of CASES) {
         it(`${c.mode}, ${c.stage}${c.stage === "l7" ? (c.fix ? " with the fix" : " without the fix") : ""}`, async () => {
-            const answers = predictConnectivity(
+            const { answers } = predictDemoChecks(
                 await stackResources(c.stack, [
                     `eks-cilium-istio:demoStage=${c.stage}`,
                     `eks-cilium-istio:demoMtlsFix=${c.fix}`,
@@ -203,7 +210,7 @@ describe("connectivity matrix of the demo, per mesh mode and stage", function ()
     }
 
     it("sidecar, open, with a STRICT mesh: green's plain text is refused everywhere, mesh clients still get through", async () => {
-        const answers = predictConnectivity(await stackResources("dev", ["demoStage=open", "meshMtlsMode=STRICT"]));
+        const { answers } = predictDemoChecks(await stackResources("dev", ["demoStage=open", "meshMtlsMode=STRICT"]));
         assert.deepStrictEqual(matrixOf(answers), {
             red: ["200", "200", "200", "200"],
             blue: ["200", "200", "200", "200"],
@@ -245,8 +252,10 @@ const service = (ns: string, selector: Record<string, string>, targetPort: numbe
     });
 
 describe("connectivity on stacks not built by our components", () => {
+    const ask = (resources: StackResource[], ...probes: string[]) => predictProbes(resources, probes.map(parseProbe));
+
     it("follows a Kubernetes NetworkPolicy's namespaceSelector and a named targetPort, without Istio", () => {
-        const answers = predictConnectivity([
+        const stack = [
             namespace("shop", { team: "shop" }),
             namespace("tools"),
             namespace("api"),
@@ -263,21 +272,24 @@ describe("connectivity on stacks not built by our components", () => {
                     ],
                 },
             }),
-        ]);
+        ];
+        const answers = ask(
+            stack,
+            "shop/netshoot GET http://httpbin.api/ip",
+            "tools/netshoot GET http://httpbin.api/ip",
+        );
         assert.deepStrictEqual(
-            answers.map((a) => [a.from, a.to, a.path, a.code]),
+            answers.map((a) => [a.from, a.to, a.port, a.code]),
             [
-                ["shop", "api", "/ip", "200"],
-                ["shop", "api", "/deny", "200"],
-                ["tools", "api", "/ip", "000"],
-                ["tools", "api", "/deny", "000"],
+                ["shop/deployment/netshoot", "httpbin.api", 80, "200"],
+                ["tools/deployment/netshoot", "httpbin.api", 80, "000"],
             ],
         );
-        assert.match(answers[2].reason, /NetworkPolicy api\/from-shop admits no TCP 8080 from tools\/netshoot/);
+        assert.match(answers[1].reason, /NetworkPolicy api\/from-shop admits no TCP 8080 from tools\/netshoot/);
     });
 
     it("applies a clusterwide policy's HTTP rules with regular expressions, and its fromEndpoints across namespaces", () => {
-        const answers = predictConnectivity([
+        const stack = [
             namespace("a"),
             namespace("b"),
             deployment("a", "netshoot", { app: "netshoot" }),
@@ -300,7 +312,8 @@ describe("connectivity on stacks not built by our components", () => {
                     ],
                 },
             }),
-        ]);
+        ];
+        const answers = ask(stack, "a/netshoot GET http://httpbin.b/ip", "a/netshoot GET http://httpbin.b/deny");
         assert.deepStrictEqual(
             answers.map((a) => a.code),
             ["200", "403"],
@@ -308,25 +321,32 @@ describe("connectivity on stacks not built by our components", () => {
         assert.match(answers[1].reason, /CiliumClusterwideNetworkPolicy paths/);
     });
 
-    it("leaves out a pair it cannot decide (a label unknown during preview) and predicts nothing without the demo", () => {
+    it("answers ??? with why for a pair it cannot decide (a label unknown during preview), and never drops it", () => {
         const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-        const answers = predictConnectivity([
+        const stack = [
             namespace("a"),
             namespace("b", { "istio-injection": unknown }),
             deployment("a", "netshoot", { app: "netshoot" }),
             deployment("b", "netshoot", { app: "netshoot" }),
             deployment("a", "httpbin", { app: "httpbin" }),
             service("a", { app: "httpbin" }, 80),
-        ]);
+        ];
+        const answers = ask(stack, "a/netshoot GET http://httpbin.a/ip", "b/netshoot GET http://httpbin.a/ip");
         assert.deepStrictEqual(
-            answers.map((a) => [a.from, a.code]),
-            [
-                ["a", "200"],
-                ["a", "200"],
-            ],
-            "b's mesh enrolment is unknown",
+            answers.map((a) => a.code),
+            ["200", "???"],
         );
-        assert.deepStrictEqual(predictConnectivity([namespace("a"), deployment("a", "web", { app: "web" })]), []);
+        assert.match(answers[1].reason, /^unknown: the mesh enrolment of b\/netshoot is unknown: istio-injection/);
+        const matrix = predictMatrix(stack);
+        assert.strictEqual(matrix.answers.length, 3, "3 workloads x 1 Service port, the undecided pair included");
+        assert.deepStrictEqual(
+            matrix.answers.map((a) => [a.from, a.code]),
+            [
+                ["a/deployment/netshoot", "200"],
+                ["b/deployment/netshoot", "???"],
+                ["a/deployment/httpbin", "200"],
+            ],
+        );
     });
 });
 
@@ -347,7 +367,19 @@ describe("every 503 the model predicts because of mTLS is a cilium-l7-policy-vs-
     this.timeout(60_000);
 
     async function assertAgree(resources: StackResource[]) {
-        const failures = predictConnectivity(resources).filter((a) => a.code === "503");
+        const prediction = resources.some((r) => r.type === "eks-cilium-istio:index:NamespaceDemo")
+            ? predictDemoChecks(resources)
+            : predictMatrix(resources);
+        const failures = (
+            prediction.answers as readonly {
+                code: string;
+                reason: string;
+                decidedBy: readonly string[];
+                from: string;
+                to: string;
+                path: string;
+            }[]
+        ).filter((a) => a.code === "503");
         assert.ok(failures.length > 0, "the stack must produce 503s for this test to mean anything");
         const violations = await l7RuleViolations(resources);
         for (const answer of failures) {

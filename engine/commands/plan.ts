@@ -30,6 +30,7 @@ import { closeWhenStarted } from "../analyzer/policy-evaluation";
 import { loadStackConfig, readProject, rejectUnknownKeys } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
 import { PackLocation, gateStack, readGateFlags, startPack } from "../stack-gate";
+import { PROBE_FLAGS } from "../probe-flags";
 
 export const DEFAULT_STACK = "dev";
 
@@ -66,6 +67,7 @@ export const GATE_FLAGS: readonly FlagSpec[] = [
             "Serve the policy pack in its own process as the Pulumi CLI does (run-policy-pack, gRPC Analyzer) instead of " +
             "evaluating it in this one. Same verdicts, slower. Default: in this process.",
     },
+    ...PROBE_FLAGS,
 ];
 
 const FLAGS: readonly FlagSpec[] = [
@@ -94,6 +96,31 @@ function knownConfigKeys(projectDir: string): readonly string[] {
     return keys;
 }
 
+/** A stack's program run on the mock runtime, exported as `pulumi stack export` would (plan and explain use it). */
+export async function exportProgramStack(
+    project: ReturnType<typeof readProject>,
+    stack: string,
+    config: ReturnType<typeof loadStackConfig>,
+): Promise<Awaited<ReturnType<typeof toStackExport>>> {
+    // Loaded only when a program runs: plan spawns the pack first, so that it starts while these load.
+    const { runProgramOnMocks } = await import("../mock/mock-deployment");
+    const { registrations } = await runProgramOnMocks({
+        project: project.name,
+        stack,
+        program: path.join(project.dir, project.main ?? ""),
+        config,
+    });
+    return toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date() });
+}
+
+/** The project's stack config, its unknown keys of the project's namespace refused. */
+export function readStackConfig(projectDir: string, stack: string, overrides: readonly string[]) {
+    const project = readProject(projectDir);
+    const config = loadStackConfig(project, stack, [...overrides]);
+    rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
+    return { project, config };
+}
+
 export function plan(
     argv: readonly string[],
     io: CommandIO = processIO,
@@ -105,10 +132,11 @@ export function plan(
             throw new UsageError(`plan takes no positional arguments (got ${flags.positionals.join(" ")})`);
         }
         const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
-        const projectDir = path.resolve(locations.projectDir);
-        const project = readProject(projectDir);
-        const config = loadStackConfig(project, stack, flags.values.get("config") ?? []);
-        rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
+        const { project, config } = readStackConfig(
+            path.resolve(locations.projectDir),
+            stack,
+            flags.values.get("config") ?? [],
+        );
         const gateFlags = readGateFlags(flags);
 
         const context: PackStackContext = {
@@ -132,19 +160,7 @@ export function plan(
         pack.catch(() => undefined);
         let exported: Awaited<ReturnType<typeof toStackExport>>;
         try {
-            const { runProgramOnMocks } = await import("../mock/mock-deployment");
-            const { registrations } = await runProgramOnMocks({
-                project: project.name,
-                stack,
-                program: path.join(project.dir, project.main ?? ""),
-                config,
-            });
-            exported = await toStackExport(registrations, {
-                project: project.name,
-                stack,
-                config: config.values,
-                time: new Date(),
-            });
+            exported = await exportProgramStack(project, stack, config);
             const out = singleValue(flags, "out") ?? path.join(project.dir, ".plan", `${stack}.json`);
             fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
             fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);

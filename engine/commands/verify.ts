@@ -23,7 +23,7 @@ import {
     runCommand,
     singleValue,
 } from "../command-line";
-import { ConnectivityAnswer, predictConnectivity } from "../../policies/connectivity/connectivity";
+import { DemoAnswer, predictDemoChecks } from "../../policies/connectivity/connectivity";
 import { runProgramOnMocks } from "../mock/mock-deployment";
 import { DEFAULT_STACK, PROJECT_LOCATIONS } from "./plan";
 import { loadStackConfig, readProject } from "../state/stack-config-files";
@@ -107,7 +107,7 @@ function runKubectl(args: string[], env: NodeJS.ProcessEnv): Promise<Observation
     });
 }
 
-export interface Comparison extends ConnectivityAnswer {
+export interface Comparison extends DemoAnswer {
     observed: Observation;
 }
 
@@ -176,7 +176,7 @@ export function verify(
             config: config.values,
             time: new Date(),
         });
-        const predicted = predictConnectivity(modelResources(exported.deployment.resources));
+        const predicted = predictDemoChecks(modelResources(exported.deployment.resources), {}, Infinity).answers;
         if (predicted.length === 0) {
             throw new UsageError(
                 `stack ${stack} has no demo (no netshoot clients and httpbin services): nothing to verify`,

@@ -1,11 +1,13 @@
 /**
  * What `plan` and `check` print: resource counts per type and the component tree; violations grouped by
- * level with policy, resource and message; the predicted connectivity matrix when the stack has the demo; the
- * critical path. With `--json`, one document with exactly these fields (an interface: keep them):
- * `{stack, resources: [{urn, type, parent, dependencies}], violations: [{policy, level, urn, message}],
- *   connectivity: [{from, to, path, code, reason}], criticalPath: [urn, ...]}`.
+ * level with policy, resource and message; the predicted connectivity (the demo's matrix, or a table of the
+ * probes / the default matrix); the critical path. With `--json`, one document with exactly these fields (an
+ * interface: keep them): `{stack, resources: [{urn, type, parent, dependencies}], violations: [{policy, level, urn,
+ * message}], connectivity: [...], criticalPath: [urn, ...]}`, where a connectivity entry is the demo's
+ * `{from, to, path, code, reason}` or, for probes and the default matrix,
+ * `{probe, from, to, port, method, path, code, reason, decidedBy}`.
  */
-import { ConnectivityAnswer } from "../../policies/connectivity/connectivity";
+import { ConnectivityPrediction, DemoAnswer, ProbeAnswer } from "../../policies/connectivity/connectivity";
 import { criticalPath } from "./critical-path";
 import { Violation } from "../analyzer/policy-evaluation";
 import { ResourceV3, parseUrn } from "../state/stack-export";
@@ -14,8 +16,29 @@ export interface Report {
     stack: string;
     resources: { urn: string; type: string; parent: string | null; dependencies: string[] }[];
     violations: Violation[];
-    connectivity: Pick<ConnectivityAnswer, "from" | "to" | "path" | "code" | "reason">[];
+    connectivity: ConnectivityEntry[];
     criticalPath: string[];
+}
+
+export type DemoEntry = Pick<DemoAnswer, "from" | "to" | "path" | "code" | "reason">;
+export type ProbeEntry = Omit<ProbeAnswer, "steps">;
+export type ConnectivityEntry = DemoEntry | ProbeEntry;
+
+/** The entries as the report prints them: the demo's keep their five fields, probes drop their trace. */
+export function connectivityEntries(prediction: ConnectivityPrediction): ConnectivityEntry[] {
+    return prediction.kind === "demo"
+        ? prediction.answers.map(({ from, to, path, code, reason }) => ({ from, to, path, code, reason }))
+        : prediction.answers.map(({ probe, from, to, port, method, path, code, reason, decidedBy }) => ({
+              probe,
+              from,
+              to,
+              port,
+              method,
+              path,
+              code,
+              reason,
+              decidedBy,
+          }));
 }
 
 /** Most severe first; `remediate` only reaches here from a remediation's own diagnostic (reported advisory). */
@@ -25,7 +48,7 @@ export function buildReport(
     stack: string,
     resources: readonly ResourceV3[],
     violations: readonly Violation[],
-    connectivity: readonly ConnectivityAnswer[],
+    connectivity: ConnectivityPrediction,
 ): Report {
     const position = new Map(resources.map((r, i) => [r.urn, i]));
     const sorted = [...violations].sort(
@@ -44,7 +67,7 @@ export function buildReport(
             dependencies: r.dependencies ?? [],
         })),
         violations: sorted,
-        connectivity: connectivity.map(({ from, to, path, code, reason }) => ({ from, to, path, code, reason })),
+        connectivity: connectivityEntries(connectivity),
         criticalPath: criticalPath(resources),
     };
 }
@@ -89,7 +112,28 @@ function renderTree(report: Report): string[] {
     return lines;
 }
 
-function renderMatrix(answers: Report["connectivity"]): string[] {
+function isProbeEntry(entry: ConnectivityEntry): entry is ProbeEntry {
+    return "probe" in entry;
+}
+
+/** Probes and the default matrix: one row per request; every reason for probes, those not 200 for the matrix. */
+function renderProbeTable(entries: readonly ProbeEntry[], explainAll: boolean): string[] {
+    const rows = entries.map((e) => [e.code, e.from, e.method, `${e.to}:${e.port}`, e.path]);
+    const header = ["code", "from", "method", "to", "path"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join("  ")}`.trimEnd();
+    const lines = [line(header), ...rows.map(line)];
+    const explained = explainAll ? entries : entries.filter((e) => e.code !== "200");
+    if (explained.length > 0) {
+        lines.push("", explainAll ? "  why:" : "  why not 200:");
+        for (const e of explained) {
+            lines.push(`    ${e.probe}: ${e.code} ${e.reason}`);
+        }
+    }
+    return lines;
+}
+
+function renderMatrix(answers: readonly DemoEntry[]): string[] {
     const clients = [...new Set(answers.map((a) => a.from))];
     const columns = [...new Set(answers.map((a) => `${a.to}${a.path}`))];
     const width = Math.max(6, ...clients.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
@@ -143,11 +187,20 @@ export function renderText(report: Report, title: string): string {
     }
     out.push("");
 
-    if (report.connectivity.length > 0) {
+    const probes = report.connectivity.filter(isProbeEntry);
+    const demo = report.connectivity.filter((e): e is DemoEntry => !isProbeEntry(e));
+    if (demo.length > 0) {
         out.push(
             'Predicted connectivity (curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<to><path> from deploy/netshoot in <from>):',
         );
-        out.push(...renderMatrix(report.connectivity), "");
+        out.push(...renderMatrix(demo), "");
+    }
+    if (probes.length > 0) {
+        out.push(
+            'Predicted connectivity (curl -s -o /dev/null -m 1 -w "%{http_code}" -X <method> http://<to>:<port><path> from <from>; ' +
+                "200 reaches the application, whose own status is not modelled; ??? undecided):",
+        );
+        out.push(...renderProbeTable(probes, probes.length <= 50), "");
     }
 
     out.push(`Critical path (${report.criticalPath.length} resources created one after another):`);

@@ -1,37 +1,21 @@
 /**
  * Egress rules of CiliumNetworkPolicy (`spec` or `specs`), CiliumClusterwideNetworkPolicy and Kubernetes
- * NetworkPolicy: which pods they put in egress default-deny, and which ports and peers they admit. The same semantics
- * as ingress (network-policies.ts), mirrored:
+ * NetworkPolicy, as the pack's egress rules read them: which pods a rule puts in egress default-deny, and which ports
+ * and peers its `egress` items admit. The policies are read once, every section alike, in network-policies.ts (with
+ * the semantics and sources there); this is the egress side of that reading:
  *  - a Cilium rule with an `egress` or `egressDeny` section puts its pods in egress default-deny unless
  *    `enableDefaultDeny.egress: false`; a NetworkPolicy does when its policyTypes include Egress (or, unset, when it
  *    has an egress section);
- *  - a Cilium egress rule with `toPorts` and no peer admits every destination on those ports, one with neither admits
- *    nothing; a NetworkPolicy rule without `to` admits every destination, without `ports` every port.
- * Peers kept for the rules that need them: Cilium `toEndpoints` and `toEntities`, NetworkPolicy `podSelector` /
- * `namespaceSelector`; CIDR, FQDN and Service peers are not pods and only mark the rule as naming a peer.
+ *  - a Cilium egress item with `toPorts` and no peer admits every destination on those ports, one with neither admits
+ *    nothing; a NetworkPolicy item without `to` admits every destination, without `ports` every port.
+ * Peers kept for the rules that need them: Cilium `toEndpoints` (scoped to the policy's namespace as Cilium scopes
+ * them, so each names its namespace) and `toEntities`, NetworkPolicy `podSelector` / `namespaceSelector`; CIDR, FQDN
+ * and Service peers are not pods and only mark the item as naming a peer.
  */
-import { SELECT_ALL, Selector, readSelector, readSelectorList } from "./label-selectors";
-import { PolicyKind, PortRange, ciliumPorts, kubernetesPorts } from "./network-policies";
-import {
-    Read,
-    guarded,
-    keysOf,
-    known,
-    readArray,
-    readBoolean,
-    readObject,
-    readString,
-    readStringList,
-    unreadable,
-} from "./property-reader";
-import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
-import { namespaceOf } from "./workloads";
-
-/** A NetworkPolicy `to` peer: pods by label, in the policy's namespace or in namespaces selected by label. */
-export interface KubernetesPeer {
-    readonly podSelector?: Selector;
-    readonly namespaceSelector?: Selector;
-}
+import { Selector } from "./label-selectors";
+import { NetworkPolicyInfo, PolicyKind, PortRange, PolicyRule, portsOf } from "./network-policies";
+import { Read, unreadable } from "./property-reader";
+import { SourceRef } from "./resources";
 
 export interface EgressAllow {
     /** Undefined: every port. */
@@ -39,12 +23,13 @@ export interface EgressAllow {
     readonly namedPorts: readonly string[];
     /** No peer at all: every destination. */
     readonly anyDestination: boolean;
-    /** Cilium `toEndpoints` selectors. */
+    /** Cilium `toEndpoints` selectors, scoped (network-policies.ts `scopeSelector`). */
     readonly endpoints: readonly Selector[];
     /** Cilium `toEntities` ("cluster", "all", "world", ...). */
     readonly entities: readonly string[];
-    readonly kubernetesPeers: readonly KubernetesPeer[];
-    /** An empty Cilium rule `{}`: admits nothing. */
+    /** NetworkPolicy `to` peers: pods by label, in the policy's namespace or in namespaces selected by label. */
+    readonly kubernetesPeers: readonly { readonly podSelector?: Selector; readonly namespaceSelector?: Selector }[];
+    /** An empty Cilium item `{}`: admits nothing. */
     readonly admitsNothing: boolean;
 }
 
@@ -63,231 +48,46 @@ export interface EgressRule {
     readonly unreadable?: string;
 }
 
-const KINDS: Record<string, PolicyKind> = {
-    "cilium.io/CiliumNetworkPolicy": "CiliumNetworkPolicy",
-    "cilium.io/CiliumClusterwideNetworkPolicy": "CiliumClusterwideNetworkPolicy",
-    "networking.k8s.io/NetworkPolicy": "NetworkPolicy",
-};
-
-const CILIUM_PEERS = [
-    "toEndpoints",
-    "toRequires",
-    "toEntities",
-    "toCIDR",
-    "toCIDRSet",
-    "toFQDNs",
-    "toServices",
-    "toGroups",
-    "toNodes",
-];
-
-export function readEgressRules(resources: readonly StackResource[]): EgressRule[] {
+export function egressRulesOf(policies: readonly NetworkPolicyInfo[]): EgressRule[] {
     const rules: EgressRule[] = [];
-    for (const resource of resources) {
-        const parsed = kubernetesKind(resource.type);
-        const kind = parsed ? KINDS[`${parsed.group}/${parsed.kind}`] : undefined;
-        if (!kind) {
+    for (const policy of policies) {
+        const base = { source: policy.source, kind: policy.kind, name: policy.name, namespace: policy.namespace };
+        if (policy.unreadable !== undefined) {
+            rules.push({
+                ...base,
+                path: "spec",
+                selector: unreadable("spec", "is unknown"),
+                defaultDenyEgress: unreadable("spec", "is unknown"),
+                egress: [],
+                unreadable: policy.unreadable,
+            });
             continue;
         }
-        const props = guarded(resource.props);
-        const name = readString(props, ["metadata", "name"]);
-        const namespace = kind === "CiliumClusterwideNetworkPolicy" ? undefined : namespaceOf(props);
-        const base = {
-            source: sourceOf(resource),
-            kind,
-            name: name.state === "known" ? name.value : resource.name,
-            namespace: namespace?.state === "known" ? namespace.value : undefined,
-        };
-        if (namespace?.state === "unreadable") {
-            rules.push(unreadableRule(base, "spec", `metadata.namespace ${namespace.reason}`));
-            continue;
-        }
-        if (kind === "NetworkPolicy") {
-            const spec = readObject(props, ["spec"]);
-            if (spec.state === "known") {
-                rules.push(kubernetesRule(base, spec.value));
-            } else if (spec.state === "unreadable") {
-                rules.push(unreadableRule(base, "spec", `${spec.path} ${spec.reason}`));
-            }
-            continue;
-        }
-        const spec = readObject(props, ["spec"]);
-        if (spec.state === "known") {
-            rules.push(ciliumRule(base, spec.value, "spec"));
-        }
-        const specs = readArray(props, ["specs"]);
-        for (const read of [spec, specs]) {
-            if (read.state === "unreadable") {
-                rules.push(unreadableRule(base, read.path, `${read.path} ${read.reason}`));
-            }
-        }
-        const list = specs.state === "known" ? specs.value : [];
-        for (let i = 0; i < list.length; i++) {
-            const item = readObject(list, [i]);
-            if (item.state === "known") {
-                rules.push(ciliumRule(base, item.value, `specs[${i}]`));
-            } else if (item.state === "unreadable") {
-                rules.push(unreadableRule(base, `specs[${i}]`, `specs[${i}] ${item.reason}`));
-            }
-        }
+        rules.push(...policy.rules.map((rule) => egressRule(base, rule)));
     }
     return rules;
 }
 
-type Base = Pick<EgressRule, "source" | "kind" | "name" | "namespace">;
-
-function unreadableRule(base: Base, path: string, why: string): EgressRule {
+function egressRule(base: Pick<EgressRule, "source" | "kind" | "name" | "namespace">, rule: PolicyRule): EgressRule {
+    const why = rule.sections.egress.unreadable ?? rule.sections.egressDeny.unreadable;
     return {
         ...base,
-        path,
-        selector: unreadable(path, "is unknown"),
-        defaultDenyEgress: unreadable(path, "is unknown"),
-        egress: [],
-        unreadable: why,
+        path: rule.path,
+        selector: rule.selector,
+        defaultDenyEgress: rule.defaultDenyEgress,
+        egress: rule.sections.egress.items.map((item) => ({
+            ...portsOf(item),
+            anyDestination: item.anyPeer,
+            endpoints: item.peers.endpoints ?? [],
+            entities: item.peers.entities ?? [],
+            kubernetesPeers: (item.peers.kubernetes ?? []).map((peer) => ({
+                podSelector: peer.pods,
+                namespaceSelector: peer.namespaces,
+            })),
+            admitsNothing: item.admitsNothing,
+        })),
+        unreadable: why === undefined ? undefined : `${rule.path}.${why}`,
     };
-}
-
-function ciliumRule(base: Base, rule: object, path: string): EgressRule {
-    const endpointSelector = readSelector(rule, ["endpointSelector"], "cilium");
-    // A rule without endpointSelector is a host policy (nodeSelector): it selects no pod.
-    const selector: Read<Selector> =
-        endpointSelector.state === "absent" ? known({ requirements: [], selectsNoPod: true }) : endpointSelector;
-    const egressList = readArray(rule, ["egress"]);
-    const denyList = readArray(rule, ["egressDeny"]);
-    const explicit = readBoolean(rule, ["enableDefaultDeny", "egress"]);
-    const hasSection = (list: Read<readonly unknown[]>) => list.state === "known" && list.value.length > 0;
-    const egress: EgressAllow[] = [];
-    let why: string | undefined;
-    for (const read of [egressList, denyList]) {
-        if (read.state === "unreadable") {
-            why = `${path}.${read.path} ${read.reason}`;
-        }
-    }
-    const list = egressList.state === "known" ? egressList.value : [];
-    for (let i = 0; i < list.length; i++) {
-        const allow = ciliumEgress(list, i);
-        if (allow.state === "known") {
-            egress.push(allow.value);
-        } else if (allow.state === "unreadable") {
-            why = `${path}.egress[${i}]: ${allow.path} ${allow.reason}`;
-        }
-    }
-    const defaultDenyEgress: Read<boolean> =
-        explicit.state !== "absent"
-            ? explicit
-            : egressList.state === "unreadable" || denyList.state === "unreadable"
-              ? unreadable(path, "has an egress section that is unknown")
-              : known(hasSection(egressList) || hasSection(denyList));
-    return { ...base, path, selector, defaultDenyEgress, egress, unreadable: why };
-}
-
-function ciliumEgress(list: readonly unknown[], index: number): Read<EgressAllow> {
-    const rule = readObject(list, [index]);
-    if (rule.state !== "known") {
-        return rule.state === "absent" ? known(nothing()) : rule;
-    }
-    const hasPeer = keysOf(rule.value).some((key) => CILIUM_PEERS.includes(key));
-    const toPorts = readArray(rule.value, ["toPorts"]);
-    const endpoints = readSelectorList(rule.value, ["toEndpoints"], "cilium");
-    const entities = readStringList(rule.value, ["toEntities"]);
-    for (const read of [toPorts, endpoints, entities]) {
-        if (read.state === "unreadable") {
-            return read;
-        }
-    }
-    const ports =
-        toPorts.state === "known" ? ciliumPorts(toPorts.value) : known({ ranges: undefined, named: [], l7: [] });
-    if (ports.state !== "known") {
-        return ports;
-    }
-    return known({
-        ports: ports.value.ranges,
-        namedPorts: ports.value.named,
-        anyDestination: !hasPeer && toPorts.state === "known",
-        endpoints: endpoints.state === "known" ? endpoints.value : [],
-        entities: entities.state === "known" ? entities.value : [],
-        kubernetesPeers: [],
-        admitsNothing: !hasPeer && toPorts.state !== "known",
-    });
-}
-
-function nothing(): EgressAllow {
-    return {
-        namedPorts: [],
-        anyDestination: false,
-        endpoints: [],
-        entities: [],
-        kubernetesPeers: [],
-        admitsNothing: true,
-    };
-}
-
-function kubernetesRule(base: Base, spec: object): EgressRule {
-    const podSelector = readSelector(spec, ["podSelector"], "kubernetes");
-    const selector: Read<Selector> = podSelector.state === "absent" ? known(SELECT_ALL) : podSelector;
-    const policyTypes = readStringList(spec, ["policyTypes"]);
-    const egressList = readArray(spec, ["egress"]);
-    // policyTypes defaults to ["Ingress"], plus "Egress" when there is an egress section (kubernetes.io NetworkPolicy).
-    const defaultDenyEgress: Read<boolean> =
-        policyTypes.state === "unreadable"
-            ? policyTypes
-            : policyTypes.state === "known" && policyTypes.value.length > 0
-              ? known(policyTypes.value.includes("Egress"))
-              : egressList.state === "unreadable"
-                ? unreadable("spec.egress", "is unknown")
-                : known(egressList.state === "known");
-    const egress: EgressAllow[] = [];
-    let why: string | undefined = egressList.state === "unreadable" ? `spec.egress ${egressList.reason}` : undefined;
-    const list = egressList.state === "known" ? egressList.value : [];
-    for (let i = 0; i < list.length; i++) {
-        const allow = kubernetesEgress(list, i);
-        if (allow.state === "known") {
-            egress.push(allow.value);
-        } else if (allow.state === "unreadable") {
-            why = `spec.egress[${i}]: ${allow.path} ${allow.reason}`;
-        }
-    }
-    return { ...base, path: "spec", selector, defaultDenyEgress, egress, unreadable: why };
-}
-
-function kubernetesEgress(list: readonly unknown[], index: number): Read<EgressAllow> {
-    const to = readArray(list, [index, "to"]);
-    const ports = readArray(list, [index, "ports"]);
-    for (const read of [to, ports]) {
-        if (read.state === "unreadable") {
-            return read;
-        }
-    }
-    const peers: KubernetesPeer[] = [];
-    const peerList = to.state === "known" ? to.value : [];
-    for (let i = 0; i < peerList.length; i++) {
-        const pod = readSelector(peerList, [i, "podSelector"], "kubernetes");
-        const ns = readSelector(peerList, [i, "namespaceSelector"], "kubernetes");
-        for (const read of [pod, ns]) {
-            if (read.state === "unreadable") {
-                return read;
-            }
-        }
-        if (pod.state === "known" || ns.state === "known") {
-            peers.push({
-                podSelector: pod.state === "known" ? pod.value : undefined,
-                namespaceSelector: ns.state === "known" ? ns.value : undefined,
-            });
-        }
-    }
-    const portSet = kubernetesPorts(ports);
-    if (portSet.state !== "known") {
-        return portSet;
-    }
-    return known({
-        ports: portSet.value.ranges,
-        namedPorts: portSet.value.named,
-        anyDestination: peerList.length === 0,
-        endpoints: [],
-        entities: [],
-        kubernetesPeers: peers,
-        admitsNothing: false,
-    });
 }
 
 /** `CiliumNetworkPolicy red/egress`. */

@@ -5,8 +5,9 @@
  *
  * Cilium keys may carry a label source prefix: `k8s:` and `any:` match pod labels; any other source (`reserved:`,
  * `cidr:`, ...) names something that is not a pod, so a selector using one selects no pod. Cilium also gives every
- * pod the labels `io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>` (its namespace's labels) and
- * `io.cilium.k8s.policy.serviceaccount` (docs.cilium.io, "Layer 3 Policies", "Kubernetes" sections).
+ * pod the labels `io.kubernetes.pod.namespace`, `io.cilium.k8s.namespace.labels.<key>` (its namespace's labels),
+ * `io.cilium.k8s.policy.serviceaccount` and `io.cilium.k8s.policy.cluster` (docs.cilium.io, "Layer 3 Policies",
+ * "Kubernetes" sections; the endpoint list of Cilium's Star Wars guide shows all four).
  */
 import {
     LabelSet,
@@ -48,6 +49,9 @@ export function lookupIn(labels: LabelSet): LabelLookup {
 const NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
 const SERVICE_ACCOUNT_LABEL = "io.cilium.k8s.policy.serviceaccount";
+const CLUSTER_LABEL = "io.cilium.k8s.policy.cluster";
+/** Cilium's chart default `cluster.name` ("default", values.yaml of every carried chart version). */
+const DEFAULT_CLUSTER_NAME = "default";
 
 /** The labels Cilium matches for a pod: its own, its namespace's name and labels, its service account. */
 export function ciliumEndpointLabels(
@@ -62,6 +66,9 @@ export function ciliumEndpointLabels(
         }
         if (key === SERVICE_ACCOUNT_LABEL) {
             return known(serviceAccount);
+        }
+        if (key === CLUSTER_LABEL) {
+            return known(DEFAULT_CLUSTER_NAME);
         }
         if (key.startsWith(NAMESPACE_LABELS_PREFIX)) {
             return labelValue(namespaceLabels, key.slice(NAMESPACE_LABELS_PREFIX.length));

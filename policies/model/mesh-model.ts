@@ -22,7 +22,7 @@ import { CiliumInstall, readCiliumInstalls } from "./cilium-settings";
 import { EksInfo, readEks } from "./eks";
 import { IstioInstall, readIstioInstall } from "./istio-install";
 import { AuthorizationPolicyInfo, readAuthorizationPolicies } from "./authorization-policies";
-import { EgressRule, readEgressRules } from "./egress-policies";
+import { EgressRule, egressRulesOf } from "./egress-policies";
 import { GatewayApiInfo, readGatewayApi } from "./gateways";
 import {
     Dialect,
@@ -216,7 +216,7 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
         unplaced,
         selectedBy,
         selectPods,
-        // Read on first use: only the rules that need them pay for a pass over every resource.
+        // Read on first use: only the rules that need them pay for reading them.
         get authorizationPolicies() {
             return (authorizationPolicies ??= readAuthorizationPolicies(resources));
         },
@@ -224,7 +224,7 @@ export function buildMeshModel(resources: readonly StackResource[]): MeshModel {
             return (gatewayApi ??= readGatewayApi(resources));
         },
         get egressRules() {
-            return (egressRules ??= readEgressRules(resources));
+            return (egressRules ??= egressRulesOf(policies));
         },
         rulesSelecting(workload) {
             const result: RuleSelection[] = [];

@@ -48,7 +48,7 @@ export function readPeerAuthentications(
             continue;
         }
         const props = guarded(resource.props);
-        const namespace = namespaceOf(props);
+        const namespace = namespaceOf(resource, props);
         if (namespace.state === "unreadable") {
             unplaced.push({
                 source: sourceOf(resource),
@@ -114,11 +114,14 @@ export class PeerAuthenticationIndex {
     /**
      * The mTLS mode a sidecar pod accepts on `port` (undefined: the pod as a whole). `standIn` pods (any pod of the
      * namespace) have no labels of their own, so only the namespace and mesh levels apply to them.
+     * `ambient`: what ztunnel accepts for an ambient pod, where "it is not possible to use the DISABLE mode in a
+     * policy. Such policies will be ignored." (istio.io docs/ambient/usage/l4-policy): DISABLE counts as UNSET.
      */
     effectiveMtls(
         pod: { namespace: string; standIn: boolean; labels: LabelLookup },
         port: number | undefined,
         rootNamespace: string,
+        ambient = false,
     ): EffectiveMtls {
         const levels: { name: string; candidates: PeerAuthenticationInfo[]; usePorts: boolean }[] = [];
         const local = this.inNamespace(pod.namespace);
@@ -148,7 +151,7 @@ export class PeerAuthenticationIndex {
             });
         }
         for (const level of levels) {
-            const decided = decideLevel(level.candidates, level.usePorts ? port : undefined);
+            const decided = decideLevel(level.candidates, level.usePorts ? port : undefined, ambient);
             if (decided === "unset") {
                 continue;
             }
@@ -158,7 +161,11 @@ export class PeerAuthenticationIndex {
     }
 }
 
-function decideLevel(candidates: PeerAuthenticationInfo[], port: number | undefined): EffectiveMtls | "unset" {
+function decideLevel(
+    candidates: PeerAuthenticationInfo[],
+    port: number | undefined,
+    ambient: boolean,
+): EffectiveMtls | "unset" {
     const modes = new Map<string, PeerAuthenticationInfo>();
     for (const policy of candidates) {
         if (policy.mode.state === "unreadable") {
@@ -174,7 +181,7 @@ function decideLevel(candidates: PeerAuthenticationInfo[], port: number | undefi
             const portMode = policy.portModes.state === "known" ? policy.portModes.value.get(port) : undefined;
             mode = portMode && portMode !== "UNSET" ? portMode : mode;
         }
-        if (mode !== "UNSET") {
+        if (mode !== "UNSET" && !(ambient && mode === "DISABLE")) {
             modes.set(mode, policy);
         }
     }

@@ -12,6 +12,11 @@ export interface StackResource {
     urn: string;
     name: string;
     props: any;
+    /**
+     * The resource's provider, as `PolicyResource.provider` gives it (its props are the provider's inputs); a
+     * Kubernetes provider's `namespace` is where its namespaced objects without `metadata.namespace` land.
+     */
+    provider?: { type: string; urn: string; props: any };
 }
 
 /** The resource a finding is about, for messages and for the violation's URN. */

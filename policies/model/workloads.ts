@@ -1,6 +1,6 @@
 /**
- * Namespaces, the pods the stack runs (pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, and
- * bare Pods), and how each is enrolled in the mesh.
+ * Namespaces, the pods the stack runs (pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,
+ * CronJobs, and bare Pods), and how each is enrolled in the mesh.
  *
  * Enrolment (Istio docs):
  *  - Sidecar, "Controlling the injection policy" (istio.io/latest/docs/setup/additional-setup/sidecar-injection/):
@@ -67,12 +67,22 @@ export interface Workload {
     readonly podAnnotations: LabelSet;
     readonly serviceAccount: string;
     readonly hostNetwork: Read<boolean>;
+    /** The pod's container ports (named ports resolve against them); unreadable for a stand-in. */
+    readonly containerPorts: Read<readonly ContainerPort[]>;
     /**
      * Whether a container declares a probe the kubelet sends over the network (httpGet, tcpSocket, grpc; exec probes
      * run inside the container). Unreadable for a stand-in: pods deployed elsewhere are not known.
      */
     readonly networkProbes: Read<boolean>;
     readonly enrolment: MeshEnrolment;
+}
+
+/** One `containers[].ports[]` entry. */
+export interface ContainerPort {
+    readonly name?: string;
+    readonly containerPort: number;
+    /** "TCP" (Kubernetes' default), "UDP" or "SCTP". */
+    readonly protocol: string;
 }
 
 /** "Deployment blue/httpbin", or "any pod of namespace blue". */
@@ -82,7 +92,28 @@ export function describeWorkload(workload: Workload): string {
         : `${workload.kind} ${workload.namespace}/${workload.name}`;
 }
 
-const POD_TEMPLATE_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+/**
+ * Where each workload kind keeps its pod template, by API group. `extensions/v1beta1` is the group old manifests still
+ * use for Deployments, DaemonSets and ReplicaSets (Cilium's own serviceaccount example,
+ * examples/policies/kubernetes/serviceaccount/demo-pods.yaml).
+ */
+const POD_TEMPLATES: Record<string, Record<string, readonly string[]>> = {
+    core: { Pod: [] },
+    apps: {
+        Deployment: ["spec", "template"],
+        StatefulSet: ["spec", "template"],
+        DaemonSet: ["spec", "template"],
+        ReplicaSet: ["spec", "template"],
+    },
+    extensions: { Deployment: ["spec", "template"], DaemonSet: ["spec", "template"], ReplicaSet: ["spec", "template"] },
+    batch: { Job: ["spec", "template"], CronJob: ["spec", "jobTemplate", "spec", "template"] },
+};
+
+/** The path to a workload's pod template (`[]` for a Pod), or undefined when the type holds no pods. */
+export function podTemplatePath(type: string): readonly string[] | undefined {
+    const kind = kubernetesKind(type);
+    return kind ? POD_TEMPLATES[kind.group]?.[kind.kind] : undefined;
+}
 
 /** A workload or PeerAuthentication whose namespace is unknown (e.g. during preview), for advisories. */
 export interface Unplaced {
@@ -92,12 +123,26 @@ export interface Unplaced {
 }
 
 /**
- * The namespace a namespaced object lands in: metadata.namespace, else "default" (the Kubernetes provider's default
- * namespace when neither the object nor its provider names one).
+ * The namespace a namespaced object lands in: `metadata.namespace`, else its Kubernetes provider's `namespace`, else
+ * "default" (@pulumi/kubernetes ProviderArgs.namespace: "1. .metadata.namespace set on the resource. 2. This namespace
+ * parameter. 3. namespace set for the active context in the kubeconfig." A kubeconfig context's namespace is not read:
+ * the kubeconfig is a string the stack passes along, not something the model parses).
  */
-export function namespaceOf(props: unknown): Exclude<Read<string>, { state: "absent" }> {
+export function namespaceOf(
+    resource: StackResource,
+    props: unknown = guarded(resource.props),
+): Exclude<Read<string>, { state: "absent" }> {
     const namespace = readString(props, ["metadata", "namespace"]);
-    return namespace.state === "absent" ? { state: "known", value: "default" } : namespace;
+    if (namespace.state !== "absent") {
+        return namespace;
+    }
+    if (resource.provider?.type === "pulumi:providers:kubernetes") {
+        const fromProvider = readString(guarded(resource.provider.props), ["namespace"]);
+        if (fromProvider.state !== "absent") {
+            return fromProvider;
+        }
+    }
+    return { state: "known", value: "default" };
 }
 
 export function readNamespaces(resources: readonly StackResource[]): Map<string, NamespaceInfo> {
@@ -123,6 +168,25 @@ export function readNamespaces(resources: readonly StackResource[]): Map<string,
     return namespaces;
 }
 
+/** The label Kubernetes sets on every namespace (kubernetes.io "Namespaces", automatic labelling, since 1.21). */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * A namespace as traffic sees it: one the stack does not declare still exists (the cluster's `default`, or one made
+ * by another tool), with no labels but the automatic `kubernetes.io/metadata.name`; `declared` tells the two apart, so
+ * that an answer can say it assumed no labels.
+ */
+export function namespaceForTraffic(
+    namespaces: ReadonlyMap<string, NamespaceInfo>,
+    name: string,
+): { labels: LabelSet; declared: boolean } {
+    const declared = namespaces.get(name);
+    const automatic: LabelSet = { values: new Map([[NAMESPACE_NAME_LABEL, name]]), unreadable: new Set() };
+    return declared
+        ? { labels: mergeLabels(declared.labels, automatic), declared: true }
+        : { labels: automatic, declared: false };
+}
+
 /** The namespace by name, or an undeclared one whose labels are unknown to the stack. */
 export function namespaceNamed(namespaces: Map<string, NamespaceInfo>, name: string): NamespaceInfo {
     return (
@@ -140,16 +204,13 @@ export function readWorkloads(
 ): Workload[] {
     const workloads: Workload[] = [];
     for (const resource of resources) {
-        const kind = kubernetesKind(resource.type);
-        if (
-            !kind ||
-            (!((kind.group === "apps" || kind.group === "batch") && POD_TEMPLATE_KINDS.has(kind.kind)) &&
-                !(kind.group === "core" && kind.kind === "Pod"))
-        ) {
+        const pod = podTemplatePath(resource.type);
+        if (pod === undefined) {
             continue;
         }
+        const kind = kubernetesKind(resource.type)!;
         const props = guarded(resource.props);
-        const namespace = namespaceOf(props);
+        const namespace = namespaceOf(resource, props);
         const name = readString(props, ["metadata", "name"]);
         if (namespace.state === "unreadable") {
             unplaced.push({
@@ -159,7 +220,6 @@ export function readWorkloads(
             });
             continue;
         }
-        const pod = kind.kind === "Pod" ? [] : ["spec", "template"];
         const spec = readObject(props, [...pod, "spec"]);
         workloads.push(
             workload({
@@ -172,6 +232,7 @@ export function readWorkloads(
                 serviceAccount: readString(props, [...pod, "spec", "serviceAccountName"]),
                 hostNetwork: spec.state === "known" ? readBoolean(spec.value, ["hostNetwork"]) : known(false),
                 networkProbes: spec.state === "known" ? readNetworkProbes(spec.value) : known(false),
+                containerPorts: spec.state === "known" ? readContainerPorts(spec.value) : known([]),
             }),
         );
     }
@@ -186,6 +247,10 @@ export function readWorkloads(
                 serviceAccount: { state: "absent" },
                 hostNetwork: known(false),
                 networkProbes: unreadable(
+                    "pods",
+                    `of namespace ${namespace.name} deployed outside this stack are not known`,
+                ),
+                containerPorts: unreadable(
                     "pods",
                     `of namespace ${namespace.name} deployed outside this stack are not known`,
                 ),
@@ -218,6 +283,37 @@ function readNetworkProbes(spec: object): Read<boolean> {
     return known(false);
 }
 
+/** Every container's ports; one unknown entry makes the list unreadable. */
+function readContainerPorts(spec: object): Read<readonly ContainerPort[]> {
+    const ports: ContainerPort[] = [];
+    const containers = readArray(spec, ["containers"]);
+    if (containers.state !== "known") {
+        return containers.state === "absent" ? known(ports) : containers;
+    }
+    for (let c = 0; c < containers.value.length; c++) {
+        const list = readArray(containers.value, [c, "ports"]);
+        if (list.state === "unreadable") {
+            return list;
+        }
+        for (let p = 0; list.state === "known" && p < list.value.length; p++) {
+            const name = readString(list.value, [p, "name"]);
+            const number = readPath(list.value, [p, "containerPort"]);
+            const protocol = readString(list.value, [p, "protocol"]);
+            if (name.state === "unreadable" || number.state === "unreadable" || protocol.state === "unreadable") {
+                return unreadable(`containers[${c}].ports[${p}]`, "is unknown");
+            }
+            if (number.state === "known" && Number.isInteger(Number(number.value))) {
+                ports.push({
+                    name: name.state === "known" ? name.value : undefined,
+                    containerPort: Number(number.value),
+                    protocol: protocol.state === "known" ? protocol.value.toUpperCase() : "TCP",
+                });
+            }
+        }
+    }
+    return known(ports);
+}
+
 interface WorkloadInput {
     source?: SourceRef;
     kind: string;
@@ -228,6 +324,7 @@ interface WorkloadInput {
     serviceAccount: Read<string>;
     hostNetwork: Read<boolean>;
     networkProbes: Read<boolean>;
+    containerPorts: Read<readonly ContainerPort[]>;
 }
 
 function workload(input: WorkloadInput): Workload {
@@ -242,6 +339,7 @@ function workload(input: WorkloadInput): Workload {
         serviceAccount: input.serviceAccount.state === "known" ? input.serviceAccount.value : "default",
         hostNetwork: input.hostNetwork,
         networkProbes: input.networkProbes,
+        containerPorts: input.containerPorts,
         enrolment: enrolmentOf(input.namespace.labels, input.podLabels, input.podAnnotations, input.hostNetwork),
     };
 }
@@ -253,7 +351,7 @@ function injectFlag(podLabels: LabelSet, podAnnotations: LabelSet): Read<string>
 }
 
 /** How a pod with these labels in a namespace with these labels joins the mesh (see the module comment). */
-function enrolmentOf(
+export function enrolmentOf(
     namespaceLabels: LabelSet,
     podLabels: LabelSet,
     podAnnotations: LabelSet,
