@@ -89,14 +89,13 @@ function parseUrl(
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
         fail(probe, "the URL's port", match[2], "a port from 1 to 65535");
     }
+    // The `.svc[.cluster.local]` suffix, when what is left still names a Service and a namespace (a namespace may
+    // itself be called "svc").
     let labels = host.split(".");
-    const svc = labels.indexOf("svc");
-    const suffix = svc < 0 ? [] : labels.slice(svc);
-    if (svc >= 0 && !(suffix.length === 1 || suffix.join(".") === "svc.cluster.local")) {
-        fail(probe, "the URL's host", host, allowed);
-    }
-    labels = svc < 0 ? labels : labels.slice(0, svc);
-    if (labels.some((label) => !DNS_LABEL.test(label)) || labels.length < 2 || labels.length > (svc < 0 ? 2 : 3)) {
+    const suffix = host.endsWith(".svc.cluster.local") ? 3 : labels[labels.length - 1] === "svc" ? 1 : 0;
+    const svc = suffix > 0 && labels.length - suffix >= 2;
+    labels = svc ? labels.slice(0, labels.length - suffix) : labels;
+    if (labels.some((label) => !DNS_LABEL.test(label)) || labels.length < 2 || labels.length > (svc ? 3 : 2)) {
         fail(probe, "the URL's host", host, allowed);
     }
     const path = match[3] === undefined ? "/" : match[3].startsWith("?") ? `/${match[3]}` : match[3];
