@@ -12,7 +12,6 @@ import {
     fromFixtures,
     namespaceObject,
     objectResource,
-    serviceObject,
     upstream,
 } from "./upstream-stack";
 import { ciliumRelease, cnp, istioAmbient, istioSidecar } from "../policies/test/fixtures";
