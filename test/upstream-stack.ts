@@ -101,3 +101,26 @@ export function ask(resources: readonly StackResource[], ...probes: string[]): P
 export function codes(resources: readonly StackResource[], ...probes: string[]): string[] {
     return ask(resources, ...probes).map((a) => a.code);
 }
+
+/** A `pulumi stack export` (deployment version 3) of these resources, with its root Stack, for `check` and `explain`. */
+export function stackExportOf(resources: readonly StackResource[]): Record<string, unknown> {
+    const root = "urn:pulumi:test::upstream::pulumi:pulumi:Stack::upstream-test";
+    return {
+        version: 3,
+        deployment: {
+            manifest: { time: new Date(0).toISOString(), magic: "", version: "test" },
+            resources: [
+                { urn: root, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: {} },
+                ...resources.map((r) => ({
+                    urn: r.urn,
+                    custom: true,
+                    id: r.name,
+                    type: r.type,
+                    inputs: r.props,
+                    outputs: r.props,
+                    parent: root,
+                })),
+            ],
+        },
+    };
+}

@@ -340,8 +340,10 @@ function ciliumDefaultDeny(
     if (explicit.state !== "absent") {
         return explicit;
     }
-    if (allow.state === "unreadable" || deny.state === "unreadable") {
-        return unreadable(path, `has an ${direction} section that is unknown`);
+    for (const list of [allow, deny]) {
+        if (list.state === "unreadable") {
+            return unreadable(`${path}.${list.path}`, list.reason);
+        }
     }
     const nonEmpty = (list: Read<readonly unknown[]>) => list.state === "known" && list.value.length > 0;
     return known(nonEmpty(allow) || nonEmpty(deny));
