@@ -55,13 +55,17 @@ export const checkCommand: CommandSpec = {
     description:
         "Reads FILE, a `pulumi stack export` (deployment version 3) or the JSON `pulumi preview --json` prints, asks the policy " +
         "pack cilium-istio-guard about its resources as `pulumi preview --policy-pack` would, and prints the violations, the " +
-        "predicted connectivity and the critical path.",
+        "predicted connectivity (the --probe requests; else the demo's checks when the stack holds NamespaceDemo; else every " +
+        "workload against every Service port, GET /, narrowed by --from and --to) and the critical path.",
     flags: GATE_FLAGS,
     exitCodes: {
         0: "no mandatory violation",
         1: "a mandatory policy violation",
         2: "bad usage, or a file that is not a stack",
     },
-    examples: ["check stack.json --json"],
+    examples: [
+        "check stack.json --json",
+        'check stack.json --probe "default/pod/tiefighter PUT http://deathstar.default.svc.cluster.local/v1/exhaust-port"',
+    ],
     run: (argv, io) => check(argv, io),
 };

@@ -181,7 +181,8 @@ export const planCommand: CommandSpec = {
     description:
         "Runs the project's program (Pulumi.yaml, Pulumi.<stack>.yaml) on Pulumi's mock runtime: nothing is deployed and no cloud " +
         "is called. Writes what it registered as a `pulumi stack export`, asks the policy pack cilium-istio-guard about it as " +
-        "`pulumi preview --policy-pack` would, and prints the violations, the predicted connectivity and the critical path.",
+        "`pulumi preview --policy-pack` would, and prints the violations, the predicted connectivity (as check: --probe, the " +
+        "demo's checks, or the default matrix narrowed by --from and --to) and the critical path.",
     flags: FLAGS,
     exitCodes: {
         0: "no mandatory violation",
