@@ -9,7 +9,7 @@ import { modelResources } from "../engine/stack-gate";
 import { readStateFile } from "../engine/state/state-files";
 
 /** The namespaces the narrowed matrix keeps: one client namespace, one server namespace of the tenant stack. */
-export const NARROWED = { from: ["tenant-1"], to: ["tenant-2"] };
+const NARROWED = { from: ["tenant-1"], to: ["tenant-2"] };
 
 function main(file: string): void {
     const resources = modelResources(readStateFile(file).resources);

@@ -57,7 +57,7 @@ function namespaces(flags: ParsedFlags, name: string): string[] | undefined {
 }
 
 /** Reads a probes file: a YAML (or JSON, which YAML reads too) list. */
-export function readProbesFile(file: string): Probe[] {
+function readProbesFile(file: string): Probe[] {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");

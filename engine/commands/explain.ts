@@ -47,7 +47,7 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 /** The explanation as text: the probe, numbered steps, the answer. */
-export function renderExplanation(answer: ProbeAnswer, source: string): string {
+function renderExplanation(answer: ProbeAnswer, source: string): string {
     const lines = [`Probe: ${answer.probe}`, `Stack: ${source}`, ""];
     const steps = answer.steps.filter((s) => s.step !== "result");
     const width = String(steps.length).length;

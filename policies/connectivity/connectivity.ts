@@ -249,7 +249,7 @@ export function predictMatrix(
 }
 
 /** Whether the stack holds the NamespaceDemo component. */
-export function holdsNamespaceDemo(resources: readonly StackResource[]): boolean {
+function holdsNamespaceDemo(resources: readonly StackResource[]): boolean {
     return resources.some((r) => r.type === NAMESPACE_DEMO);
 }
 

@@ -61,7 +61,7 @@ function regex(pattern: string): RE2JS | Error {
 }
 
 /** Whether `value` matches `pattern` as a whole; a string when the pattern is not valid RE2. */
-export function fullMatch(pattern: string, value: string): boolean | string {
+function fullMatch(pattern: string, value: string): boolean | string {
     const re = regex(pattern);
     return re instanceof Error ? `"${pattern}" is not a valid RE2 expression (${re.message})` : re.matches(value);
 }

@@ -9,15 +9,7 @@
  * Parsing is pure: a malformed probe throws a ProbeError naming the part, the value and what is allowed.
  */
 
-export const WORKLOAD_KINDS = [
-    "pod",
-    "deployment",
-    "statefulset",
-    "daemonset",
-    "replicaset",
-    "job",
-    "cronjob",
-] as const;
+const WORKLOAD_KINDS = ["pod", "deployment", "statefulset", "daemonset", "replicaset", "job", "cronjob"] as const;
 
 export class ProbeError extends Error {
     constructor(message: string) {

@@ -40,7 +40,7 @@ export interface Target {
 }
 
 /** "pod", "deployment": the kind as probes write it. */
-export function kindName(workload: Workload): string {
+function kindName(workload: Workload): string {
     return workload.kind.toLowerCase();
 }
 

@@ -11,7 +11,7 @@ import { AuthorizationPolicyInfo } from "../model/authorization-policies";
 import { CiliumInstall } from "../model/cilium-settings";
 import { helmValue } from "../model/helm-sources";
 import { LabelLookup, Match, ciliumEndpointLabels, lookupIn, matches } from "../model/label-selectors";
-import { MeshModel, buildMeshModel } from "../model/mesh-model";
+import { MeshModel, buildMeshModel, memoizeBy } from "../model/mesh-model";
 import { PolicyRule } from "../model/network-policies";
 import { LabelSet, known } from "../model/property-reader";
 import { StackResource } from "../model/resources";
@@ -161,18 +161,6 @@ function istioEnvironment(mesh: MeshModel): IstioEnvironment {
     };
 }
 
-function memoize<K extends object, V>(compute: (key: K) => V): (key: K) => V {
-    const cache = new WeakMap<K, V>();
-    return (key) => {
-        let value = cache.get(key);
-        if (value === undefined) {
-            value = compute(key);
-            cache.set(key, value);
-        }
-        return value;
-    };
-}
-
 export function buildTrafficModel(resources: readonly StackResource[]): TrafficModel {
     const mesh = buildMeshModel(resources);
     const services = readServices(resources);
@@ -186,7 +174,7 @@ export function buildTrafficModel(resources: readonly StackResource[]): TrafficM
         }
         return info;
     };
-    const enrolment = memoize((workload: Workload) =>
+    const enrolment = memoizeBy((workload: Workload) =>
         workload.kind === "Waypoint"
             ? workload.enrolment
             : enrolmentOf(
@@ -196,7 +184,7 @@ export function buildTrafficModel(resources: readonly StackResource[]): TrafficM
                   workload.hostNetwork,
               ),
     );
-    const ciliumLabels = memoize((workload: Workload) =>
+    const ciliumLabels = memoizeBy((workload: Workload) =>
         ciliumEndpointLabels(
             workload.podLabels,
             workload.namespace,
@@ -215,7 +203,7 @@ export function buildTrafficModel(resources: readonly StackResource[]): TrafficM
             }
         }
     }
-    const rulesSelecting = memoize((workload: Workload) => {
+    const rulesSelecting = memoizeBy((workload: Workload) => {
         const selecting: SelectingRule[] = [];
         for (const rule of [...(rulesByNamespace.get(workload.namespace) ?? []), ...clusterwide]) {
             if (rule.selector.state !== "known") {

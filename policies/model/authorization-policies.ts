@@ -69,7 +69,7 @@ export interface AuthorizationPolicyInfo {
     readonly dryRun: boolean;
 }
 
-export const SOURCE_FIELDS = [
+const SOURCE_FIELDS = [
     "principals",
     "notPrincipals",
     "requestPrincipals",
@@ -86,7 +86,7 @@ export const SOURCE_FIELDS = [
     "notTrustDomains",
 ] as const;
 
-export const OPERATION_FIELDS = [
+const OPERATION_FIELDS = [
     "hosts",
     "notHosts",
     "ports",

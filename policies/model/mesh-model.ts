@@ -269,7 +269,8 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     return groups;
 }
 
-function memoizeBy<K extends object, V>(compute: (key: K) => V): (key: K) => V {
+/** `compute` cached per key object (the model's per-workload label lookups; the connectivity model's too). */
+export function memoizeBy<K extends object, V>(compute: (key: K) => V): (key: K) => V {
     const cache = new WeakMap<K, V>();
     return (key) => {
         let value = cache.get(key);

@@ -444,7 +444,7 @@ function readScopedSelectors(root: object, field: string, namespace: string | un
     return known(selectors.value.map((selector) => scopeSelector(selector, namespace)));
 }
 
-export function scopeSelector(selector: Selector, namespace: string | undefined): Selector {
+function scopeSelector(selector: Selector, namespace: string | undefined): Selector {
     const keys = selector.requirements.map((r) => r.key);
     if (selector.selectsNoPod || keys.includes(NAMESPACE_LABEL)) {
         return selector;

@@ -169,7 +169,7 @@ export function readNamespaces(resources: readonly StackResource[]): Map<string,
 }
 
 /** The label Kubernetes sets on every namespace (kubernetes.io "Namespaces", automatic labelling, since 1.21). */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
  * A namespace as traffic sees it: one the stack does not declare still exists (the cluster's `default`, or one made
