@@ -69,13 +69,16 @@ interface Leg {
 class Trace {
     readonly steps: TraceStep[] = [];
     readonly decided = new Set<string>();
+    /** What the answer assumed, appended to its reason (a namespace the stack does not declare). */
+    readonly assumptions = new Set<string>();
 
     add(step: string, detail: string, decidedBy: readonly string[] = []): void {
         decidedBy.forEach((urn) => this.decided.add(urn));
         this.steps.push({ step, detail, decidedBy: [...decidedBy] });
     }
 
-    finish(code: HttpCode, reason: string): Prediction {
+    finish(code: HttpCode, decision: string): Prediction {
+        const reason = [decision, ...this.assumptions].join("; ");
         this.steps.push({ step: "result", detail: `${code}: ${reason}`, decidedBy: [] });
         return { code, reason, decidedBy: [...this.decided], steps: this.steps };
     }
@@ -120,10 +123,14 @@ function named(rules: readonly PolicyRule[]): { text: string; urns: string[] } {
     return { text: texts.join(" and "), urns: [...new Set(rules.map((r) => r.policy.source.urn))] };
 }
 
-function namespaceNote(model: TrafficModel, workload: Workload): string {
-    return model.namespace(workload.namespace).declared
-        ? ""
-        : `; namespace ${workload.namespace} is not declared in this stack, so it is taken to exist with no labels`;
+/** Records (and returns, for the step) that a namespace the stack does not declare was taken to have no labels. */
+function namespaceNote(model: TrafficModel, trace: Trace, workload: Workload): string {
+    if (model.namespace(workload.namespace).declared) {
+        return "";
+    }
+    const note = `namespace ${workload.namespace} is not declared in this stack, so it is taken to exist with no labels`;
+    trace.assumptions.add(note);
+    return `; ${note}`;
 }
 
 function chainingNote(model: TrafficModel): string {
@@ -289,7 +296,9 @@ function chooseTransport(
             : "the client sidecar sends mTLS to the server sidecar";
         trace.add(
             "transport",
-            `${how}; the client sidecar upgrades to mTLS unless the server's PeerAuthentication is DISABLE (${mtls.detail})`,
+            plain
+                ? `${how}: a client sidecar upgrades to mTLS unless the server's PeerAuthentication is DISABLE`
+                : `${how} (auto mTLS: the server has a sidecar and ${mtls.detail})`,
             urns,
         );
         return {
@@ -459,13 +468,15 @@ export function predictBackend(
 ): Prediction {
     const trace = new Trace();
     const server = backend.workload;
+    const clientNamespace = namespaceNote(model, trace, client);
+    const serverNamespace = namespaceNote(model, trace, server);
     const clientPlane = planeOf(model, client);
     if ("unknown" in clientPlane) {
         return trace.unknown(clientPlane.unknown);
     }
     trace.add(
         "client",
-        `${describeClient(client)}: ${clientPlane.detail}${namespaceNote(model, client)}`,
+        `${describeClient(client)}: ${clientPlane.detail}${clientNamespace}`,
         client.source ? [client.source.urn] : [],
     );
     const serverPlane = planeOf(model, server);
@@ -474,7 +485,7 @@ export function predictBackend(
     }
     trace.add(
         "server",
-        `${target.label} -> ${describeClient(server)} port ${backend.port}: ${serverPlane.detail}${namespaceNote(model, server)}`,
+        `${target.label} -> ${describeClient(server)} port ${backend.port}: ${serverPlane.detail}${serverNamespace}`,
         [target.service.source.urn],
     );
     trace.add("Cilium", model.cilium.detail);
