@@ -19,13 +19,16 @@
  *    round; marginalGrowth = the same for the cost each resource adds above the smallest size, which leaves out the
  *    fixed start-up cost (needs three sizes);
  * 5. `check --served` at the largest size: the pack served as the CLI serves it and asked over gRPC;
+ * 5b. `check --from tenant-1 --to tenant-2` at the largest size: the connectivity matrix narrowed to two pairs (without
+ *    the flags, `check` counts the default matrix's pairs and refuses it past the limit, README "Predicting
+ *    connectivity");
  * 6. the policy pack's start: from spawning it as the CLI does (engine/analyzer/served-pack.ts) to its first Analyze
  *    answer.
  * Peak RSS is the sum of every Node process's peak, npm's and a served pack's included (bench/measure.ts).
  * The JSON document: `{"npmStartMs", "plan": {"wallMs", "floorMs", "ratio", "peakRssMb"[, "peerMs", "peerRatio"]},
  * "check": [{"namespaces", "resources", "wallMs", "resourcesPerSecond", "peakRssMb"}], "served": {"namespaces",
- * "resources", "wallMs", "peakRssMb"}, "growth", "packStartMs"}` plus `marginalGrowth`, `runs` and `machine`; each
- * figure is `{"median", "min", "max"}`.
+ * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "growth",
+ * "packStartMs"}` plus `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}`.
  *
  * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
  * `npm run check -- FILE`.
@@ -75,6 +78,9 @@ const FLOOR_SCRIPT = [
     `pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name + "-id", state: a.inputs }), call: (a) => a.inputs }, "floor", "bench", false);`,
 ].join("\n");
 
+/** One client and one server namespace of the tenant stack: the connectivity matrix narrowed to two pairs. */
+const NARROWED = { from: "tenant-1", to: "tenant-2" };
+
 /** The peer of `plan`: a CDK app with its own package.json, installed only when asked (`--peers`). */
 const PEER_DIR = path.join(PACKAGE_ROOT, "bench", "peers", "eks-blueprints");
 
@@ -89,6 +95,8 @@ export const TARGETS = {
     checkWallMs: 2_000,
     checkRssMb: 300,
     servedWallMs: 9_268,
+    /** The 1000-namespace stack with its connectivity narrowed by --from/--to answers within this. */
+    narrowedWallMs: 2_000,
     growth: 1.3,
 } as const;
 
@@ -107,6 +115,7 @@ export interface BenchResult {
     plan: { wallMs: Stat; floorMs: Stat; ratio: Stat; peakRssMb: Stat; peerMs?: Stat; peerRatio?: Stat };
     check: CheckFigures[];
     served: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
+    narrowed: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     growth: Stat;
     /** Present with three sizes or more. */
     marginalGrowth?: Stat;
@@ -229,6 +238,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             peer?: number;
             check: { wallMs: number; rssMb: number }[];
             served: { wallMs: number; rssMb: number };
+            narrowed: { wallMs: number; rssMb: number };
             pack: number;
         }[] = [];
         for (let round = 1 - options.warmup; round <= options.runs; round++) {
@@ -254,6 +264,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 `check --served of ${largest.namespaces} namespaces`,
                 gateCodes,
             );
+            options.progress(
+                `${label}: check ${largest.namespaces} namespaces --from ${NARROWED.from} --to ${NARROWED.to}`,
+            );
+            const narrowed = await run(
+                npmRun("check", [largest.file, "--from", NARROWED.from, "--to", NARROWED.to]),
+                `check of ${largest.namespaces} namespaces narrowed`,
+                gateCodes,
+            );
             options.progress(`${label}: pack start`);
             const pack = await packStart();
             if (round >= 1) {
@@ -265,6 +283,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     peer: synth?.wallMs,
                     check,
                     served: { wallMs: s.wallMs, rssMb: s.peakRssMb },
+                    narrowed: { wallMs: narrowed.wallMs, rssMb: narrowed.peakRssMb },
                     pack,
                 });
             }
@@ -302,6 +321,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 resources: largest.resources,
                 wallMs: stat(rounds.map((r) => r.served.wallMs)),
                 peakRssMb: stat(rounds.map((r) => r.served.rssMb)),
+            },
+            narrowed: {
+                namespaces: largest.namespaces,
+                resources: largest.resources,
+                wallMs: stat(rounds.map((r) => r.narrowed.wallMs)),
+                peakRssMb: stat(rounds.map((r) => r.narrowed.rssMb)),
             },
             growth: stat(rounds.map((r) => perResource(r, last) / perResource(r, last - 1))),
             ...(stacks.length >= 3
@@ -366,6 +391,12 @@ export function renderTable(result: BenchResult): string {
         served.namespaces === TARGETS.checkNamespaces ? verdict(served.wallMs.median, TARGETS.servedWallMs) : "",
     ]);
     rows.push([`${servedName}, peak RSS`, range(served.peakRssMb, 0, " MB"), ""]);
+    const narrowed = result.narrowed;
+    rows.push([
+        `check ${narrowed.namespaces} ns --from ${NARROWED.from} --to ${NARROWED.to}, wall`,
+        range(narrowed.wallMs, 0, " ms"),
+        narrowed.namespaces === TARGETS.checkNamespaces ? verdict(narrowed.wallMs.median, TARGETS.narrowedWallMs) : "",
+    ]);
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
     // The growth target compares 1000 namespaces with 100.
     const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;

@@ -169,6 +169,13 @@ describe("npm run bench", function () {
             "three sizes give the marginal growth",
         );
         assertStat(doc.packStartMs, "packStartMs");
+        assert.deepStrictEqual(
+            [doc.narrowed.namespaces, doc.narrowed.resources],
+            [3, 25],
+            "narrowed at the largest size",
+        );
+        assertStat(doc.narrowed.wallMs, "narrowed.wallMs");
+        assertStat(doc.narrowed.peakRssMb, "narrowed.peakRssMb");
         assert.deepStrictEqual([doc.runs, doc.machine.cores, doc.machine.node], [1, os.cpus().length, process.version]);
 
         const table = renderTable(doc);
@@ -177,6 +184,7 @@ describe("npm run bench", function () {
             "plan / (floor + npm start-up)",
             "check --served 3 ns (25 resources), wall",
             "check 3 ns (25 resources), wall",
+            "check 3 ns --from tenant-1 --to tenant-2, wall",
             "growth: cost per resource 3 / 2",
             "pack start to first Analyze answer",
         ]) {
