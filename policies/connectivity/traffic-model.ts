@@ -11,7 +11,7 @@ import { AuthorizationPolicyInfo } from "../model/authorization-policies";
 import { CiliumInstall } from "../model/cilium-settings";
 import { helmValue } from "../model/helm-sources";
 import { LabelLookup, Match, ciliumEndpointLabels, lookupIn, matches } from "../model/label-selectors";
-import { MeshModel, buildMeshModel, memoizeBy } from "../model/mesh-model";
+import { MeshModel, memoizeBy, meshModelFor } from "../model/mesh-model";
 import { PolicyRule } from "../model/network-policies";
 import { LabelSet, known } from "../model/property-reader";
 import { StackResource } from "../model/resources";
@@ -162,7 +162,8 @@ function istioEnvironment(mesh: MeshModel): IstioEnvironment {
 }
 
 export function buildTrafficModel(resources: readonly StackResource[]): TrafficModel {
-    const mesh = buildMeshModel(resources);
+    // The stack's one model: when plan and check evaluate the pack in this process, its rules reuse it.
+    const mesh = meshModelFor(resources);
     const services = readServices(resources);
     const servicesByKey = new Map(services.map((s) => [`${s.namespace}/${s.name}`, s]));
     const namespaceCache = new Map<string, { labels: LabelSet; declared: boolean }>();
