@@ -256,9 +256,7 @@ function targetsWaypoint(
                 target.waypoint !== undefined &&
                 ref.name === target.waypoint.name &&
                 namespace === target.waypoint.namespace) ||
-            (ref.kind === "GatewayClass" &&
-                ref.name === WAYPOINT_CLASS &&
-                namespace === model.istio.rootNamespace),
+            (ref.kind === "GatewayClass" && ref.name === WAYPOINT_CLASS && namespace === model.istio.rootNamespace),
     );
 }
 
