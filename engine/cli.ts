@@ -11,6 +11,8 @@ import { verifyCommand } from "./commands/verify";
 import * as path from "path";
 import { staleSources } from "../policies/build-freshness";
 import { PACKAGE_ROOT, packageManifest } from "./package-root";
+import { stopChildrenOnSignals } from "./child-processes";
+import { terminalSafe } from "./terminal-safe";
 
 const PROGRAM = "eks-cilium-istio";
 
@@ -63,7 +65,8 @@ function assertBuildIsCurrent(): void {
     }
 }
 
-export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<ExitCode> {
+export async function main(argv: readonly string[], rawIO: CommandIO = processIO): Promise<ExitCode> {
+    const io = terminalSafe(rawIO);
     const [first, ...rest] = argv;
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
         io.stdout(overview());
@@ -99,6 +102,7 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
 }
 
 if (require.main === module) {
+    stopChildrenOnSignals(processIO.stderr);
     main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
     });

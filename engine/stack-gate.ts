@@ -22,6 +22,7 @@ import { stateToPlain } from "./state/property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
 import { ResourceV3, parseUrn } from "./state/stack-export";
 import { StackResource } from "../policies/model/resources";
+import { screenValues } from "./state/value-screen";
 
 /** Where a policy pack is, and how to evaluate it in this process. */
 export interface PackLocation {
@@ -44,6 +45,8 @@ export interface GateOptions {
     /** `--from` and `--to`: namespaces the demo's checks and the default matrix are narrowed to. */
     filters: PairFilters;
     io: CommandIO;
+    /** Secret values from outside the resources (secret stack config), redacted like the resources' own. */
+    secretConfig?: readonly string[];
 }
 
 /**
@@ -119,10 +122,18 @@ export function modelResources(resources: readonly ResourceV3[]): StackResource[
 }
 
 export async function gateStack(resources: readonly ResourceV3[], options: GateOptions): Promise<ExitCode> {
+    // Every warning and printed text goes through the stack's secrets (state/secret-values.ts).
+    const warnings: string[] = [];
+    const secrets = screenValues(resources, (message) => warnings.push(message));
+    for (const value of options.secretConfig ?? []) {
+        secrets.add(value);
+    }
+    const warn = (message: string) => options.io.stderr(`warning: ${secrets.redact(message)}\n`);
+    warnings.forEach(warn);
     const evaluating = evaluatePolicyPack(resources, {
         pack: options.pack,
         policyPackConfig: options.policyPackConfig,
-        warn: (message) => options.io.stderr(`warning: ${message}\n`),
+        warn,
     });
     // Predicted here while the pack starts in its own process; on a failure the evaluation still closes the pack.
     let connectivity: ConnectivityPrediction;
@@ -140,13 +151,22 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
     const evaluation = await evaluating;
     if (options.verbose && evaluation.packOutput.length > 0) {
         options.io.stderr(
-            `policy pack ${evaluation.packName}@${evaluation.packVersion} printed:\n${evaluation.packOutput.join("")}\n`,
+            secrets.redact(
+                `policy pack ${evaluation.packName}@${evaluation.packVersion} printed:\n${evaluation.packOutput.join("")}\n`,
+            ),
         );
     }
     if (connectivity.omitted) {
-        options.io.stderr(`note: ${connectivity.omitted}\n`);
+        options.io.stderr(`note: ${secrets.redact(connectivity.omitted)}\n`);
     }
-    const report = buildReport(options.stack, resources, evaluation.violations, connectivity);
+    const violations = evaluation.violations.map((v) => ({ ...v, message: secrets.redact(v.message) }));
+    const redactReasons = <T extends { reason: string }>(answers: readonly T[]) =>
+        answers.map((a) => ({ ...a, reason: secrets.redact(a.reason) }));
+    const predicted: ConnectivityPrediction =
+        connectivity.kind === "demo"
+            ? { ...connectivity, answers: redactReasons(connectivity.answers) }
+            : { ...connectivity, answers: redactReasons(connectivity.answers) };
+    const report = buildReport(options.stack, resources, violations, predicted);
     options.io.stdout(
         options.json
             ? renderJson(report)

@@ -11,11 +11,7 @@
  */
 import type * as PulumiAsset from "@pulumi/pulumi/asset";
 
-// @pulumi/pulumi runtime/rpc.ts: the signature key and the signatures a policy's values may carry.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { ARCHIVE_SIG, ASSET_SIG, SECRET_SIG, SIG_KEY } from "../state/property-values";
 
 let assets: typeof PulumiAsset | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first asset only (above)

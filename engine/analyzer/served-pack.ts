@@ -33,6 +33,7 @@ import {
 } from "./analyzer";
 import { encodeAnalyzeRequest, encodeAnalyzeStackRequest } from "./analyzer-wire";
 import { UnaryGrpcClient } from "./grpc-unary";
+import { trackChild } from "../child-processes";
 
 /**
  * The generated Analyzer messages (google-protobuf), loaded on first use rather than on import: a command imports
@@ -135,11 +136,13 @@ export class ServedPack implements Analyzer {
         if (context.organization) {
             env.PULUMI_NODEJS_ORGANIZATION = context.organization;
         }
-        const child = spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, dir], {
-            cwd: dir,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = trackChild(
+            spawn(process.execPath, [runPolicyPack, UNUSED_ENGINE_ADDRESS, dir], {
+                cwd: dir,
+                env,
+                stdio: ["ignore", "pipe", "pipe"],
+            }),
+        );
         // Loaded now, while the pack starts, rather than once it answers.
         messages();
         const output: string[] = [];

@@ -1,5 +1,6 @@
 /**
- * `npm run verify -- [--kubeconfig FILE] [--context NAME] [--stack NAME] [--verbose]`
+ * `npm run verify -- [--kubeconfig FILE] [--context NAME] [--stack NAME] [--timeout SECONDS] [--total-timeout SECONDS]
+ * [--verbose]`
  *
  * Against a live cluster that runs the demo: runs each of the demo's checks with kubectl,
  * `kubectl exec -n <from> deploy/netshoot -- curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<to><path>`
@@ -29,6 +30,19 @@ import { DEFAULT_STACK, PROJECT_LOCATIONS } from "./plan";
 import { loadStackConfig, readProject } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
 import { modelResources } from "../stack-gate";
+import { trackChild } from "../child-processes";
+
+/**
+ * Time-outs. A check is one `kubectl exec` running `curl -m 1`: on a reachable cluster it answers within a few
+ * seconds; a kubectl that cannot reach the API server waits for TCP/TLS time-outs of minutes. The defaults bound the
+ * whole command, with a kubectl that hangs, to the total time-out plus the offline run of the program (well under 60 s).
+ */
+export const DEFAULT_CHECK_TIMEOUT_S = 10;
+export const DEFAULT_TOTAL_TIMEOUT_S = 40;
+/** What the time-out flags accept: whole or decimal seconds, up to an hour. */
+const MAX_TIMEOUT_S = 3600;
+/** After SIGTERM, how long a stopped kubectl gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 const FLAGS: readonly FlagSpec[] = [
     {
@@ -41,6 +55,18 @@ const FLAGS: readonly FlagSpec[] = [
         name: "stack",
         value: "NAME",
         help: `The stack whose predictions the cluster is compared with. Default: ${DEFAULT_STACK}.`,
+    },
+    {
+        name: "timeout",
+        value: "SECONDS",
+        help: `Per check: a kubectl that has not answered by then is stopped and the check reported not run. Default: ${DEFAULT_CHECK_TIMEOUT_S}.`,
+    },
+    {
+        name: "total-timeout",
+        value: "SECONDS",
+        help:
+            `All checks together: checks still running then are stopped, and checks not started are not run, all ` +
+            `reported not run. Default: ${DEFAULT_TOTAL_TIMEOUT_S}.`,
     },
 ];
 
@@ -82,18 +108,39 @@ export interface Observation {
 }
 
 /** Reads one check's outcome from kubectl's output (see the module comment). */
-export function parseObservation(stdout: string, stderr: string, exitCode: number | null): Observation {
+export function parseObservation(
+    stdout: string,
+    stderr: string,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null = null,
+): Observation {
     const code = stdout.trim();
     if (/^\d{3}$/.test(code)) {
         return { code };
     }
-    const why = stderr.trim().split("\n")[0] || `kubectl exited with ${exitCode} and printed ${JSON.stringify(code)}`;
+    const ended = signal ? `was killed by ${signal}` : `exited with ${exitCode}`;
+    const why = stderr.trim().split("\n")[0] || `kubectl ${ended} and printed ${JSON.stringify(code)}`;
     return { error: why };
 }
 
-function runKubectl(args: string[], env: NodeJS.ProcessEnv): Promise<Observation> {
+/** A `--timeout`/`--total-timeout` value in seconds, as milliseconds. */
+export function parseSeconds(flag: string, value: string | undefined, fallback: number): number {
+    if (value === undefined) {
+        return fallback * 1000;
+    }
+    const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_S)) {
+        throw new UsageError(
+            `--${flag} ${JSON.stringify(value)} is not a number of seconds from 0 to ${MAX_TIMEOUT_S}`,
+        );
+    }
+    return seconds * 1000;
+}
+
+/** Runs one check; a kubectl still running after `timeoutMs` is stopped (SIGTERM, then SIGKILL) and reported. */
+function runKubectl(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, why: string): Promise<Observation> {
     return new Promise((resolve) => {
-        const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = trackChild(spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] }));
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -102,8 +149,22 @@ function runKubectl(args: string[], env: NodeJS.ProcessEnv): Promise<Observation
         child.stderr.setEncoding("utf8").on("data", (d: string) => {
             stderr += d;
         });
-        child.on("error", (err) => resolve({ error: `cannot run kubectl: ${err.message}` }));
-        child.on("close", (code) => resolve(parseObservation(stdout, stderr, code)));
+        const timer = setTimeout(() => {
+            child.kill("SIGTERM");
+            setTimeout(
+                () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"),
+                KILL_GRACE_MS,
+            ).unref();
+            resolve({ error: `kubectl did not answer within ${timeoutMs / 1000} s (${why}); stopped it` });
+        }, timeoutMs);
+        child.on("error", (err) => {
+            clearTimeout(timer);
+            resolve({ error: `cannot run kubectl: ${err.message}` });
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve(parseObservation(stdout, stderr, code, signal));
+        });
     });
 }
 
@@ -161,6 +222,12 @@ export function verify(
             kubeconfig: singleValue(flags, "kubeconfig"),
             context: singleValue(flags, "context"),
         };
+        const checkTimeoutMs = parseSeconds("timeout", singleValue(flags, "timeout"), DEFAULT_CHECK_TIMEOUT_S);
+        const totalTimeoutMs = parseSeconds(
+            "total-timeout",
+            singleValue(flags, "total-timeout"),
+            DEFAULT_TOTAL_TIMEOUT_S,
+        );
 
         const project = readProject(path.resolve(options.projectDir));
         const config = loadStackConfig(project, stack, []);
@@ -183,19 +250,22 @@ export function verify(
             );
         }
 
+        const deadline = Date.now() + totalTimeoutMs;
+        const observe = async (answer: DemoAnswer): Promise<Observation> => {
+            const left = deadline - Date.now();
+            if (left <= 0) {
+                return { error: `not started: the checks' --total-timeout of ${totalTimeoutMs / 1000} s ran out` };
+            }
+            const args = checkArguments(target, answer.from, answer.to, answer.path);
+            return left < checkTimeoutMs
+                ? runKubectl(args, options.env, left, `--total-timeout ${totalTimeoutMs / 1000} s`)
+                : runKubectl(args, options.env, checkTimeoutMs, "--timeout");
+        };
         const rows: Comparison[] = [];
         for (let i = 0; i < predicted.length; i += PARALLEL_CHECKS) {
             const batch = predicted.slice(i, i + PARALLEL_CHECKS);
             rows.push(
-                ...(await Promise.all(
-                    batch.map(async (answer) => ({
-                        ...answer,
-                        observed: await runKubectl(
-                            checkArguments(target, answer.from, answer.to, answer.path),
-                            options.env,
-                        ),
-                    })),
-                )),
+                ...(await Promise.all(batch.map(async (answer) => ({ ...answer, observed: await observe(answer) })))),
             );
         }
         io.stdout(
