@@ -5,6 +5,7 @@
  * An exported function rather than top-level code, so that Pulumi runs it and takes its result as the stack outputs,
  * and the tests and the offline plan can run it again and again on the mock runtime.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_DEFAULTS } from "./components/cilium-values";
 import { CiliumRelease, CiliumReleaseArgs } from "./components/CiliumRelease";
@@ -13,7 +14,13 @@ import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
 import { buildIstioValues, ISTIO_RELEASE_DEFAULTS, resolveIstioSettings } from "./components/istio-values";
 import { IstioRelease, IstioReleaseArgs } from "./components/IstioRelease";
 import { NamespaceDemo, NamespaceDemoArgs } from "./components/NamespaceDemo";
-import { checkStackConfigKeys, readStackConfig, STACK_CONFIG_NAMESPACE, StackConfig } from "./stack-config";
+import {
+    checkStackConfigKeys,
+    readAwsRegion,
+    readStackConfig,
+    STACK_CONFIG_NAMESPACE,
+    StackConfig,
+} from "./stack-config";
 
 /** What `pulumi stack output` shows. */
 interface StackOutputs {
@@ -61,6 +68,7 @@ function componentArgs(config: StackConfig) {
 
 export = async (): Promise<StackOutputs> => {
     checkStackConfigKeys(Object.keys(pulumi.runtime.allConfig()));
+    readAwsRegion(new pulumi.Config("aws").get("region"), Object.values(aws.Region));
     const stackConfig = new pulumi.Config(STACK_CONFIG_NAMESPACE);
     const config = readStackConfig((key) => stackConfig.get(key));
     const args = componentArgs(config);

@@ -36,8 +36,28 @@ const choice =
     (key: string, raw: string): T =>
         oneOf(key, raw, allowed);
 
-const version = (parse: (input: string, value: unknown) => unknown) => (key: string, raw: string) => {
-    parse(key, raw);
+/**
+ * A chart version as Helm takes it from a chart repository: `1.19.6`, exactly as the chart's Chart.yaml spells it. A
+ * leading `v` or a zero-padded number would name no chart (Cilium's and Istio's chart versions have neither), so each
+ * is refused saying which part is wrong, before the components see it.
+ */
+const chartVersion = (key: string, raw: string) => {
+    if (/^[vV]\d/.test(raw)) {
+        throw new InputError(
+            key,
+            raw,
+            `a chart version without the leading "${raw[0]}": ${raw.slice(1)} (chart versions have none)`,
+        );
+    }
+    if (/(^|\.)0\d/.test(raw.split("-")[0])) {
+        throw new InputError(key, raw, "a chart version without leading zeros in its numbers, such as 1.19.6");
+    }
+    parseVersion(key, raw);
+    return raw;
+};
+
+const kubernetesVersion = (key: string, raw: string) => {
+    parseKubernetesVersion(key, raw);
     return raw;
 };
 
@@ -53,7 +73,12 @@ function parseCount(key: string, raw: string): number {
     if (!/^\d+$/.test(raw)) {
         throw new InputError(key, raw, "a whole number of nodes such as 2");
     }
-    return Number(raw);
+    const count = Number(raw);
+    if (count > MAX_NODES_PER_GROUP) {
+        // Refused here, with the value as given: past 2^53 the number would print as another one.
+        throw new InputError(key, raw, `a whole number of nodes from 0 to ${MAX_NODES_PER_GROUP}`);
+    }
+    return count;
 }
 
 function parseInstanceType(key: string, raw: string): string {
@@ -95,19 +120,19 @@ export const STACK_CONFIG_TABLE = {
         default: CILIUM_DEFAULTS.version,
         allowed: "a 1.15.x–1.19.x chart release",
         sets: "Cilium chart version",
-        parse: version(parseVersion),
+        parse: chartVersion,
     },
     istioVersion: {
         default: ISTIO_RELEASE_DEFAULTS.version,
         allowed: "1.22.0 or later (1.26.0 or later for ambient on `overlay`)",
         sets: "version of every Istio chart",
-        parse: version(parseVersion),
+        parse: chartVersion,
     },
     kubernetesVersion: {
         default: CLUSTER_DEFAULTS.kubernetesVersion,
         allowed: `${KNOWN_KUBERNETES_VERSIONS[0]}–${KNOWN_KUBERNETES_VERSIONS[KNOWN_KUBERNETES_VERSIONS.length - 1]}`,
         sets: "EKS Kubernetes version",
-        parse: version(parseKubernetesVersion),
+        parse: kubernetesVersion,
     },
     nodeInstanceType: {
         default: nodeGroup.instanceTypes[0],
@@ -165,6 +190,36 @@ export type StackConfig = {
     /** Whether the red/blue/green demo is deployed; the root program's own setting, default true. */
     demoEnabled: boolean;
 };
+
+/** What an AWS region's name looks like: `us-west-2`, `us-gov-east-1`, `cn-northwest-1`, `eusc-de-east-1`. */
+const AWS_REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+
+/**
+ * `aws:region`, which the root program needs (the AWS provider has no region without it offline): required, an AWS
+ * region name, and one @pulumi/aws knows (its `Region` enum, types/enums/index.js), so that a typo fails here rather
+ * than at the first AWS call.
+ */
+export function readAwsRegion(region: string | undefined, knownRegions: readonly string[]): string {
+    const known = [...knownRegions].sort();
+    if (region === undefined || region === "") {
+        throw new InputError(
+            "aws:region",
+            region ?? null,
+            `required: an AWS region such as us-west-2 (set it with \`pulumi config set aws:region us-west-2\`)`,
+        );
+    }
+    if (!AWS_REGION_NAME.test(region)) {
+        throw new InputError(
+            "aws:region",
+            region,
+            "an AWS region name such as us-west-2 (lowercase, ending in a number)",
+        );
+    }
+    if (!known.includes(region)) {
+        throw new InputError("aws:region", region, `one of the regions @pulumi/aws knows: ${known.join(", ")}`);
+    }
+    return region;
+}
 
 /** The name an error reports for a key: the full config key as `pulumi config set` spells it. */
 function configKey(key: StackConfigKey): string {

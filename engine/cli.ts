@@ -39,8 +39,17 @@ function overview(): string {
     );
 }
 
-/** The folders the command line is built from (tsconfig.build.json), each compiled to the same path under bin/. */
-const BUILT_FOLDERS = ["engine", "components", "policies/model", "policies/connectivity"];
+/** The folders the command line is built from (tsconfig.build.json and what it imports), each compiled to the same path under bin/. */
+const BUILT_FOLDERS = [
+    "engine",
+    "components",
+    "policies/model",
+    "policies/connectivity",
+    // The pack's rules and kit, which the in-process evaluation imports through policies/pack-definition.ts.
+    "policies/rules",
+    "policies/kit",
+    "policies/chart-defaults",
+];
 
 /**
  * Refuses to run a build older than its sources (an edited rule or predictor would otherwise silently not apply), as

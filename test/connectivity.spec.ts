@@ -42,6 +42,7 @@ async function stackResources(stack: string, overrides: string[]): Promise<Stack
         project: project.name,
         stack,
         config: config.values,
+        secretKeys: [],
         time: new Date(0),
     });
     return modelResources(exported.deployment.resources);

@@ -5,7 +5,8 @@
  * - the file is a JSON object keyed by policy name; a value is an enforcement level string or an object with an
  *   optional `enforcementLevel` and the policy's properties; the key `all` sets the level of every policy;
  * - the result starts from each policy's level and the `default`s of its config schema, then the pack's initial
- *   config, then the file (the `all` level first, then per policy), and is validated against each policy's schema;
+ *   config, then the file (the `all` level first, then per policy), and is validated against each policy's schema,
+ *   here with `additionalProperties: false` (an option a policy does not declare is refused, naming the policy);
  * - Configure is skipped when the result is empty, and refused for an entry without a valid level
  *   (analyzer_plugin.go Configure), which is what a property-only entry for a policy the pack lacks ends up as.
  */
@@ -127,16 +128,31 @@ export function reconcilePolicyPackConfig(
     const ajv = new Ajv({ allErrors: true, strict: false });
     const errors: string[] = [];
     for (const policy of info.policies) {
+        const properties = result[policy.name].properties ?? {};
+        const declared = policy.configSchema?.properties ?? {};
+        // Stricter than the CLI, whose schema leaves other properties open: an option the policy does not declare
+        // (a misspelt one, or any option of a policy that takes none) would otherwise be ignored without a word.
+        const undeclared = Object.keys(properties).filter((key) => !(key in declared));
+        if (undeclared.length > 0) {
+            const takes = Object.keys(declared);
+            errors.push(
+                `${policy.name}: unknown option${undeclared.length > 1 ? "s" : ""} ${undeclared.map((k) => JSON.stringify(k)).join(", ")}; ` +
+                    (takes.length > 0
+                        ? `it takes ${takes.map((k) => JSON.stringify(k)).join(", ")} (and enforcementLevel)`
+                        : "it takes no options besides enforcementLevel"),
+            );
+            continue;
+        }
         if (!policy.configSchema) {
             continue;
         }
-        const schema = {
+        const validate = ajv.compile({
             type: "object",
             properties: policy.configSchema.properties,
             required: policy.configSchema.required ?? [],
-        };
-        const validate = ajv.compile(schema);
-        if (!validate(result[policy.name].properties ?? {})) {
+            additionalProperties: false,
+        });
+        if (!validate(properties)) {
             for (const e of validate.errors ?? []) {
                 errors.push(`${policy.name}: ${e.instancePath || "(root)"} ${e.message}`);
             }

@@ -73,6 +73,18 @@ const PROTO_TO_LEVEL: Record<number, EnforcementLevel> = {
     3: "remediate",
 };
 
+/** Terminal colour and cursor sequences (Node colours the stack frames it prints to a terminal or a pipe). */
+// eslint-disable-next-line no-control-regex -- the escape character is what is matched
+const ANSI_ESCAPE = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** The pack's error output without the `    at ...` frames of a stack trace: those are for --verbose. */
+function withoutStackFrames(printed: string): string {
+    return printed
+        .split("\n")
+        .filter((line) => !/^\s+at /.test(line))
+        .join("\n");
+}
+
 /** Placeholder for the engine address argument run-policy-pack discards (see the module comment). */
 const UNUSED_ENGINE_ADDRESS = "127.0.0.1:0";
 
@@ -153,11 +165,13 @@ export class ServedPack implements Analyzer {
             const fail = (why: string) => {
                 clearTimeout(timer);
                 child.kill();
-                reject(
-                    new Error(
-                        `policy pack ${dir} failed to start: ${why}${output.length ? `\n${output.join("").trim()}` : ""}`,
-                    ),
+                const printed = output.join("").replace(ANSI_ESCAPE, "").trim();
+                const error = new Error(
+                    `policy pack ${dir} failed to start: ${why}${printed ? `\n${withoutStackFrames(printed)}` : ""}`,
                 );
+                // What --verbose prints: everything the pack printed, its stack trace included.
+                error.stack = `${error.message.split("\n")[0]}\n${printed}`;
+                reject(error);
             };
             const timer = setTimeout(() => fail(`no port printed within ${startTimeoutMs} ms`), startTimeoutMs);
             let first = true;

@@ -91,10 +91,13 @@ export function explain(
             resources = state.resources;
             source = `${state.stack} (${file})`;
         } else {
-            const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
-            const { project, config } = readStackConfig(
+            const {
+                project,
+                config,
+                stack: { stack },
+            } = readStackConfig(
                 path.resolve(locations.projectDir),
-                stack,
+                singleValue(flags, "stack") ?? DEFAULT_STACK,
                 flags.values.get("config") ?? [],
             );
             resources = (await exportProgramStack(project, stack, config)).deployment.resources;

@@ -10,7 +10,6 @@
  * outputs are the mock runtime's made-up answers (engine/mock/mock-runtime.ts).
  * Exit 0 clean, 1 on a mandatory violation, 2 on bad usage, bad config or a program error.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { PackStackContext } from "../analyzer/analyzer";
 import {
@@ -29,6 +28,8 @@ import { moduleToRun } from "../mock/typescript-loader";
 import { closeWhenStarted } from "../analyzer/policy-evaluation";
 import { loadStackConfig, readProject, rejectUnknownKeys } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
+import { checkStackProject, parseStackName } from "../state/stack-name";
+import { writePrivateFile } from "../state/private-files";
 import { PackLocation, gateStack, readGateFlags, startPack } from "../stack-gate";
 import { PROBE_FLAGS } from "../probe-flags";
 
@@ -71,7 +72,11 @@ export const GATE_FLAGS: readonly FlagSpec[] = [
 ];
 
 const FLAGS: readonly FlagSpec[] = [
-    { name: "stack", value: "NAME", help: `The stack whose Pulumi.<NAME>.yaml is read. Default: ${DEFAULT_STACK}.` },
+    {
+        name: "stack",
+        value: "NAME",
+        help: `The stack whose Pulumi.<NAME>.yaml is read: NAME, ORG/NAME or ORG/PROJECT/NAME. Default: ${DEFAULT_STACK}.`,
+    },
     {
         name: "config",
         value: "KEY=VALUE",
@@ -82,7 +87,9 @@ const FLAGS: readonly FlagSpec[] = [
     {
         name: "out",
         value: "FILE",
-        help: "Where to write the stack export. Default: .plan/<stack>.json in the project.",
+        help:
+            "Where to write the stack export (mode 0600; folders it creates 0700). Default: .plan/<stack>.json in the " +
+            "project.",
     },
 ];
 
@@ -110,15 +117,26 @@ export async function exportProgramStack(
         program: path.join(project.dir, project.main ?? ""),
         config,
     });
-    return toStackExport(registrations, { project: project.name, stack, config: config.values, time: new Date() });
+    return toStackExport(registrations, {
+        project: project.name,
+        stack,
+        config: config.values,
+        secretKeys: config.secretKeys,
+        time: new Date(),
+    });
 }
 
-/** The project's stack config, its unknown keys of the project's namespace refused. */
-export function readStackConfig(projectDir: string, stack: string, overrides: readonly string[]) {
+/**
+ * The project's stack config, its unknown keys of the project's namespace refused. `given` is `--stack` as the user
+ * wrote it, validated before anything is read (state/stack-name.ts).
+ */
+export function readStackConfig(projectDir: string, given: string, overrides: readonly string[]) {
+    const stack = parseStackName(given);
     const project = readProject(projectDir);
-    const config = loadStackConfig(project, stack, [...overrides]);
+    checkStackProject(stack, project.name, given);
+    const config = loadStackConfig(project, stack.stack, [...overrides]);
     rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
-    return { project, config };
+    return { project, config, stack };
 }
 
 export function plan(
@@ -131,16 +149,23 @@ export function plan(
         if (flags.positionals.length > 0) {
             throw new UsageError(`plan takes no positional arguments (got ${flags.positionals.join(" ")})`);
         }
-        const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
-        const { project, config } = readStackConfig(
-            path.resolve(locations.projectDir),
-            stack,
-            flags.values.get("config") ?? [],
-        );
+        const outFlag = singleValue(flags, "out");
+        if (outFlag !== undefined && outFlag.trim() === "") {
+            throw new UsageError(
+                `--out needs a file name; got an empty one (default: .plan/<stack>.json in the project)`,
+            );
+        }
+        const {
+            project,
+            config,
+            stack: { stack, organization },
+        } = readStackConfig(path.resolve(locations.projectDir), singleValue(flags, "stack") ?? DEFAULT_STACK, [
+            ...(flags.values.get("config") ?? []),
+        ]);
         const gateFlags = readGateFlags(flags);
 
         const context: PackStackContext = {
-            organization: "",
+            organization,
             project: project.name,
             stack,
             // A plan deploys nothing: the pack runs as under `pulumi preview`.
@@ -161,16 +186,26 @@ export function plan(
         let exported: Awaited<ReturnType<typeof toStackExport>>;
         try {
             exported = await exportProgramStack(project, stack, config);
-            const out = singleValue(flags, "out") ?? path.join(project.dir, ".plan", `${stack}.json`);
-            fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-            fs.writeFileSync(out, `${JSON.stringify(exported, null, 2)}\n`);
+            const out = outFlag ?? path.join(project.dir, ".plan", `${stack}.json`);
+            writePrivateFile(
+                out,
+                `${JSON.stringify(exported, null, 2)}
+`,
+            );
             io.stderr(`stack export (deployment version 3) written to ${out}\n`);
         } catch (err) {
             closeWhenStarted(pack);
             throw err;
         }
 
-        return gateStack(exported.deployment.resources, { title: "Offline plan", stack, pack, io, ...gateFlags });
+        return gateStack(exported.deployment.resources, {
+            title: "Offline plan",
+            stack,
+            pack,
+            io,
+            secretConfig: config.secretKeys.map((key) => config.values[key]),
+            ...gateFlags,
+        });
     });
 }
 

@@ -29,6 +29,7 @@ import { runProgramOnMocks } from "../mock/mock-deployment";
 import { DEFAULT_STACK, PROJECT_LOCATIONS } from "./plan";
 import { loadStackConfig, readProject } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
+import { checkStackProject, parseStackName } from "../state/stack-name";
 import { modelResources } from "../stack-gate";
 import { trackChild } from "../child-processes";
 
@@ -54,7 +55,7 @@ const FLAGS: readonly FlagSpec[] = [
     {
         name: "stack",
         value: "NAME",
-        help: `The stack whose predictions the cluster is compared with. Default: ${DEFAULT_STACK}.`,
+        help: `The stack whose predictions the cluster is compared with: NAME, ORG/NAME or ORG/PROJECT/NAME. Default: ${DEFAULT_STACK}.`,
     },
     {
         name: "timeout",
@@ -217,7 +218,9 @@ export function verify(
         if (flags.positionals.length > 0) {
             throw new UsageError(`verify takes no positional arguments (got ${flags.positionals.join(" ")})`);
         }
-        const stack = singleValue(flags, "stack") ?? DEFAULT_STACK;
+        const stackFlag = singleValue(flags, "stack") ?? DEFAULT_STACK;
+        const stackName = parseStackName(stackFlag);
+        const stack = stackName.stack;
         const target: KubectlTarget = {
             kubeconfig: singleValue(flags, "kubeconfig"),
             context: singleValue(flags, "context"),
@@ -230,6 +233,7 @@ export function verify(
         );
 
         const project = readProject(path.resolve(options.projectDir));
+        checkStackProject(stackName, project.name, stackFlag);
         const config = loadStackConfig(project, stack, []);
         const { registrations } = await runProgramOnMocks({
             project: project.name,
@@ -241,6 +245,7 @@ export function verify(
             project: project.name,
             stack,
             config: config.values,
+            secretKeys: config.secretKeys,
             time: new Date(),
         });
         const predicted = predictDemoChecks(modelResources(exported.deployment.resources), {}, Infinity).answers;

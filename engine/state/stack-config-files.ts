@@ -15,6 +15,13 @@ import { UsageError } from "../command-line";
 /** What a `secure:` value reads as offline (no secrets provider can decrypt it here). */
 export const SECURE_PLACEHOLDER = "[secure value: not decrypted by the offline plan]";
 
+/**
+ * Provider settings that are credentials: secret however they are given (a stack file's plain value, `--config`), as
+ * the AWS provider treats them (@pulumi/aws provider.js wraps accessKey, secretKey and token in `pulumi.secret` and
+ * lists them in additionalSecretOutputs).
+ */
+export const CREDENTIAL_KEYS: ReadonlySet<string> = new Set(["aws:accessKey", "aws:secretKey", "aws:token"]);
+
 export interface PulumiProject {
     /** Directory holding Pulumi.yaml. */
     dir: string;
@@ -29,7 +36,10 @@ export interface PulumiProject {
 export interface StackConfig {
     /** `namespace:key` -> value as the program's pulumi.Config sees it. */
     values: Record<string, string>;
-    /** Keys whose values are secret (from `secure:`), as the CLI lists them in PULUMI_CONFIG_SECRET_KEYS. */
+    /**
+     * Keys whose values are secret (from `secure:`, and the provider credentials CREDENTIAL_KEYS), as the CLI lists
+     * them in PULUMI_CONFIG_SECRET_KEYS.
+     */
     secretKeys: string[];
 }
 
@@ -124,6 +134,11 @@ export function loadStackConfig(project: PulumiProject, stack: string, overrides
         const [name, value] = parseConfigOverride(project.name, flag);
         values[name] = value;
         secretKeys.delete(name);
+    }
+    for (const key of Object.keys(values)) {
+        if (CREDENTIAL_KEYS.has(key)) {
+            secretKeys.add(key);
+        }
     }
     return { values, secretKeys: [...secretKeys].sort() };
 }

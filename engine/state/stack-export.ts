@@ -12,7 +12,7 @@
  */
 import * as crypto from "crypto";
 import { Registration } from "../mock/mock-runtime";
-import { wireToState } from "./property-values";
+import { SECRET_SIG, SIG_KEY, wireToState } from "./property-values";
 
 export interface ResourceV3 {
     urn: string;
@@ -86,8 +86,20 @@ export interface ExportOptions {
     stack: string;
     /** The stack config, so default providers carry their package's settings as the engine passes them. */
     config: Record<string, string>;
+    /** Config keys whose values are secret: a default provider's copy of them is written without its value. */
+    secretKeys: readonly string[];
     time: Date;
 }
+
+/**
+ * A secret config value in a provider's settings, as a secret whose value is left out: the offline plan has no secrets
+ * provider to encrypt it (what `pulumi stack export` writes), and a credential must not reach a file in the clear.
+ * Read back (`check`), it is a value that cannot be read, as a ciphertext is.
+ */
+const LEFT_OUT_SECRET = {
+    [SIG_KEY]: SECRET_SIG,
+    ciphertext: "[left out: the offline plan has no secrets provider to encrypt it]",
+};
 
 export async function toStackExport(
     registrations: readonly Registration[],
@@ -103,10 +115,11 @@ export async function toStackExport(
             const name = defaultProviderName(version);
             const urn = `urn:pulumi:${options.stack}::${options.project}::pulumi:providers:${pkg}::${name}`;
             const id = `${name}-id`;
-            const settings: Record<string, string> = {};
+            const settings: Record<string, unknown> = {};
+            const secret = new Set(options.secretKeys);
             for (const [k, v] of Object.entries(options.config)) {
                 if (k.startsWith(`${pkg}:`)) {
-                    settings[k.slice(pkg.length + 1)] = v;
+                    settings[k.slice(pkg.length + 1)] = secret.has(k) ? { ...LEFT_OUT_SECRET } : v;
                 }
             }
             if (version) {

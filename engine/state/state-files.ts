@@ -7,6 +7,7 @@
  * Anything else is refused with a message that says which of the two shapes was expected and what was found.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { UsageError } from "../command-line";
 import { ResourceV3, parseUrn } from "./stack-export";
 
@@ -22,7 +23,11 @@ function isObject(value: unknown): value is Record<string, any> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks one ResourceV3's required fields (urn, type, custom) and the shapes of the optional ones we read. */
+/**
+ * Checks one ResourceV3's required fields (urn, type) and the shapes of the optional ones the engine reads; `null`
+ * for an optional field reads as absent (Go's encoding/json, which wrote the file, reads it so). Its property values
+ * are not checked here: odd values are judged (state/value-screen.ts).
+ */
 function checkResource(value: unknown, where: string): ResourceV3 {
     if (!isObject(value)) {
         throw new UsageError(`${where} is not an object`);
@@ -35,26 +40,42 @@ function checkResource(value: unknown, where: string): ResourceV3 {
     } catch (err) {
         throw new UsageError(`${where}: ${(err as Error).message}`);
     }
-    if (typeof value.type !== "string") {
-        throw new UsageError(`${where} (${value.urn}) has no "type"`);
+    const resource: Record<string, any> = {};
+    for (const [key, field] of Object.entries(value)) {
+        if (field !== null) {
+            resource[key] = field;
+        }
+    }
+    const at = `${where} (${value.urn})`;
+    if (typeof resource.type !== "string") {
+        throw new UsageError(`${at} has no "type"`);
     }
     for (const key of ["inputs", "outputs", "propertyDependencies"]) {
-        if (value[key] !== undefined && !isObject(value[key])) {
-            throw new UsageError(`${where} (${value.urn}): "${key}" must be an object`);
+        if (resource[key] !== undefined && !isObject(resource[key])) {
+            throw new UsageError(`${at}: "${key}" must be an object, not ${describe(resource[key])}`);
         }
     }
-    if (
-        value.dependencies !== undefined &&
-        !(Array.isArray(value.dependencies) && value.dependencies.every((d: unknown) => typeof d === "string"))
-    ) {
-        throw new UsageError(`${where} (${value.urn}): "dependencies" must be a list of URNs`);
+    const isUrnList = (list: unknown) => Array.isArray(list) && list.every((d: unknown) => typeof d === "string");
+    if (resource.dependencies !== undefined && !isUrnList(resource.dependencies)) {
+        throw new UsageError(`${at}: "dependencies" must be a list of URNs`);
+    }
+    for (const [property, urns] of Object.entries(resource.propertyDependencies ?? {})) {
+        if (!isUrnList(urns)) {
+            throw new UsageError(
+                `${at}: "propertyDependencies"."${property}" must be a list of URNs, not ${describe(urns)}`,
+            );
+        }
     }
     for (const key of ["parent", "provider", "id"]) {
-        if (value[key] !== undefined && typeof value[key] !== "string") {
-            throw new UsageError(`${where} (${value.urn}): "${key}" must be a string`);
+        if (resource[key] !== undefined && typeof resource[key] !== "string") {
+            throw new UsageError(`${at}: "${key}" must be a string, not ${describe(resource[key])}`);
         }
     }
-    return { ...value, custom: value.custom === true } as ResourceV3;
+    return { ...resource, custom: resource.custom === true } as ResourceV3;
+}
+
+function describe(value: unknown): string {
+    return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
 }
 
 /** Ops whose step removes the resource from the stack (pkg/resource/deploy/step.go). */
@@ -67,12 +88,28 @@ const REMOVING_OPS = new Set([
     "remove-pending-replace",
 ]);
 
+/**
+ * JSON.parse's complaint without the text it quotes (V8 quotes the file around the error, which may hold a secret),
+ * and with its position as line and column.
+ */
+function jsonError(err: Error, text: string): string {
+    return err.message
+        .replace(/, ".*"(\.\.\.)? is not valid JSON$/s, "")
+        .replace(/ at position (\d+)$/, (_, at: string) => {
+            const before = text.slice(0, Number(at)).split("\n");
+            return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+        });
+}
+
+/** The limits of what check reads, stated in its messages and the README ("Security"). */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
 export function parseStateDocument(text: string, file: string): StackResources {
     let doc: unknown;
     try {
         doc = JSON.parse(text);
     } catch (err) {
-        throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+        throw new UsageError(`${file} is not JSON: ${jsonError(err as Error, text)}`);
     }
     const expected = `expected a \`pulumi stack export\` document ({"version": 3, "deployment": {...}}) or \`pulumi preview --json\` output ({"steps": [...]})`;
     if (!isObject(doc)) {
@@ -95,10 +132,22 @@ export function parseStateDocument(text: string, file: string): StackResources {
         }
         format = "stack-export";
         resources = (doc.deployment.resources ?? []).map((r: unknown, i: number) =>
-            checkResource(r, `deployment.resources[${i}]`),
+            checkResource(r, `${file}: deployment.resources[${i}]`),
         );
         // The engine keeps resources pending deletion in state with delete: true; they are not part of the stack.
         resources = resources.filter((r) => !(r as { delete?: boolean }).delete);
+        // A snapshot holds each live URN once (pulumi/pulumi pkg/resource/deploy/snapshot.go VerifyIntegrity).
+        const seen = new Map<string, number>();
+        resources.forEach((r, i) => {
+            const first = seen.get(r.urn);
+            if (first !== undefined) {
+                throw new UsageError(
+                    `${file}: deployment.resources holds ${r.urn} twice (resources ${first} and ${i} of those not ` +
+                        `pending deletion); a stack holds each resource once`,
+                );
+            }
+            seen.set(r.urn, i);
+        });
     } else if ("steps" in doc) {
         if (!Array.isArray(doc.steps)) {
             throw new UsageError(`${file}: "steps" must be a list`);
@@ -115,7 +164,7 @@ export function parseStateDocument(text: string, file: string): StackResources {
             if (step.newState === undefined) {
                 throw new UsageError(`${file}: steps[${i}] (${step.op} ${step.urn ?? ""}) has no "newState"`);
             }
-            const state = checkResource(step.newState, `steps[${i}].newState`);
+            const state = checkResource(step.newState, `${file}: steps[${i}].newState`);
             byUrn.set(state.urn, state);
         });
         resources = [...byUrn.values()];
@@ -130,12 +179,44 @@ export function parseStateDocument(text: string, file: string): StackResources {
     return { format, stack: parseUrn(resources[0].urn).stack, resources };
 }
 
-export function readStateFile(file: string): StackResources {
-    let text: string;
+/**
+ * The file's text. A UTF-8 byte order mark (Windows editors write one) is dropped; UTF-16 (what PowerShell's `>`
+ * writes) and files over MAX_FILE_BYTES are refused, naming the encoding or the size.
+ */
+export function readStateText(file: string): string {
+    let bytes: Buffer;
     try {
-        text = fs.readFileSync(file, "utf8");
+        const size = fs.statSync(file).size;
+        if (size > MAX_FILE_BYTES) {
+            throw new UsageError(
+                `${file} is ${size.toLocaleString("en-US")} bytes, over the limit of ${MAX_FILE_BYTES.toLocaleString("en-US")}`,
+            );
+        }
+        bytes = fs.readFileSync(file);
     } catch (err) {
+        if (err instanceof UsageError) {
+            throw err;
+        }
         throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
     }
-    return parseStateDocument(text, file);
+    const utf16 =
+        bytes[0] === 0xff && bytes[1] === 0xfe
+            ? "UTF-16 little-endian"
+            : bytes[0] === 0xfe && bytes[1] === 0xff
+              ? "UTF-16 big-endian"
+              : bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0)
+                ? "UTF-16 (no byte order mark)"
+                : undefined;
+    if (utf16) {
+        throw new UsageError(
+            `${file} is ${utf16} text (PowerShell's \`>\` writes that); save it as UTF-8, e.g. ` +
+                `\`pulumi stack export | Out-File -Encoding utf8 ${path.basename(file)}\``,
+        );
+    }
+    const text = bytes.toString("utf8");
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+export function readStateFile(file: string): StackResources {
+    return parseStateDocument(readStateText(file), file);
 }
