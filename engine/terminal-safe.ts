@@ -9,6 +9,7 @@
 import { CommandIO } from "./command-line";
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidirectional controls (UAX #9). */
+// eslint-disable-next-line no-control-regex -- control characters are what it matches
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControlCharacters(text: string): string {

@@ -10,31 +10,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { processesMarked } from "./processes";
 
 const REPOSITORY = path.resolve(__dirname, "..");
 const CLI = path.join(REPOSITORY, "bin", "engine", "cli.js");
 const STAND_IN = path.join(__dirname, "fixtures", "kubectl");
 const CHECKED_STACK = path.join(__dirname, "fixtures", "check", "many-rules-broken.json");
-
-/** Live processes (not zombies) whose environment holds `marker`. */
-export function processesMarked(marker: string): number[] {
-    const found: number[] = [];
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) {
-            continue;
-        }
-        try {
-            const environ = fs.readFileSync(`/proc/${entry}/environ`, "latin1");
-            const state = fs.readFileSync(`/proc/${entry}/stat`, "latin1").split(") ").pop()![0];
-            if (environ.includes(marker) && state !== "Z" && state !== "X") {
-                found.push(Number(entry));
-            }
-        } catch {
-            // Gone meanwhile, or not ours to read.
-        }
-    }
-    return found;
-}
 
 interface Started {
     child: ChildProcess;
