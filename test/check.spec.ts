@@ -192,10 +192,10 @@ describe("check --served when the policy pack cannot serve", function () {
     this.timeout(PACK_TIMEOUT);
     const input = path.join(FIXTURES, "check", "stack-export.json");
 
-    async function checkWith(dir: string) {
+    async function checkWith(dir: string, ...flags: string[]) {
         let stderr = "";
         const code = await check(
-            [input, "--served"],
+            [input, "--served", ...flags],
             {
                 stdout: () => undefined,
                 stderr: (t) => {
@@ -211,6 +211,37 @@ describe("check --served when the policy pack cannot serve", function () {
         const run = await checkWith(path.join(FIXTURES, "check"));
         assert.strictEqual(run.code, ExitCode.Error);
         assert.match(run.stderr, /policy pack not found: .*check has no PulumiPolicy\.yaml/);
+    });
+
+    it("exits 2 on a pack whose build is stale, with its reason but its stack trace only under --verbose", async () => {
+        // A pack laid out as ours (policies/: sources beside bin/), its entry running our build-freshness check, and a
+        // source newer than its build: run-policy-pack prints the thrown error with a coloured stack trace.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stale-pack-"));
+        fs.symlinkSync(path.resolve(__dirname, "..", "node_modules"), path.join(dir, "node_modules"));
+        fs.writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+        fs.writeFileSync(
+            path.join(dir, "package.json"),
+            '{"name": "stale", "version": "0.0.1", "main": "bin/index.js"}',
+        );
+        fs.mkdirSync(path.join(dir, "bin"));
+        // The pack's own build of the check (npm test builds it).
+        const freshness = path.resolve(__dirname, "..", "policies", "bin", "build-freshness.js");
+        fs.writeFileSync(
+            path.join(dir, "bin", "index.js"),
+            `require(${JSON.stringify(freshness)}).assertBuildIsCurrent(__filename);\n`,
+        );
+        fs.writeFileSync(path.join(dir, "rule.ts"), "export {};\n");
+        const quiet = await checkWith(dir);
+        assert.strictEqual(quiet.code, ExitCode.Error);
+        assert.match(
+            quiet.stderr,
+            /the policy pack's build \(.*\) is older than its sources \(rule\.ts\); run `npm run build`/,
+        );
+        assert.doesNotMatch(quiet.stderr, /\n\s+at /, "no stack trace");
+        // eslint-disable-next-line no-control-regex -- colour codes must not be printed
+        assert.doesNotMatch(quiet.stderr, /\u001b\[/, "no colour codes");
+        const verbose = await checkWith(dir, "--verbose");
+        assert.match(verbose.stderr, /\n\s+at (Object\.)?assertBuildIsCurrent/);
     });
 
     it("exits 2 with the pack's own error when it does not compile (run-policy-pack type-checks, as under the CLI)", async () => {

@@ -328,6 +328,17 @@ describe("policy pack config reconciliation (as the CLI's ReconcilePolicyPackCon
         reconcilePolicyPackConfig(info, { zz: { enforcementLevel: "advisory" } }, (m) => warnings.push(m));
         assert.deepStrictEqual(warnings, ['policy pack config names "zz", which pack pack does not have']);
     });
+
+    it("refuses an option a policy does not declare: a misspelt one, or any on a policy that takes none", () => {
+        assert.throws(
+            () => reconcilePolicyPackConfig(info, { a: { properties: { mxa: 5 } } }, noWarnings),
+            /a: unknown option "mxa"; it takes "max" \(and enforcementLevel\)/,
+        );
+        assert.throws(
+            () => reconcilePolicyPackConfig(info, { b: { properties: { max: 5 } } }, noWarnings),
+            /b: unknown option "max"; it takes no options besides enforcementLevel/,
+        );
+    });
 });
 
 /** One verdict, as the report prints it. */

@@ -331,6 +331,12 @@ describe("root program", () => {
                 "1.34",
             );
         });
+
+        it("rejects a missing, empty or unknown aws:region before any resource is registered", async () => {
+            await expectConfigRejected({ "aws:region": "" }, "aws:region", "required");
+            await expectConfigRejected({ "aws:region": "mars-1" }, "aws:region", "an AWS region name");
+            await expectConfigRejected({ "aws:region": "mars-north-1" }, "aws:region", "us-west-2");
+        });
     });
 
     describe("a fresh cluster: what runs before istio-cni's taint is lifted tolerates it (docs/istio-install.md#taint-tolerations)", () => {

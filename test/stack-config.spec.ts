@@ -6,6 +6,7 @@ import { withGeneratedSection } from "../policies/kit/generated-section";
 import {
     CONFIG_TABLE,
     checkStackConfigKeys,
+    readAwsRegion,
     readStackConfig,
     renderConfigTable,
     STACK_CONFIG_KEYS,
@@ -115,6 +116,38 @@ describe("stack config", () => {
         expectConfigError({ ciliumVersion: "1.19" }, "ciliumVersion", "MAJOR.MINOR.PATCH");
         expectConfigError({ istioVersion: "stable" }, "istioVersion", "MAJOR.MINOR.PATCH");
         expectConfigError({ kubernetesVersion: "1.34.2" }, "kubernetesVersion", "MAJOR.MINOR");
+    });
+
+    it("rejects chart versions Helm would not find, saying which part is wrong", () => {
+        expectConfigError({ ciliumVersion: "v1.19.6" }, "ciliumVersion", 'without the leading "v": 1.19.6');
+        expectConfigError({ istioVersion: "v1.30.3" }, "istioVersion", 'without the leading "v": 1.30.3');
+        expectConfigError({ ciliumVersion: "01.19.6" }, "ciliumVersion", "without leading zeros");
+        expectConfigError({ istioVersion: "1.030.3" }, "istioVersion", "without leading zeros");
+        assert.strictEqual(readStackConfig(from({ ciliumVersion: "1.19.6" })).ciliumVersion, "1.19.6");
+        assert.strictEqual(readStackConfig(from({ istioVersion: "1.30.0" })).istioVersion, "1.30.0");
+    });
+
+    it("echoes a node count too large to be a number as it was given", () => {
+        assert.throws(
+            () => readStackConfig(from({ nodeDesiredSize: "99999999999999999999" })),
+            /eks-cilium-istio:nodeDesiredSize: got "99999999999999999999"; allowed: a whole number of nodes from 0 to 450/,
+        );
+    });
+
+    it("requires aws:region, an AWS region name that @pulumi/aws knows", () => {
+        const known = ["us-west-2", "eu-west-1", "us-gov-east-1"];
+        assert.strictEqual(readAwsRegion("us-west-2", known), "us-west-2");
+        assert.throws(() => readAwsRegion(undefined, known), /aws:region: got null; allowed: required: an AWS region/);
+        assert.throws(() => readAwsRegion("", known), /aws:region: got ""; allowed: required/);
+        assert.throws(
+            () => readAwsRegion("US-West-2", known),
+            /aws:region: got "US-West-2"; allowed: an AWS region name/,
+        );
+        assert.throws(() => readAwsRegion("mars-1", known), /aws:region: got "mars-1"; allowed: an AWS region name/);
+        assert.throws(
+            () => readAwsRegion("mars-north-1", known),
+            /aws:region: got "mars-north-1"; allowed: one of the regions @pulumi\/aws knows: eu-west-1, us-gov-east-1, us-west-2/,
+        );
     });
 
     it("rejects booleans other than true and false", () => {

@@ -10,7 +10,14 @@ import * as os from "os";
 import * as path from "path";
 import { demoChecks } from "../components/demo-objects";
 import { ExitCode } from "../engine/command-line";
-import { checkArguments, parseObservation, verify } from "../engine/commands/verify";
+import {
+    DEFAULT_CHECK_TIMEOUT_S,
+    DEFAULT_TOTAL_TIMEOUT_S,
+    checkArguments,
+    parseObservation,
+    parseSeconds,
+    verify,
+} from "../engine/commands/verify";
 
 const REPOSITORY = path.resolve(__dirname, "..");
 const STAND_IN = path.join(__dirname, "fixtures", "kubectl");
@@ -32,7 +39,7 @@ const DEV_ANSWERS: Record<string, string> = {
 };
 
 interface Table {
-    [check: string]: { stdout: string; stderr?: string; exit?: number };
+    [check: string]: { stdout: string; stderr?: string; exit?: number; hang?: boolean; signal?: NodeJS.Signals };
 }
 
 /** A table from codes: `000` comes with curl's timeout exit code 28, as kubectl exec passes it on. */
@@ -143,6 +150,27 @@ describe("verify against a kubectl stand-in", function () {
         );
     });
 
+    it("reports a kubectl killed by a signal as not run, naming the signal", async () => {
+        const answers: Table = table(DEV_ANSWERS);
+        answers["red http://httpbin.blue/ip"] = { stdout: "", signal: "SIGKILL" };
+        const run = await runVerify([], answers);
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stderr, /red -> httpbin\.blue\/ip: kubectl was killed by SIGKILL and printed ""/);
+    });
+
+    it("stops a kubectl that hangs at --timeout and reports the check not run", async () => {
+        const answers: Table = table(DEV_ANSWERS);
+        answers["blue http://httpbin.red/deny"] = { stdout: "", hang: true };
+        const run = await runVerify(["--timeout", "1"], answers);
+        assert.strictEqual(run.code, ExitCode.Error);
+        assert.match(run.stdout, /^blue\s+red\s+\/deny\s+200\s+error\s+NOT RUN$/m);
+        assert.match(
+            run.stdout,
+            /blue -> httpbin\.red\/deny: predicted 200 .*; not run: kubectl did not answer within 1 s \(--timeout\); stopped it/,
+        );
+        assert.match(run.stdout, /^red\s+blue\s+\/deny\s+403\s+403\s+ok$/m, "the other checks ran");
+    });
+
     it("as a child process, returns its exit code to the shell", () => {
         const standIn = standInEnv(table({ ...DEV_ANSWERS, "green http://httpbin.blue/ip": "200" }));
         const child = spawnSync(process.execPath, ["bin/engine/cli.js", "verify"], {
@@ -167,6 +195,24 @@ describe("verify's parsing of one check", () => {
             { error: "error: You must be logged in to the server (Unauthorized)" },
         );
         assert.deepStrictEqual(parseObservation("", "", 127), { error: 'kubectl exited with 127 and printed ""' });
+    });
+
+    it("names the signal that killed kubectl", () => {
+        assert.deepStrictEqual(parseObservation("", "", null, "SIGKILL"), {
+            error: 'kubectl was killed by SIGKILL and printed ""',
+        });
+    });
+
+    it("takes --timeout and --total-timeout in seconds, refusing anything else", () => {
+        assert.strictEqual(parseSeconds("timeout", undefined, DEFAULT_CHECK_TIMEOUT_S), DEFAULT_CHECK_TIMEOUT_S * 1000);
+        assert.strictEqual(parseSeconds("timeout", "2.5", 10), 2500);
+        for (const bad of ["0", "-1", "ten", "1e3", "3601", ""]) {
+            assert.throws(
+                () => parseSeconds("timeout", bad, 10),
+                new RegExp(`--timeout ${JSON.stringify(bad)} is not a number of seconds from 0 to 3600`),
+            );
+        }
+        assert.ok(DEFAULT_TOTAL_TIMEOUT_S < 60, "the whole command stays under a minute with a kubectl that hangs");
     });
 
     it("runs the same command NamespaceDemo's `checks` output prints", () => {

@@ -29,14 +29,16 @@ export function writePrivateFile(file: string, content: string): void {
     const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
     try {
         fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+    } catch (err) {
+        // mkdir says EEXIST when a part of the path is a file.
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new UsageError(`cannot write ${file}: ${code === "EEXIST" ? WHY.ENOTDIR : reason(err)}`);
+    }
+    try {
         fs.writeFileSync(temporary, content, { mode: 0o600, flag: "wx" });
         fs.renameSync(temporary, target);
     } catch (err) {
-        try {
-            fs.rmSync(temporary, { force: true });
-        } catch {
-            // Never created: its folder could not be.
-        }
+        fs.rmSync(temporary, { force: true });
         throw new UsageError(`cannot write ${file}: ${reason(err)}`);
     }
 }
