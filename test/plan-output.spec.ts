@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { ExitCode } from "../engine/command-line";
 import { plan, PlanLocations, PROJECT_LOCATIONS } from "../engine/commands/plan";
+import { explain } from "../engine/commands/explain";
 import { verify } from "../engine/commands/verify";
 import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
 import { toStackExport } from "../engine/state/stack-export";
@@ -156,6 +157,17 @@ describe("--stack follows Pulumi's stack names", function () {
             assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
             assert.strictEqual(JSON.parse(run.stdout).stack, "dev");
         }
+    });
+
+    it("explain refuses the same names before running anything", async () => {
+        let stderr = "";
+        const code = await explain(
+            ["red/netshoot GET http://httpbin.blue/ip", "--stack", "acme/../dev"],
+            { stdout: () => undefined, stderr: (t) => (stderr += t) },
+            FIXTURES,
+        );
+        assert.strictEqual(code, ExitCode.Error);
+        assert.match(stderr, /^error: --stack "acme\/\.\.\/dev": the project is "\.\.", which names a folder/);
     });
 
     it("verify refuses the same names before running anything", async () => {
