@@ -9,12 +9,12 @@
  */
 import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/cilium-schemas";
 import { ISTIO_CNI_NOT_READY_TAINT } from "./cluster-settings";
-import { toleratesIstioCniTaint } from "../policies/model/istio-node-placement";
+import { toleratesIstioCniTaint } from "cilium-istio-guard/model/istio-node-placement";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
-import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "../policies/model/carried-charts";
+import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "cilium-istio-guard/model/carried-charts";
 
 /** Where the chart comes from and where it goes (docs/cilium-istio-facts.md#cilium-chart). */
 export const CILIUM_CHART = {

@@ -10,7 +10,10 @@ import type { ClusterArgs } from "./Cluster";
 import { CiliumDatapath } from "./types";
 import { bool, InputError, intInRange, ipv4Cidr, oneOf } from "./validation";
 import { parseKubernetesVersion } from "./versions";
-import { ISTIO_CNI_NOT_READY_TAINT_KEY, ISTIO_CNI_NOT_READY_TAINT_VALUE } from "../policies/model/istio-node-placement";
+import {
+    ISTIO_CNI_NOT_READY_TAINT_KEY,
+    ISTIO_CNI_NOT_READY_TAINT_VALUE,
+} from "cilium-istio-guard/model/istio-node-placement";
 
 /** The defaults of every Cluster input, in one place. */
 export const CLUSTER_DEFAULTS = {

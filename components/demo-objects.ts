@@ -7,7 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { NamespaceDemoArgs } from "./NamespaceDemo";
 import { DemoStage, IstioMode } from "./types";
 import { bool, oneOf } from "./validation";
-import { HBONE_PORT as HBONE } from "../policies/model/ambient-network";
+import { HBONE_PORT as HBONE } from "cilium-istio-guard/model/ambient-network";
 
 /** The one place NamespaceDemo's defaults live (its Args doc comments repeat them). */
 export const NAMESPACE_DEMO_DEFAULTS = {

@@ -18,8 +18,8 @@ import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
 import { InputError, bool, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
-import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "../policies/model/ambient-network";
-import { UNTAINT_CONTROLLER_ENV, unavailableAllowed } from "../policies/model/istio-node-placement";
+import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "cilium-istio-guard/model/ambient-network";
+import { UNTAINT_CONTROLLER_ENV, unavailableAllowed } from "cilium-istio-guard/model/istio-node-placement";
 
 /** The one place IstioRelease's defaults live (its Args doc comments repeat them). */
 export const ISTIO_RELEASE_DEFAULTS = {

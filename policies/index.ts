@@ -1,12 +1,9 @@
 /**
- * The CrossGuard policy pack `cilium-istio-guard`. Constructing a PolicyPack starts its gRPC server, so this file only
- * does that; the pack's definition is ./pack-definition.ts, which tests and the offline engine import without
- * starting a server. Built to bin/index.js, which is what the CLI runs (./build-freshness.ts says why, and refuses a
- * stale build).
+ * The ready pack `cilium-istio-guard`: every rule at its own level, as the README's table lists them. This is the
+ * program the Pulumi CLI runs (package.json "main", built to bin/index.js: ./build-freshness.ts says why, and refuses
+ * a stale build) for `pulumi preview --policy-pack <this directory>`; constructing the pack starts its gRPC server,
+ * so this file does only that. A pack of your own is built the same way from the library, ./cilium-istio-guard.ts.
  */
-import { PolicyPack } from "@pulumi/policy";
-import { assertBuildIsCurrent } from "./build-freshness";
-import { PACK_ARGS, PACK_NAME } from "./pack-definition";
+import { CiliumIstioGuard } from "./cilium-istio-guard";
 
-assertBuildIsCurrent(__filename);
-new PolicyPack(PACK_NAME, PACK_ARGS);
+new CiliumIstioGuard();

@@ -28,4 +28,4 @@ export const CILIUM_SCHEMA_KEYS: readonly string[] = [
 ];
 
 /** The Cilium chart versions whose values.schema.json is carried here (1.15.x charts ship none). */
-export { CILIUM_SCHEMA_VERSIONS } from "../../policies/model/carried-charts";
+export { CILIUM_SCHEMA_VERSIONS } from "cilium-istio-guard/model/carried-charts";

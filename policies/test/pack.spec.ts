@@ -16,10 +16,12 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { withGeneratedSection } from "../kit/generated-section";
 import { RULE_TABLE, renderRuleTable } from "../kit/rule-table";
 import { policies } from "../policies";
-import { PACK_ARGS } from "../pack-definition";
+import { CiliumIstioGuardArgs, ciliumIstioGuardDefinition } from "../cilium-istio-guard";
 import { ADVISORIES_POLICY } from "../kit/findings";
 
 const RULES_DIR = path.join(__dirname, "..", "rules");
+/** The ready pack's policies (./index.ts serves them). */
+const PACK_ARGS = ciliumIstioGuardDefinition().args;
 import { FixtureResource, urnOf, UNKNOWN } from "./harness";
 import {
     ciliumRelease,
@@ -38,6 +40,8 @@ const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the server's RPC functions are not in @pulumi/policy's .d.ts
 const server = require("@pulumi/policy/server");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- GetAnalyzerInfo's answer, not in @pulumi/policy's .d.ts
+const protoutil = require("@pulumi/policy/protoutil");
 
 function analyzerResource(resource: FixtureResource) {
     const r = new analyzerProto.AnalyzerResource();
@@ -65,11 +69,11 @@ function diagnostics(response: any): Diagnostic[] {
     }));
 }
 
-/** AnalyzeStack through @pulumi/policy's server code, as `pulumi preview` reaches the pack. */
-function analyzeStack(resources: FixtureResource[]): Promise<Diagnostic[]> {
+/** AnalyzeStack through @pulumi/policy's server code, as `pulumi preview` reaches the pack (the ready one by default). */
+function analyzeStack(resources: FixtureResource[], policies = PACK_ARGS.policies): Promise<Diagnostic[]> {
     const request = new analyzerProto.AnalyzeStackRequest();
     request.setResourcesList(resources.map(analyzerResource));
-    const rpc = server.makeAnalyzeStackRpcFun("cilium-istio-guard", "0.1.0", "advisory", PACK_ARGS.policies);
+    const rpc = server.makeAnalyzeStackRpcFun("cilium-istio-guard", "0.1.0", "advisory", policies);
     return new Promise((resolve, reject) =>
         rpc({ request }, (error: unknown, response: any) => (error ? reject(error) : resolve(diagnostics(response)))),
     );
@@ -215,5 +219,125 @@ describe("the cilium-istio-guard pack", () => {
             found[0].message,
             /Could not check `kubeProxyReplacement`.*\(rule cilium-kpr-value-for-chart-version\)$/s,
         );
+    });
+});
+
+describe("cilium-istio-guard as a library (CiliumIstioGuard, the @pulumi/awsguard way)", () => {
+    /** A stack breaking two rules: Cilium's socket LB in pods, and cni.exclusive beside istio-cni. */
+    const twoRulesBroken = () => [
+        ciliumRelease({ ...goodCiliumValues(), socketLB: {}, cni: { exclusive: true } }),
+        ...istioSidecar(),
+    ];
+    const levels = (args: CiliumIstioGuardArgs) =>
+        ciliumIstioGuardDefinition(args).args.policies.map((p): [string, string | undefined] => [
+            p.name,
+            p.enforcementLevel,
+        ]);
+
+    it("without args is the ready pack: every rule at its own level, then the advisory companion, no options", () => {
+        const definition = ciliumIstioGuardDefinition();
+        assert.strictEqual(definition.name, "cilium-istio-guard");
+        assert.deepStrictEqual(levels({}), [
+            ...policies.map((rule) => [rule.name, rule.metadata.level]),
+            [ADVISORIES_POLICY, "advisory"],
+        ]);
+        assert.deepStrictEqual(definition.initialConfig, {});
+    });
+
+    it("`all` sets every rule but the companion; a rule's own entry wins; a disabled rule is left out", () => {
+        const chosen = new Map(
+            levels({ all: "mandatory", "eks-nodes-cilium-taint": "disabled", "istio-charts-same-version": "advisory" }),
+        );
+        assert.ok(!chosen.has("eks-nodes-cilium-taint"));
+        assert.strictEqual(chosen.get("istio-charts-same-version"), "advisory");
+        assert.strictEqual(chosen.get("cilium-l7-policy-under-chaining"), "mandatory", "advisory by its own level");
+        assert.strictEqual(chosen.get(ADVISORIES_POLICY), "advisory");
+        assert.strictEqual(new Map(levels({ [ADVISORIES_POLICY]: "mandatory" })).get(ADVISORIES_POLICY), "mandatory");
+    });
+
+    it("takes a rule's options, with or without a level, into the initial config the CLI starts from", () => {
+        const definition = ciliumIstioGuardDefinition(
+            {
+                "istio-mesh-mtls-not-disabled": { enforcementLevel: "advisory", rootNamespace: "istio-config" },
+                "cilium-l7-policy-vs-istio-mtls": { rootNamespace: "istio-config" },
+            },
+            "platform-guard",
+        );
+        assert.deepStrictEqual(definition.initialConfig, {
+            "istio-mesh-mtls-not-disabled": { rootNamespace: "istio-config" },
+            "cilium-l7-policy-vs-istio-mtls": { rootNamespace: "istio-config" },
+        });
+        const info = protoutil.makeAnalyzerInfo(
+            definition.name,
+            "1.0.0",
+            "advisory",
+            definition.args,
+            definition.initialConfig,
+        );
+        assert.strictEqual(info.getName(), "platform-guard");
+        const initial = info.getInitialconfigMap().get("istio-mesh-mtls-not-disabled");
+        assert.deepStrictEqual(initial.getProperties().toJavaScript(), { rootNamespace: "istio-config" });
+        const served = info.getPoliciesList().find((p: any) => p.getName() === "istio-mesh-mtls-not-disabled");
+        assert.strictEqual(LEVELS[served.getEnforcementlevel()], "advisory");
+    });
+
+    it("through the policy server: the verdicts follow the levels chosen", async () => {
+        assert.deepStrictEqual(
+            (await analyzeStack(twoRulesBroken())).map((d) => [d.policy, d.level]),
+            [
+                ["cilium-socket-lb-host-namespace-only", "mandatory"],
+                ["cilium-cni-not-exclusive", "mandatory"],
+            ],
+        );
+        const own = ciliumIstioGuardDefinition({
+            "cilium-socket-lb-host-namespace-only": "disabled",
+            "cilium-cni-not-exclusive": "advisory",
+        });
+        assert.deepStrictEqual(
+            (await analyzeStack(twoRulesBroken(), own.args.policies)).map((d) => [d.policy, d.level]),
+            [["cilium-cni-not-exclusive", "advisory"]],
+        );
+    });
+
+    it("refuses, naming the key, a rule or level that does not exist and an option a rule does not declare", () => {
+        const cases: [unknown, RegExp][] = [
+            [
+                { "cilium-cni-exclusive": "mandatory" },
+                /^"cilium-cni-exclusive" is not a rule of cilium-istio-guard; rules: .*cilium-cni-not-exclusive/,
+            ],
+            [
+                { all: "fatal" },
+                /^all: "fatal" is not an enforcement level; allowed: advisory, mandatory, remediate, disabled$/,
+            ],
+            [{ "istio-charts-same-version": "warn" }, /^istio-charts-same-version: "warn" is not an enforcement level/],
+            [
+                { "istio-charts-same-version": { rootNamespace: "x" } },
+                /^istio-charts-same-version\.rootNamespace: not an option of istio-charts-same-version; it takes only enforcementLevel$/,
+            ],
+            [
+                { "istio-mesh-mtls-not-disabled": { rootNamspace: "x" } },
+                /^istio-mesh-mtls-not-disabled\.rootNamspace: not an option .*; allowed: enforcementLevel, rootNamespace$/,
+            ],
+            [
+                { "istio-mesh-mtls-not-disabled": { rootNamespace: 3 } },
+                /^istio-mesh-mtls-not-disabled\.rootNamespace: 3 is not a string$/,
+            ],
+            [
+                { "istio-mesh-mtls-not-disabled": { enforcementLevel: "off" } },
+                /^istio-mesh-mtls-not-disabled\.enforcementLevel: "off" is not an enforcement level/,
+            ],
+            [
+                { "istio-charts-same-version": 1 },
+                /^istio-charts-same-version: 1 is neither an enforcement level nor an object of options$/,
+            ],
+            [["mandatory"], /^CiliumIstioGuard args must be an object/],
+        ];
+        for (const [args, message] of cases) {
+            assert.throws(
+                () => ciliumIstioGuardDefinition(args as CiliumIstioGuardArgs),
+                { message },
+                JSON.stringify(args),
+            );
+        }
     });
 });
