@@ -8,8 +8,9 @@ import { checkCommand } from "./commands/check";
 import { explainCommand } from "./commands/explain";
 import { planCommand } from "./commands/plan";
 import { verifyCommand } from "./commands/verify";
+import * as fs from "fs";
 import * as path from "path";
-import { staleSources } from "../policies/build-freshness";
+import { staleSources } from "cilium-istio-guard/build-freshness";
 import { PACKAGE_ROOT, packageManifest } from "./package-root";
 import { stopChildrenOnSignals } from "./child-processes";
 import { terminalSafe } from "./terminal-safe";
@@ -31,34 +32,29 @@ function overview(): string {
             ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
             "",
             "Flags:",
-            "  --help     Print this help, or a command's with `<command> --help`.",
+            "  --help     Print this help, or a command's with `<command> --help` (or `help <command>`).",
             "  --version  Print the version of eks-cilium-istio.",
             "",
             `Run \`${PROGRAM} <command> --help\` for a command's flags, exit codes and an example.`,
+            "Output is coloured on a terminal only, and never with NO_COLOR set.",
         ].join("\n") + "\n"
     );
 }
 
-/** The folders the command line is built from (tsconfig.build.json and what it imports), each compiled to the same path under bin/. */
-const BUILT_FOLDERS = [
-    "engine",
-    "components",
-    "policies/model",
-    "policies/connectivity",
-    // The pack's rules and kit, which the in-process evaluation imports through policies/pack-definition.ts.
-    "policies/rules",
-    "policies/kit",
-    "policies/chart-defaults",
-];
+/**
+ * The folders the command line is built from (tsconfig.build.json), each compiled to the same path under bin/. The
+ * policy pack, a package of its own, checks its own build when it is loaded (cilium-istio-guard/build-freshness).
+ */
+const BUILT_FOLDERS = ["engine", "components"];
 
 /**
- * Refuses to run a build older than its sources (an edited rule or predictor would otherwise silently not apply), as
- * the policy pack's entry does. Only when running from bin/ of a checkout: from the sources (tests) there is nothing
- * to compare.
+ * Refuses to run a build older than its sources (an edited component or command would otherwise silently not apply),
+ * as the policy pack does. Only in a checkout, running from bin/: from the sources (tests) there is nothing to compare,
+ * and an installed package has no engine/ sources (npm does not keep the tarball's times either).
  */
 function assertBuildIsCurrent(): void {
     const buildRoot = path.join(PACKAGE_ROOT, "bin");
-    if (!__filename.startsWith(buildRoot + path.sep)) {
+    if (!__filename.startsWith(buildRoot + path.sep) || !fs.existsSync(path.join(PACKAGE_ROOT, "engine"))) {
         return;
     }
     const stale = BUILT_FOLDERS.flatMap((folder) =>
@@ -74,9 +70,33 @@ function assertBuildIsCurrent(): void {
     }
 }
 
+/** The command named `name`, or an error naming the nearest one. */
+function findCommand(name: string, io: CommandIO): CommandSpec | undefined {
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command === undefined) {
+        const suggestion = nearest(
+            name,
+            COMMANDS.map((c) => c.name),
+        );
+        io.stderr(
+            `error: unknown command "${name}"${suggestion ? `; did you mean ${suggestion}?` : ""} ` +
+                `(commands: ${COMMANDS.map((c) => c.name).join(", ")}; see ${PROGRAM} --help)\n`,
+        );
+    }
+    return command;
+}
+
 export async function main(argv: readonly string[], rawIO: CommandIO = processIO): Promise<ExitCode> {
     const io = terminalSafe(rawIO);
     const [first, ...rest] = argv;
+    if (first === "help" && rest.length > 0) {
+        const command = findCommand(rest[0], io);
+        if (command === undefined) {
+            return ExitCode.Error;
+        }
+        io.stdout(renderHelp(PROGRAM, command));
+        return ExitCode.Ok;
+    }
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
         io.stdout(overview());
         return first === undefined ? ExitCode.Error : ExitCode.Ok;
@@ -85,19 +105,19 @@ export async function main(argv: readonly string[], rawIO: CommandIO = processIO
         io.stdout(`${packageManifest().version}\n`);
         return ExitCode.Ok;
     }
-    const command = COMMANDS.find((c) => c.name === first);
-    if (command === undefined) {
-        const suggestion = nearest(
-            first,
-            COMMANDS.map((c) => c.name),
-        );
+    if (first.startsWith("-")) {
+        const suggestion = nearest(first, ["--help", "--version"]);
         io.stderr(
-            `error: unknown command "${first}"${suggestion ? `; did you mean ${suggestion}?` : ""} ` +
-                `(commands: ${COMMANDS.map((c) => c.name).join(", ")}; see ${PROGRAM} --help)\n`,
+            `error: unknown flag "${first}"${suggestion ? `; did you mean ${suggestion}?` : ""} ` +
+                `(before a command: --help, --version; see ${PROGRAM} --help)\n`,
         );
         return ExitCode.Error;
     }
-    if (rest.includes("--help")) {
+    const command = findCommand(first, io);
+    if (command === undefined) {
+        return ExitCode.Error;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
         io.stdout(renderHelp(PROGRAM, command));
         return ExitCode.Ok;
     }

@@ -6,6 +6,7 @@
  * that differs from the prediction), 2 bad usage, bad config or a program error. A command prints the message of an
  * error and only shows its stack trace with `--verbose`.
  */
+import { colourise, wantsColour } from "./terminal-style";
 
 export const ExitCode = {
     Ok: 0,
@@ -28,9 +29,10 @@ export interface CommandIO {
     stderr(text: string): void;
 }
 
+/** The process's streams, coloured on a terminal only (terminal-style.ts). */
 export const processIO: CommandIO = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => process.stdout.write(wantsColour(process.stdout) ? colourise(text) : text),
+    stderr: (text) => process.stderr.write(wantsColour(process.stderr) ? colourise(text) : text),
 };
 
 /** One flag a subcommand accepts, as `--help` documents it. */

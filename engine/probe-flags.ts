@@ -7,8 +7,8 @@
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { FlagSpec, ParsedFlags, UsageError, singleValue } from "./command-line";
-import { PairFilters } from "../policies/connectivity/connectivity";
-import { Probe, ProbeError, parseProbe, parseProbeEntry } from "../policies/connectivity/probe";
+import { PairFilters } from "cilium-istio-guard/connectivity/connectivity";
+import { Probe, ProbeError, parseProbe, parseProbeEntry } from "cilium-istio-guard/connectivity/probe";
 
 export const PROBE_SYNTAX = '"<namespace>/<workload> <METHOD> http://<service>.<namespace>[:<port>]<path>"';
 

@@ -4,6 +4,7 @@
  * and pick the exit code (1 on any mandatory violation).
  */
 import * as fs from "fs";
+import * as path from "path";
 import { CommandIO, ExitCode, ParsedFlags, UsageError, singleValue } from "./command-line";
 import { Analyzer, PackStackContext } from "./analyzer/analyzer";
 import { InProcessPack, PackDefinition, packVersion } from "./analyzer/in-process-pack";
@@ -13,15 +14,15 @@ import {
     MAX_PREDICTED_PAIRS,
     PairFilters,
     predictForGate,
-} from "../policies/connectivity/connectivity";
-import { Probe, ProbeError } from "../policies/connectivity/probe";
+} from "cilium-istio-guard/connectivity/connectivity";
+import { Probe, ProbeError } from "cilium-istio-guard/connectivity/probe";
 import { readProbeFlags } from "./probe-flags";
 import { evaluatePolicyPack } from "./analyzer/policy-evaluation";
 import { PolicyConfigEntry, parsePolicyPackConfig } from "./analyzer/policy-pack-config";
 import { stateToPlain } from "./state/property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
 import { ResourceV3, parseUrn } from "./state/stack-export";
-import { StackResource } from "../policies/model/resources";
+import { StackResource } from "cilium-istio-guard/model/resources";
 import { screenValues } from "./state/value-screen";
 
 /** Where a policy pack is, and how to evaluate it in this process. */
@@ -50,23 +51,23 @@ export interface GateOptions {
 }
 
 /**
- * What plan and check read from the flags they share: `--policy-pack-config FILE`, `--json`, `--served`, `--verbose`,
- * `--probe`, `--probes FILE`, `--from`, `--to`.
+ * What plan and check read from the flags they share: `--policy-pack DIR`, `--policy-pack-config FILE`, `--json`,
+ * `--served`, `--verbose`, `--probe`, `--probes FILE`, `--from`, `--to`.
  */
 export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters"> & {
     served: boolean;
+    /** `--policy-pack DIR`: a pack directory, which only serving can evaluate (its entry constructs the pack). */
+    policyPack?: PackLocation;
 };
 
 /**
- * The pack, ready to be asked: evaluated in this process (the default), or with `served` started in its own process
- * as the Pulumi CLI starts it and spoken to over gRPC. Either rejects when the pack cannot start.
+ * The pack, ready to be asked: evaluated in this process (the default), or with `served` (or for a pack known only by
+ * its directory) started in its own process as the Pulumi CLI starts it and spoken to over gRPC. Either rejects when
+ * the pack cannot start.
  */
 export async function startPack(location: PackLocation, context: PackStackContext, served: boolean): Promise<Analyzer> {
-    if (served) {
+    if (served || !location.definition) {
         return ServedPack.start(location.dir, context);
-    }
-    if (!location.definition) {
-        throw new UsageError(`policy pack ${location.dir} cannot be evaluated in this process; use --served`);
     }
     const definition = await location.definition();
     return new InProcessPack({ ...definition, version: packVersion(location.dir) }, context);
@@ -74,7 +75,9 @@ export async function startPack(location: PackLocation, context: PackStackContex
 
 /** Reads them; a config or probes file that cannot be read or parsed is a usage error, raised before anything runs. */
 export function readGateFlags(flags: ParsedFlags): GateFlags {
+    const policyPack = singleValue(flags, "policy-pack");
     return {
+        policyPack: policyPack === undefined ? undefined : { dir: path.resolve(policyPack) },
         policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
         json: flags.switches.has("json"),
         served: flags.switches.has("served"),

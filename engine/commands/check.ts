@@ -1,5 +1,5 @@
 /**
- * `npm run check -- FILE [--policy-pack-config FILE] [--json] [--served] [--verbose]`
+ * `eks-cilium-istio check FILE [--policy-pack DIR] [--policy-pack-config FILE] [--json] [--served] [--verbose]`
  *
  * The plan's evaluation and prediction on a file instead of our program (the offline engine): a `pulumi stack export`
  * (deployment version 3) or the JSON `pulumi preview --json` prints, from any stack. Policies see each resource's
@@ -31,7 +31,7 @@ export function check(
         const { stack, resources } = readStateFile(file);
         const { project } = parseUrn(rootStackUrn(resources));
         const pack = startPack(
-            packLocation,
+            gateFlags.policyPack ?? packLocation,
             {
                 organization: "",
                 project,

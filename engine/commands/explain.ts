@@ -19,8 +19,8 @@ import {
     runCommand,
     singleValue,
 } from "../command-line";
-import { ProbeAnswer, predictProbes } from "../../policies/connectivity/connectivity";
-import { ProbeError, parseProbe } from "../../policies/connectivity/probe";
+import { ProbeAnswer, predictProbes } from "cilium-istio-guard/connectivity/connectivity";
+import { ProbeError, parseProbe } from "cilium-istio-guard/connectivity/probe";
 import { PROBE_SYNTAX } from "../probe-flags";
 import { modelResources } from "../stack-gate";
 import { readStateFile } from "../state/state-files";
@@ -100,7 +100,8 @@ export function explain(
                 singleValue(flags, "stack") ?? DEFAULT_STACK,
                 flags.values.get("config") ?? [],
             );
-            resources = (await exportProgramStack(project, stack, config)).deployment.resources;
+            const note = (text: string) => io.stderr(`note: ${text}\n`);
+            resources = (await exportProgramStack(project, stack, config, note)).deployment.resources;
             source = `${stack} (the program on the mock runtime)`;
         }
         let answer: ProbeAnswer;

@@ -1,15 +1,18 @@
 /**
- * `npm run plan -- [--stack NAME] [--config KEY=VALUE]... [--policy-pack-config FILE] [--json] [--served] [--out FILE]
- * [--verbose]`
+ * `eks-cilium-istio plan [--stack NAME] [--config KEY=VALUE]... [--policy-pack DIR] [--policy-pack-config FILE] [--json]
+ * [--served] [--out FILE] [--verbose]`
  *
- * The package's main job without a cloud: runs the root program on the Pulumi SDK's mock runtime with the
- * stack's config, writes what it registered as a `pulumi stack export` (deployment version 3) to `--out` or
- * `.plan/<stack>.json`, asks the policy pack `cilium-istio-guard` exactly as `pulumi preview --policy-pack policies`
- * would (in this process, or with `--served` served as the CLI serves it: engine/stack-gate.ts `startPack`), and prints
- * the report (engine/report/report.ts). Nothing is deployed and no cloud is called: every resource's
- * outputs are the mock runtime's made-up answers (engine/mock/mock-runtime.ts).
+ * The package's main job without a cloud: runs the Pulumi project of the current folder (the nearest Pulumi.yaml
+ * upwards: this repository's root program, or any user's TypeScript or JavaScript program) on the Pulumi SDK's mock
+ * runtime with the stack's config, as `pulumi preview` runs it; writes what it registered as a `pulumi stack export`
+ * (deployment version 3) to `--out` or `.plan/<stack>.json`; asks the policy pack `cilium-istio-guard` exactly as
+ * `pulumi preview --policy-pack` would (in this process, or served as the CLI serves it: engine/stack-gate.ts
+ * `startPack`); and prints the report (engine/report/report.ts). Nothing is deployed and no cloud is called: outputs
+ * are the mock runtime's answers (engine/mock/mock-runtime.ts), and what the program computed from outputs the mocks
+ * cannot know stays unknown and is named on stderr (engine/mock/mock-gaps.ts).
  * Exit 0 clean, 1 on a mandatory violation, 2 on bad usage, bad config or a program error.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { PackStackContext } from "../analyzer/analyzer";
 import {
@@ -23,10 +26,17 @@ import {
     runCommand,
     singleValue,
 } from "../command-line";
-import { PACKAGE_ROOT } from "../package-root";
 import { moduleToRun } from "../mock/typescript-loader";
+import { describeMockGaps } from "../mock/mock-gaps";
 import { closeWhenStarted } from "../analyzer/policy-evaluation";
-import { loadStackConfig, readProject, rejectUnknownKeys } from "../state/stack-config-files";
+import {
+    PulumiProject,
+    SECURE_PLACEHOLDER,
+    findProjectDir,
+    loadStackConfig,
+    readProject,
+    rejectUnknownKeys,
+} from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
 import { checkStackProject, parseStackName } from "../state/stack-name";
 import { writePrivateFile } from "../state/private-files";
@@ -37,25 +47,30 @@ export const DEFAULT_STACK = "dev";
 
 /** Where the program and the pack live; tests point these at fixtures. */
 export interface PlanLocations {
-    /** Directory with Pulumi.yaml, the stack files and `stack-config.ts` (exports STACK_CONFIG_KEYS). */
+    /** A folder of the Pulumi project: it or the nearest folder above it holds Pulumi.yaml. */
     projectDir: string;
     /** The policy pack. */
     pack: PackLocation;
 }
 
-/** This repository's pack, cilium-istio-guard: its directory, and its definition as this build compiled it. */
+/** The policy pack cilium-istio-guard, a dependency of this package: its directory, and its rules at their own levels. */
 export const OUR_PACK: PackLocation = {
-    dir: path.join(PACKAGE_ROOT, "policies"),
-    definition: async () => {
-        const { PACK_ARGS, PACK_NAME } = await import("../../policies/pack-definition");
-        return { name: PACK_NAME, args: PACK_ARGS };
-    },
+    dir: path.dirname(require.resolve("cilium-istio-guard/package.json")),
+    definition: async () => (await import("cilium-istio-guard")).ciliumIstioGuardDefinition(),
 };
 
-export const PROJECT_LOCATIONS: PlanLocations = { projectDir: PACKAGE_ROOT, pack: OUR_PACK };
+/** The project of the folder the command runs in, as the Pulumi CLI finds it, gated by cilium-istio-guard. */
+export const PROJECT_LOCATIONS: PlanLocations = { projectDir: ".", pack: OUR_PACK };
 
 /** The flags plan and check share once they hold a stack's resources (stack-gate.ts reads them). */
 export const GATE_FLAGS: readonly FlagSpec[] = [
+    {
+        name: "policy-pack",
+        value: "DIR",
+        help:
+            "Gate with the CrossGuard policy pack in DIR instead (e.g. one built from the cilium-istio-guard library), " +
+            "served as the Pulumi CLI serves it. Default: cilium-istio-guard, evaluated in this process.",
+    },
     {
         name: "policy-pack-config",
         value: "FILE",
@@ -93,30 +108,52 @@ const FLAGS: readonly FlagSpec[] = [
     },
 ];
 
-/** The known keys of the project's config namespace, from the program's own `stack-config.ts`. */
-function knownConfigKeys(projectDir: string): readonly string[] {
+/**
+ * The known keys of the project's config namespace, when the project lists them: a `stack-config.ts` (or `.js`) beside
+ * Pulumi.yaml exporting STACK_CONFIG_KEYS, as this repository's root program does. A project without one has no key
+ * check: its program reads what it reads.
+ */
+function knownConfigKeys(project: PulumiProject): readonly string[] | undefined {
+    const module = path.join(project.dir, "stack-config");
+    if (![".ts", ".js"].some((extension) => fs.existsSync(`${module}${extension}`))) {
+        return undefined;
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the project's own module, known only at run time
-    const keys = require(moduleToRun(path.join(projectDir, "stack-config"), projectDir)).STACK_CONFIG_KEYS;
+    const keys = require(moduleToRun(module, project.dir, project.typescript)).STACK_CONFIG_KEYS;
     if (!Array.isArray(keys)) {
-        throw new Error(`${path.join(projectDir, "stack-config")} does not export STACK_CONFIG_KEYS`);
+        throw new UsageError(`${module} does not export STACK_CONFIG_KEYS (the list of the project's config keys)`);
     }
     return keys;
 }
 
-/** A stack's program run on the mock runtime, exported as `pulumi stack export` would (plan and explain use it). */
+/**
+ * A stack's program run on the mock runtime as `pulumi preview` runs it, exported as `pulumi stack export` would (plan
+ * and explain use it). `note` hears what the plan could not know: secret config it read as a placeholder, values
+ * computed from outputs the mocks cannot know (left unknown), provider functions they cannot answer (mock-gaps.ts).
+ */
 export async function exportProgramStack(
-    project: ReturnType<typeof readProject>,
+    project: PulumiProject,
     stack: string,
     config: ReturnType<typeof loadStackConfig>,
+    note: (text: string) => void = () => undefined,
 ): Promise<Awaited<ReturnType<typeof toStackExport>>> {
     // Loaded only when a program runs: plan spawns the pack first, so that it starts while these load.
     const { runProgramOnMocks } = await import("../mock/mock-deployment");
-    const { registrations } = await runProgramOnMocks({
+    const { registrations, unknowns, unansweredCalls } = await runProgramOnMocks({
         project: project.name,
         stack,
         program: path.join(project.dir, project.main ?? ""),
         config,
+        typescript: project.typescript,
+        preview: true,
     });
+    if (config.secretKeys.length > 0) {
+        note(
+            `secret config is not decrypted offline; the program reads "${SECURE_PLACEHOLDER}" for ` +
+                config.secretKeys.join(", "),
+        );
+    }
+    describeMockGaps(unknowns, unansweredCalls, registrations).forEach(note);
     return toStackExport(registrations, {
         project: project.name,
         stack,
@@ -127,15 +164,19 @@ export async function exportProgramStack(
 }
 
 /**
- * The project's stack config, its unknown keys of the project's namespace refused. `given` is `--stack` as the user
- * wrote it, validated before anything is read (state/stack-name.ts).
+ * The stack config of the project `projectDir` is in, its unknown keys of the project's namespace refused when the
+ * project lists its keys. `given` is `--stack` as the user wrote it, validated before anything is read
+ * (state/stack-name.ts).
  */
 export function readStackConfig(projectDir: string, given: string, overrides: readonly string[]) {
     const stack = parseStackName(given);
-    const project = readProject(projectDir);
+    const project = readProject(findProjectDir(projectDir));
     checkStackProject(stack, project.name, given);
     const config = loadStackConfig(project, stack.stack, [...overrides]);
-    rejectUnknownKeys(project.name, config, knownConfigKeys(projectDir));
+    const knownKeys = knownConfigKeys(project);
+    if (knownKeys !== undefined) {
+        rejectUnknownKeys(project.name, config, knownKeys);
+    }
     return { project, config, stack };
 }
 
@@ -181,11 +222,11 @@ export function plan(
         // Started before the program runs: a served pack starts in its own process while this one loads the Pulumi
         // SDKs and runs the program, so on two cores the plan takes about the longer of the two (BENCHMARKS.md). A
         // failure to start is reported when the gate awaits it, not as a failure of the program.
-        const pack = startPack(locations.pack, context, gateFlags.served);
+        const pack = startPack(gateFlags.policyPack ?? locations.pack, context, gateFlags.served);
         pack.catch(() => undefined);
         let exported: Awaited<ReturnType<typeof toStackExport>>;
         try {
-            exported = await exportProgramStack(project, stack, config);
+            exported = await exportProgramStack(project, stack, config, (note) => io.stderr(`note: ${note}\n`));
             const out = outFlag ?? path.join(project.dir, ".plan", `${stack}.json`);
             writePrivateFile(
                 out,
@@ -214,10 +255,13 @@ export const planCommand: CommandSpec = {
     summary: "Run the Pulumi program on the mock runtime and gate what it would deploy.",
     positionals: "",
     description:
-        "Runs the project's program (Pulumi.yaml, Pulumi.<stack>.yaml) on Pulumi's mock runtime: nothing is deployed and no cloud " +
-        "is called. Writes what it registered as a `pulumi stack export`, asks the policy pack cilium-istio-guard about it as " +
-        "`pulumi preview --policy-pack` would, and prints the violations, the predicted connectivity (as check: --probe, the " +
-        "demo's checks, or the default matrix narrowed by --from and --to) and the critical path.",
+        "Runs the Pulumi project of the current folder (the nearest Pulumi.yaml upwards; runtime nodejs, TypeScript or " +
+        "JavaScript; its main, stackConfigDir and Pulumi.<stack>.yaml) on Pulumi's mock runtime as `pulumi preview` runs " +
+        "it: nothing is deployed and no cloud is called. Secret config reads as a placeholder; values computed from " +
+        "outputs the mocks cannot know stay unknown and are named on stderr. Writes what it registered as a `pulumi stack " +
+        "export`, asks the policy pack cilium-istio-guard about it as `pulumi preview --policy-pack` would, and prints the " +
+        "violations, the predicted connectivity (as check: --probe, the demo's checks, or the default matrix narrowed by " +
+        "--from and --to) and the critical path.",
     flags: FLAGS,
     exitCodes: {
         0: "no mandatory violation",

@@ -24,10 +24,10 @@ import {
     runCommand,
     singleValue,
 } from "../command-line";
-import { DemoAnswer, predictDemoChecks } from "../../policies/connectivity/connectivity";
+import { DemoAnswer, predictDemoChecks } from "cilium-istio-guard/connectivity/connectivity";
 import { runProgramOnMocks } from "../mock/mock-deployment";
 import { DEFAULT_STACK, PROJECT_LOCATIONS } from "./plan";
-import { loadStackConfig, readProject } from "../state/stack-config-files";
+import { findProjectDir, loadStackConfig, readProject } from "../state/stack-config-files";
 import { toStackExport } from "../state/stack-export";
 import { checkStackProject, parseStackName } from "../state/stack-name";
 import { modelResources } from "../stack-gate";
@@ -232,7 +232,7 @@ export function verify(
             DEFAULT_TOTAL_TIMEOUT_S,
         );
 
-        const project = readProject(path.resolve(options.projectDir));
+        const project = readProject(findProjectDir(options.projectDir));
         checkStackProject(stackName, project.name, stackFlag);
         const config = loadStackConfig(project, stack, []);
         const { registrations } = await runProgramOnMocks({
@@ -240,6 +240,7 @@ export function verify(
             stack,
             program: path.join(project.dir, project.main ?? ""),
             config,
+            typescript: project.typescript,
         });
         const exported = await toStackExport(registrations, {
             project: project.name,

@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Registration } from "./mock-runtime";
+import { UnknownValues, findUnknownValues } from "./mock-gaps";
 import { moduleToRun } from "./typescript-loader";
 import { StackConfig } from "../state/stack-config-files";
 
@@ -18,11 +19,22 @@ export interface MockDeploymentOptions {
     /** Absolute path of the program (a file, or a directory resolved by Node like the CLI does). */
     program: string;
     config: StackConfig;
+    /** Whether the program may be TypeScript (Pulumi.yaml `runtime.options.typescript`). Default true. */
+    typescript?: boolean;
+    /**
+     * Run as `pulumi preview` does: an output the mocks do not answer is unknown rather than undefined, so what
+     * depends on it is unknown too (and apply callbacks on it do not run). Default false.
+     */
+    preview?: boolean;
 }
 
 export interface MockDeployment {
     /** Every registration in the order the engine received it, the root Stack first. */
     registrations: Registration[];
+    /** Provider functions the mocks have no answer for (answered with their own arguments): token -> calls. */
+    unansweredCalls: Map<string, number>;
+    /** Inputs and stack outputs computed from what the mocks do not answer (only under `preview`). */
+    unknowns: UnknownValues[];
 }
 
 /** Thrown when the program itself fails (an exception, a rejected promise): the plan's "program error". */
@@ -40,12 +52,16 @@ export class ProgramError extends Error {
 export async function runProgramOnMocks(options: MockDeploymentOptions): Promise<MockDeployment> {
     const program = path.resolve(options.program);
     const isDirectory = fs.statSync(program, { throwIfNoEntry: false })?.isDirectory() === true;
-    const toRun = moduleToRun(program, isDirectory ? program : path.dirname(program));
+    const toRun = moduleToRun(program, isDirectory ? program : path.dirname(program), options.typescript ?? true);
     // The SDK is loaded here, not on import: `verify` and `check` import this module's command line too, and the
     // @pulumi/pulumi index takes most of a second to load.
     const pulumi = await import("@pulumi/pulumi");
     const { recordRegistrations } = await import("./mock-runtime");
-    const recorder = recordRegistrations({ project: options.project, stack: options.stack, preview: false });
+    const recorder = recordRegistrations({
+        project: options.project,
+        stack: options.stack,
+        preview: options.preview ?? false,
+    });
     pulumi.runtime.setAllConfig(options.config.values, options.config.secretKeys);
 
     // A failure inside an apply callback, or the root Stack's own copy of the program's exception, arrives as an
@@ -56,6 +72,9 @@ export async function runProgramOnMocks(options: MockDeploymentOptions): Promise
     try {
         await pulumi.runtime
             .runInPulumiStack(async () => {
+                // A program whose resources are registered at its top level runs when first required: forget an
+                // earlier run in this process (a test planning it twice), as each `pulumi preview` starts afresh.
+                delete require.cache[require.resolve(toRun)];
                 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program, known only at run time, required as Pulumi's language host requires it
                 const exported = require(toRun);
                 return exported instanceof Function ? await exported() : exported;
@@ -70,5 +89,9 @@ export async function runProgramOnMocks(options: MockDeploymentOptions): Promise
     if (failures.length > 0) {
         throw new ProgramError(`the program failed: ${failures[0].message}`, failures[0]);
     }
-    return { registrations: recorder.registrations };
+    return {
+        registrations: recorder.registrations,
+        unansweredCalls: recorder.unansweredCalls,
+        unknowns: findUnknownValues(recorder.registrations, pulumi.isUnknown),
+    };
 }

@@ -7,6 +7,7 @@
  * Nothing here talks to a cloud: outputs are made up by `mockOutputs`, shaped like what the real providers return
  * (see docs/pulumi-facts.md#mock-runtime for what `eks:index:Cluster` must answer).
  */
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One resource registration, as the engine would have received it. */
@@ -74,6 +75,29 @@ function mockKubeconfig(clusterName: string): Record<string, unknown> {
     };
 }
 
+/**
+ * Names the Kubernetes provider gives objects without `metadata.name` (nor `generateName`): the resource's name, "-"
+ * and 8 random characters, assigned by its Check, so already at preview (pulumi/pulumi-kubernetes
+ * provider/pkg/metadata/naming.go `AssignNameIfAutonamable`; https://www.pulumi.com/docs/iac/concepts/resources/names/).
+ * Here the suffix is derived from the name, so that a plan is the same every time. Patches name an existing object, a
+ * Helm release has its own name.
+ */
+function kubernetesAutoName(type: string, name: string, inputs: Record<string, any>): Record<string, any> | undefined {
+    const metadata = inputs.metadata ?? {};
+    if (
+        !type.startsWith("kubernetes:") ||
+        type.endsWith("Patch") ||
+        type === "kubernetes:helm.sh/v3:Release" ||
+        typeof metadata !== "object" ||
+        metadata.name !== undefined ||
+        metadata.generateName !== undefined
+    ) {
+        return undefined;
+    }
+    const suffix = crypto.createHash("sha256").update(name).digest("hex").slice(0, 8);
+    return { ...inputs, metadata: { ...metadata, name: `${name}-${suffix}` } };
+}
+
 /** Outputs a provider would return for a resource of this type: inputs plus the computed fields code reads. */
 export function mockOutputs(
     type: string,
@@ -130,6 +154,25 @@ export function mockOutputs(
                     },
                 },
             };
+        case "aws:eks/cluster:Cluster": {
+            // The control plane as @pulumi/aws returns it: endpoint, certificate, OIDC issuer, its security group.
+            const clusterName = inputs.name ?? `${name}-mock`;
+            return {
+                id: clusterName,
+                state: {
+                    ...inputs,
+                    name: clusterName,
+                    arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:cluster/${clusterName}`,
+                    endpoint: `https://${MOCK_ENDPOINT_HOST}`,
+                    certificateAuthority: { data: "bW9jaw==" },
+                    identities: [
+                        { oidcs: [{ issuer: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/0123456789ABCDEF` }] },
+                    ],
+                    vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: "sg-0c1u5terc1u5ter00" },
+                    status: "ACTIVE",
+                },
+            };
+        }
         case "aws:ec2/launchTemplate:LaunchTemplate":
             // A new launch template is at version 1.
             return {
@@ -156,13 +199,13 @@ export function mockOutputs(
                 id,
                 state: type.startsWith("aws:")
                     ? { ...inputs, arn: `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}` }
-                    : { ...inputs },
+                    : (kubernetesAutoName(type, name, inputs) ?? { ...inputs }),
             };
     }
 }
 
-/** Answers for provider functions (invokes) that the components or @pulumi/aws call. */
-export function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+/** Answers for provider functions (invokes) that the components or @pulumi/aws call; undefined for the others. */
+export function mockCall(token: string, inputs: Record<string, any>): Record<string, any> | undefined {
     switch (token) {
         case "aws:index/getRegion:getRegion":
             return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION };
@@ -177,14 +220,23 @@ export function mockCall(token: string, inputs: Record<string, any>): Record<str
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         case "aws:eks/getAddonVersion:getAddonVersion":
             return { ...inputs, version: "v0.0.0-mock-eksbuild.1", id: inputs.addonName };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {
+                ...inputs,
+                names: ["a", "b", "c"].map((zone) => `${MOCK_REGION}${zone}`),
+                zoneIds: ["usw2-az1", "usw2-az2", "usw2-az3"],
+                id: MOCK_REGION,
+            };
         default:
-            return inputs;
+            return undefined;
     }
 }
 
 export interface Recorder {
     /** Registrations in the order the monitor received them. */
     readonly registrations: Registration[];
+    /** Provider functions the mocks have no answer for, each answered with its own arguments: token -> calls. */
+    readonly unansweredCalls: Map<string, number>;
     /** Resolves once every registration the program started has reached the monitor. */
     settle(): Promise<void>;
 }
@@ -216,11 +268,19 @@ export function recordRegistrations(options: RecorderOptions = {}): Recorder {
     const project = options.project ?? "eks-cilium-istio";
     const stack = options.stack ?? "test";
     const registrations: Registration[] = [];
+    const unansweredCalls = new Map<string, number>();
 
     pulumi.runtime.setMocks(
         {
             newResource: (args) => mockOutputs(args.type, args.name, args.inputs),
-            call: (args) => mockCall(args.token, args.inputs),
+            call: (args) => {
+                const answer = mockCall(args.token, args.inputs);
+                if (answer !== undefined) {
+                    return answer;
+                }
+                unansweredCalls.set(args.token, (unansweredCalls.get(args.token) ?? 0) + 1);
+                return args.inputs;
+            },
         },
         project,
         stack,
@@ -276,6 +336,7 @@ export function recordRegistrations(options: RecorderOptions = {}): Recorder {
 
     return {
         registrations,
+        unansweredCalls,
         settle: () => settings.waitForRPCs(),
     };
 }

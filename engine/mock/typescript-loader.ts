@@ -1,8 +1,12 @@
 /**
  * Lets Node require a Pulumi program written in TypeScript, as Pulumi's Node language host does (it registers ts-node
- * for a TypeScript project: @pulumi/pulumi cmd/run/run.ts). Transpile only: the program is run, not type-checked —
- * `tsc` is the project's own build step. Nothing is registered when `.ts` files already load (under mocha's
- * ts-node, or a loader the user set up).
+ * for a project whose runtime option `typescript` is not false: @pulumi/pulumi cmd/run/run.ts). Transpile only: the
+ * program is run, not type-checked — `tsc` is the project's own build step. Nothing is registered when `.ts` files
+ * already load (under mocha's ts-node, or a loader the user set up), nor for a JavaScript project.
+ *
+ * ts-node and TypeScript are dependencies of this package for that reason. ts-node resolves the TypeScript compiler
+ * from the project's folder first and from its own only when the project has none (ts-node dist/configuration.js
+ * `resolveCompiler`, 10.9.2), so a project is transpiled by the TypeScript it builds with.
  *
  * This repository's own program and stack config are compiled by its build (tsconfig.build.json) to the same paths
  * under bin/. When the command line runs from that build, it runs them from there too, unless a source is newer than
@@ -22,7 +26,15 @@ export function loadTypeScriptFrom(projectDir: string): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- ts-node loads the TypeScript compiler: only when a program needs it
     require("ts-node").register({
         transpileOnly: true,
-        ...(fs.existsSync(tsconfig) ? { project: tsconfig } : { skipProject: true }),
+        cwd: projectDir,
+        ...(fs.existsSync(tsconfig)
+            ? { project: tsconfig }
+            : // Without a tsconfig.json, options for a CommonJS program (the program is require()d), as the language
+              // host gives ts-node its own defaults (@pulumi/pulumi cmd/run/run.js).
+              {
+                  skipProject: true,
+                  compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node" },
+              }),
     });
 }
 
@@ -31,9 +43,9 @@ const BUILD_ROOT = path.join(PACKAGE_ROOT, "bin");
 /**
  * What to require for the module `file` (a path, with or without `.ts`) of a project in `projectDir`: this package's
  * build of it when this command line runs from the build and the build is not older than the source; otherwise the
- * file itself, with TypeScript loadable.
+ * file itself, with TypeScript loadable unless the project is JavaScript (`typescript` false).
  */
-export function moduleToRun(file: string, projectDir: string): string {
+export function moduleToRun(file: string, projectDir: string, typescript = true): string {
     const source = file.endsWith(".ts") ? file : `${file}.ts`;
     const relative = path.relative(PACKAGE_ROOT, source);
     if (
@@ -49,6 +61,8 @@ export function moduleToRun(file: string, projectDir: string): string {
             return built;
         }
     }
-    loadTypeScriptFrom(projectDir);
+    if (typescript) {
+        loadTypeScriptFrom(projectDir);
+    }
     return file;
 }

@@ -7,7 +7,7 @@
  * `{from, to, path, code, reason}` or, for probes and the default matrix,
  * `{probe, from, to, port, method, path, code, reason, decidedBy}`.
  */
-import { ConnectivityPrediction, DemoAnswer, ProbeAnswer } from "../../policies/connectivity/connectivity";
+import { ConnectivityPrediction, DemoAnswer, ProbeAnswer } from "cilium-istio-guard/connectivity/connectivity";
 import { criticalPath } from "./critical-path";
 import { Violation } from "../analyzer/policy-evaluation";
 import { ResourceV3, parseUrn } from "../state/stack-export";

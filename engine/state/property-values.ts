@@ -26,7 +26,8 @@ function isObject(value: unknown): value is Record<string, any> {
 
 /**
  * Wire form (as the mock monitor recorded it) to state form. The SDK rebuilds resource references into live
- * Resource objects when their package registered a module; those are written back as references.
+ * Resource objects when their package registered a module; those are written back as references. A value unknown in
+ * a preview (the SDK's `unknown`) is written as UNKNOWN, as `pulumi preview --json` writes it.
  */
 export async function wireToState(value: unknown): Promise<unknown> {
     // Loaded here, not at the top: only the plan, which has run a program on the SDK, writes state; `check`, which
@@ -35,6 +36,9 @@ export async function wireToState(value: unknown): Promise<unknown> {
     const pulumi: typeof PulumiSdk = require("@pulumi/pulumi");
     if (Array.isArray(value)) {
         return Promise.all(value.map(wireToState));
+    }
+    if (pulumi.isUnknown(value)) {
+        return UNKNOWN;
     }
     if (pulumi.Resource.isInstance(value)) {
         const urn = await new Promise<string>((resolve) => value.urn.apply(resolve));

@@ -1,6 +1,7 @@
 // A consumer's Pulumi program that takes the components from the npm package, as a platform team would: every
 // component, with args other than their defaults (an overlay datapath, ambient Istio, a demo at stage l4).
-// test/package.spec.ts compiles it strictly against the packed and installed package and runs it on the mocks.
+// test/package.spec.ts compiles it strictly against the packed and installed package, and plans and gates it with the
+// installed command line (`npx eks-cilium-istio plan`).
 import * as pulumi from "@pulumi/pulumi";
 import {
     CiliumDatapath,
@@ -14,6 +15,8 @@ import {
     NamespaceDemo,
     TunnelProtocol,
 } from "eks-cilium-istio";
+
+const config = new pulumi.Config();
 
 const cluster = new Cluster("shop", {
     kubernetesVersion: "1.33",
@@ -53,7 +56,9 @@ const demo = new NamespaceDemo(
     "demo",
     {
         istioMode: IstioMode.Ambient,
-        stage: DemoStage.L4,
+        // `pulumi config set demoStage l7` adds Cilium's HTTP rule on blue's httpbin, which Cilium's proxy cannot apply
+        // to ambient's tunnelled traffic: cilium-istio-guard rejects that (cilium-l7-policy-vs-istio-mtls).
+        stage: config.get<DemoStage>("demoStage") ?? DemoStage.L4,
         mtlsFix: false,
     },
     { provider: cluster.provider, dependsOn: [istio] },
