@@ -28,6 +28,7 @@ import {
     mermaidBlocks,
     mermaidParseError,
 } from "../scripts/report-browser";
+import { REVIEW_SAMPLE_ARGS } from "../scripts/write-review-sample";
 import { stackExportOf } from "./upstream-stack";
 import { ciliumRelease, deployment, namespace } from "../policies/test/fixtures";
 import { fromFixtures, serviceObject } from "./upstream-stack";
@@ -89,20 +90,8 @@ describe("review reports in headless Chromium", function () {
         }
         // The reports, written by the commands as users run them.
         const diffRun = collect();
-        const diffCode = await diff(
-            [
-                ...DEMO,
-                "--base-config",
-                "eks-cilium-istio:demoStage=l4",
-                "--base-config",
-                "eks-cilium-istio:demoMtlsFix=false",
-                "--config",
-                "eks-cilium-istio:demoStage=l7",
-                "--report",
-                file("diff.html"),
-            ],
-            diffRun.io,
-        );
+        // The README's sample: its image is this page, as scripts/write-review-sample.ts opens it.
+        const diffCode = await diff([...REVIEW_SAMPLE_ARGS, "--report", file("diff.html")], diffRun.io);
         assert.strictEqual(diffCode, ExitCode.Ok, diffRun.out.stderr);
         const planRun = collect();
         const planCode = await plan(

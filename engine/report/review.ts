@@ -2,9 +2,9 @@
  * What a review report holds (review-document.ts writes it as Markdown or HTML):
  *  - `plan` and `check`: a summary line, the violations table, the predicted connectivity (the demo's matrix, or the
  *    table of probes / the default matrix), the flow map and the critical path;
- *  - `diff`: the one-line summary, what was compared and what the change reaches, the changed requests grouped by
- *    namespace pair with both answers, reasons and deciding resources, the requests neither side can decide, the
- *    verdicts that appear and disappear, the flow map of the requests the change reaches (changed ones highlighted)
+ *  - `diff`: the one-line summary, what was compared and what the change reaches, the flow map of the requests the
+ *    change reaches (changed ones highlighted), the changed requests grouped by namespace pair with both answers,
+ *    reasons and deciding resources, the requests neither side can decide, the verdicts that appear and disappear,
  *    and HEAD's critical path.
  * A pull-request comment holds at most 65,536 characters (GitHub), so each table stops at MAX_TABLE_ROWS rows and says
  * how many it left out; the text and `--json` outputs hold them all.
@@ -292,10 +292,17 @@ export function diffReview(
     limits: FlowMapLimits = DEFAULT_FLOW_MAP_LIMITS,
 ): ReviewDocument {
     const { verdicts } = report;
+    const flows = compared.map(diffFlow).filter((f): f is Flow => f !== undefined);
+    // The map comes first after the summary: the picture a reviewer takes in before the tables.
     const blocks: Block[] = [
         { kind: "paragraph", inlines: [{ strong: summaryLine(report.summary) }] },
         { kind: "paragraph", inlines: [scopeSentence(report)] },
         ...report.notes.map((note): Block => ({ kind: "paragraph", inlines: [`Note: ${note}`] })),
+        ...mapSection(
+            flows,
+            limits,
+            `HEAD's answers to the ${flows.length} requests the change can reach; the others are unchanged.`,
+        ),
         { kind: "heading", level: 3, text: `Changed requests: ${report.changes.length}` },
         ...(report.changes.length > 0 ? groupedTables(report.changes, "changed requests") : []),
     ];
@@ -321,15 +328,7 @@ export function diffReview(
     if (verdictRows.length > 0) {
         blocks.push(...table(["verdict", "level", "policy", "resource", "message"], verdictRows, "verdicts"));
     }
-    const flows = compared.map(diffFlow).filter((f): f is Flow => f !== undefined);
-    blocks.push(
-        ...mapSection(
-            flows,
-            limits,
-            `HEAD's answers to the ${flows.length} requests the change can reach; the others are unchanged.`,
-        ),
-        ...criticalPathSection(report.criticalPath, " (HEAD)"),
-    );
+    blocks.push(...criticalPathSection(report.criticalPath, " (HEAD)"));
     return {
         title: `Connectivity diff: ${report.base.source} → ${report.head.source}`,
         blocks,
