@@ -22,13 +22,17 @@
  * 5b. `check --from tenant-1 --to tenant-2` at the largest size: the connectivity matrix narrowed to two pairs (without
  *    the flags, `check` counts the default matrix's pairs and refuses it past the limit, README "Predicting
  *    connectivity");
+ * 5c. `diff BASE HEAD` at the largest size, HEAD the same stack with its last tenant's policy also admitting tenant-0
+ *    (bench/tenant-stack.ts `openTenantPolicy`); diffRatio = diff / check at that size, per round; how many requests
+ *    the diff predicted on each side of how many it compared is counted once, untimed, in this process;
  * 6. the policy pack's start: from spawning it as the CLI does (engine/analyzer/served-pack.ts) to its first Analyze
  *    answer.
  * Peak RSS is the sum of every Node process's peak, npm's and a served pack's included (bench/measure.ts).
  * The JSON document: `{"npmStartMs", "plan": {"wallMs", "floorMs", "ratio", "peakRssMb"[, "peerMs", "peerRatio"]},
  * "check": [{"namespaces", "resources", "wallMs", "resourcesPerSecond", "peakRssMb"}], "served": {"namespaces",
- * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "growth",
- * "packStartMs"}` plus `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}`.
+ * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "diff":
+ * {"namespaces", "resources", "wallMs", "peakRssMb", "ratio", "predicted", "requests"}, "growth", "packStartMs"}` plus
+ * `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}` but the diff's two counts.
  *
  * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
  * `npm run check -- FILE`.
@@ -38,7 +42,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ServedPack } from "../engine/analyzer/served-pack";
-import { tenantStackExport } from "./tenant-stack";
+import { modelResources } from "../engine/stack-gate";
+import { diffConnectivity } from "../policies/connectivity/connectivity-diff";
+import { openTenantPolicy, tenantStackExport } from "./tenant-stack";
 import { Command, Stat, measure, shellQuote, stat } from "./measure";
 import {
     CommandIO,
@@ -81,6 +87,9 @@ const FLOOR_SCRIPT = [
 /** One client and one server namespace of the tenant stack: the connectivity matrix narrowed to two pairs. */
 const NARROWED = { from: "tenant-1", to: "tenant-2" };
 
+/** The change `diff` is measured on: the last tenant's policy also admits tenant-0. */
+const changedTenant = (tenants: number) => tenants - 1;
+
 /** The peer of `plan`: a CDK app with its own package.json, installed only when asked (`--peers`). */
 const PEER_DIR = path.join(PACKAGE_ROOT, "bench", "peers", "eks-blueprints");
 
@@ -97,6 +106,11 @@ export const TARGETS = {
     servedWallMs: 9_268,
     /** The 1000-namespace stack with its connectivity narrowed by --from/--to answers within this. */
     narrowedWallMs: 2_000,
+    /**
+     * diff of the 1000-namespace stack and the same with one tenant's policy changed, over check of the stack: two
+     * stacks read, modelled and judged by the pack (2×), plus the requests the change reaches predicted on each side.
+     */
+    diffRatio: 3,
     growth: 1.3,
 } as const;
 
@@ -116,6 +130,17 @@ export interface BenchResult {
     check: CheckFigures[];
     served: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     narrowed: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
+    diff: {
+        namespaces: number;
+        resources: number;
+        wallMs: Stat;
+        peakRssMb: Stat;
+        ratio: Stat;
+        /** Requests the diff predicted on each side. */
+        predicted: number;
+        /** Requests it compared: the predicted ones and those the change cannot reach. */
+        requests: number;
+    };
     growth: Stat;
     /** Present with three sizes or more. */
     marginalGrowth?: Stat;
@@ -223,6 +248,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             return { namespaces, resources: exported.deployment.resources.length, file };
         });
         const largest = stacks[stacks.length - 1];
+        // HEAD of the diff: the largest stack with one tenant's policy changed; what the diff predicts, counted once.
+        const baseExport = tenantStackExport(largest.namespaces);
+        const headExport = openTenantPolicy(baseExport, changedTenant(largest.namespaces), 0);
+        const changedFile = path.join(dir, `tenants-${largest.namespaces}-changed.json`);
+        fs.writeFileSync(changedFile, JSON.stringify(headExport));
+        const counted = diffConnectivity(
+            modelResources(baseExport.deployment.resources),
+            modelResources(headExport.deployment.resources),
+        );
         const npmStart = npmRun("env", []);
         const floor: Command = { file: process.execPath, args: ["-e", FLOOR_SCRIPT], cwd: PACKAGE_ROOT };
         const plan = npmRun("plan", ["--stack", PLAN_STACK, "--out", path.join(dir, `${PLAN_STACK}.json`)]);
@@ -239,6 +273,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             check: { wallMs: number; rssMb: number }[];
             served: { wallMs: number; rssMb: number };
             narrowed: { wallMs: number; rssMb: number };
+            diff: { wallMs: number; rssMb: number };
             pack: number;
         }[] = [];
         for (let round = 1 - options.warmup; round <= options.runs; round++) {
@@ -272,6 +307,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 `check of ${largest.namespaces} namespaces narrowed`,
                 gateCodes,
             );
+            options.progress(`${label}: diff ${largest.namespaces} namespaces, one tenant's policy changed`);
+            // A change that opens requests: diff exits 1 by design.
+            const d = await run(
+                npmRun("diff", [largest.file, changedFile]),
+                `diff of ${largest.namespaces} namespaces`,
+                gateCodes,
+            );
             options.progress(`${label}: pack start`);
             const pack = await packStart();
             if (round >= 1) {
@@ -284,6 +326,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     check,
                     served: { wallMs: s.wallMs, rssMb: s.peakRssMb },
                     narrowed: { wallMs: narrowed.wallMs, rssMb: narrowed.peakRssMb },
+                    diff: { wallMs: d.wallMs, rssMb: d.peakRssMb },
                     pack,
                 });
             }
@@ -327,6 +370,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 resources: largest.resources,
                 wallMs: stat(rounds.map((r) => r.narrowed.wallMs)),
                 peakRssMb: stat(rounds.map((r) => r.narrowed.rssMb)),
+            },
+            diff: {
+                namespaces: largest.namespaces,
+                resources: largest.resources,
+                wallMs: stat(rounds.map((r) => r.diff.wallMs)),
+                peakRssMb: stat(rounds.map((r) => r.diff.rssMb)),
+                ratio: stat(rounds.map((r) => r.diff.wallMs / r.check[last].wallMs)),
+                predicted: counted.compared.length,
+                requests: counted.compared.length + counted.unreached,
             },
             growth: stat(rounds.map((r) => perResource(r, last) / perResource(r, last - 1))),
             ...(stacks.length >= 3
@@ -396,6 +448,20 @@ export function renderTable(result: BenchResult): string {
         `check ${narrowed.namespaces} ns --from ${NARROWED.from} --to ${NARROWED.to}, wall`,
         range(narrowed.wallMs, 0, " ms"),
         narrowed.namespaces === TARGETS.checkNamespaces ? verdict(narrowed.wallMs.median, TARGETS.narrowedWallMs) : "",
+    ]);
+    const d = result.diff;
+    const diffName = `diff ${d.namespaces} ns, one tenant's policy changed`;
+    rows.push([`${diffName}, wall`, range(d.wallMs, 0, " ms"), ""]);
+    rows.push([`${diffName}, peak RSS`, range(d.peakRssMb, 0, " MB"), ""]);
+    rows.push([
+        `${diffName} / check ${d.namespaces} ns`,
+        range(d.ratio, 2),
+        d.namespaces === TARGETS.checkNamespaces ? verdict(d.ratio.median, TARGETS.diffRatio) : "",
+    ]);
+    rows.push([
+        `${diffName}, requests predicted per side`,
+        `${d.predicted.toLocaleString("en-US")} of ${d.requests.toLocaleString("en-US")}`,
+        "",
     ]);
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
     // The growth target compares 1000 namespaces with 100.

@@ -179,21 +179,7 @@ export function diff(
         const policyPackConfig = readPolicyPackConfigFile(singleValue(flags, "policy-pack-config"));
         const { base, head } = await readSides(flags, locations);
 
-        let connectivity;
-        try {
-            connectivity = diffConnectivity(modelResources(base.resources), modelResources(head.resources), {
-                probes,
-                filters,
-            });
-        } catch (err) {
-            throw err instanceof ProbeError ? new UsageError(err.message) : err;
-        }
-        if (connectivity.omitted) {
-            throw new UsageError(connectivity.omitted);
-        }
-
-        const verdicts = [];
-        for (const side of [base, head]) {
+        const evaluate = async (side: Side) => {
             const { project } = parseUrn(rootStackUrn(side.resources));
             const context: PackStackContext = {
                 organization: "",
@@ -212,14 +198,30 @@ export function diff(
             if (flags.switches.has("verbose") && evaluation.packOutput.length > 0) {
                 io.stderr(`policy pack on ${side.source} printed:\n${evaluation.packOutput.join("")}\n`);
             }
-            verdicts.push(evaluation.violations);
+            return evaluation.violations;
+        };
+        // BASE's verdicts, the diff, then HEAD's: the process keeps the last stack's mesh model
+        // (policies/model/mesh-model.ts meshModelFor), so each side's model is built once for the pack and the diff.
+        const baseVerdicts = await evaluate(base);
+        let connectivity;
+        try {
+            connectivity = diffConnectivity(modelResources(base.resources), modelResources(head.resources), {
+                probes,
+                filters,
+            });
+        } catch (err) {
+            throw err instanceof ProbeError ? new UsageError(err.message) : err;
         }
+        if (connectivity.omitted) {
+            throw new UsageError(connectivity.omitted);
+        }
+        const headVerdicts = await evaluate(head);
 
         const report = buildDiffReport({
             base: { source: base.source, stack: base.stack },
             head: { source: head.source, stack: head.stack },
             connectivity,
-            verdicts: verdictChanges(verdicts[0], verdicts[1]),
+            verdicts: verdictChanges(baseVerdicts, headVerdicts),
             failOn,
             criticalPath: criticalPath(head.resources),
         });

@@ -125,12 +125,12 @@ export function buildDiffReport(options: {
         verdictsDisappeared: options.verdicts.disappeared.length,
     };
     // Grouped by namespace pair, in the order each pair first appears; within a pair, as compared.
-    const pairs = [...new Set(connectivity.compared.map((c) => `${c.fromNamespace}\0${c.toNamespace}`))];
-    const grouped = [...connectivity.compared].sort(
-        (a, b) =>
-            pairs.indexOf(`${a.fromNamespace}\0${a.toNamespace}`) -
-            pairs.indexOf(`${b.fromNamespace}\0${b.toNamespace}`),
-    );
+    const groups = new Map<string, ComparedRequest[]>();
+    for (const c of connectivity.compared) {
+        const pair = `${c.fromNamespace}\0${c.toNamespace}`;
+        groups.set(pair, [...(groups.get(pair) ?? []), c]);
+    }
+    const grouped = [...groups.values()].flat();
     return {
         base: options.base,
         head: options.head,

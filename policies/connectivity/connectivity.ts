@@ -245,15 +245,22 @@ export function matrixSpace(model: TrafficModel, filters: PairFilters = {}): Pai
         }
         service.ports.value.filter((p) => p.protocol === "TCP").forEach((p) => servers.push({ service, port: p.port }));
     }
+    const targets = new Map<PairServer, Target>();
     return {
         clients: model.workloads.filter((w) => inFilter(filters.from, w.namespace)),
         servers,
         clientKey: describeClient,
         serverKey: ({ service, port }) => `${service.namespace}/${service.name}:${port}`,
         requestsPerPair: 1,
-        predict: (client, { service, port }) => {
+        predict: (client, server) => {
+            const { service, port } = server;
             const host = `${service.name}.${service.namespace}`;
-            const target = targetFor(model, service, port, host);
+            // The pods behind a Service port are the same for every client: resolved once per server.
+            let target = targets.get(server);
+            if (target === undefined) {
+                target = targetFor(model, service, port, host);
+                targets.set(server, target);
+            }
             const prediction = predictTarget(model, client, target, "GET", "/");
             return [answer(probeText(client, host, port), client, host, port, "GET", "/", prediction)];
         },
