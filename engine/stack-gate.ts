@@ -47,8 +47,8 @@ export interface GateOptions {
     probes: readonly Probe[];
     /** `--from` and `--to`: namespaces the demo's checks and the default matrix are narrowed to. */
     filters: PairFilters;
-    /** `--report FILE.md|FILE.html`: where to write the review report too. */
-    report?: string;
+    /** `--report FILE.md|FILE.html`: where to write the review report too (each file in the format it names). */
+    reports: readonly string[];
     io: CommandIO;
     /** Secret values from outside the resources (secret stack config), redacted like the resources' own. */
     secretConfig?: readonly string[];
@@ -58,7 +58,7 @@ export interface GateOptions {
  * What plan and check read from the flags they share: `--policy-pack DIR`, `--policy-pack-config FILE`, `--json`,
  * `--served`, `--verbose`, `--probe`, `--probes FILE`, `--from`, `--to`, `--report FILE`.
  */
-export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters" | "report"> & {
+export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters" | "reports"> & {
     served: boolean;
     /** `--policy-pack DIR`: a pack directory, which only serving can evaluate (its entry constructs the pack). */
     policyPack?: PackLocation;
@@ -80,13 +80,11 @@ export async function startPack(location: PackLocation, context: PackStackContex
 /** Reads them; a config or probes file that cannot be read or parsed is a usage error, raised before anything runs. */
 export function readGateFlags(flags: ParsedFlags): GateFlags {
     const policyPack = singleValue(flags, "policy-pack");
-    const report = singleValue(flags, "report");
-    if (report !== undefined) {
-        reviewFormat(report);
-    }
+    const reports = flags.values.get("report") ?? [];
+    reports.forEach(reviewFormat);
     return {
         policyPack: policyPack === undefined ? undefined : { dir: path.resolve(policyPack) },
-        report,
+        reports,
         policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
         json: flags.switches.has("json"),
         served: flags.switches.has("served"),
@@ -181,8 +179,8 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
     const report = buildReport(options.stack, resources, violations, predicted);
     const title = `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`;
     options.io.stdout(options.json ? renderJson(report) : renderText(report, title));
-    if (options.report !== undefined) {
-        options.io.stderr(`${writeReviewReport(options.report, gateReview(report, title))}\n`);
+    for (const file of options.reports) {
+        options.io.stderr(`${writeReviewReport(file, gateReview(report, title))}\n`);
     }
     return hasMandatoryViolation(report) ? ExitCode.Violation : ExitCode.Ok;
 }

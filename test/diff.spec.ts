@@ -178,10 +178,13 @@ describe("diff of two stack files", function () {
         assert.match(text.stdout, /unknown: Service external\.tenant-1 has no selector/);
     });
 
-    it("writes the review report in Markdown and says where", async () => {
+    it("writes the review report in Markdown, and in HTML too when --report is given twice, and says where", async () => {
         const report = path.join(dir, "review.md");
-        const run = await runDiff([base, head, "--report", report]);
+        const page = path.join(dir, "review.html");
+        const run = await runDiff([base, head, "--report", report, "--report", page]);
         assert.match(run.stderr, new RegExp(`Markdown report written to ${report}`));
+        assert.match(run.stderr, new RegExp(`HTML report written to ${page}`));
+        assert.match(fs.readFileSync(page, "utf8"), /^<!DOCTYPE html>/i);
         const markdown = fs.readFileSync(report, "utf8");
         assert.match(markdown, /^## Connectivity diff: .*base\.json → .*head\.json\n/);
         assert.match(

@@ -171,10 +171,8 @@ export function diff(
     return runCommand(argv, io, async () => {
         const flags = parseFlags(argv, FLAGS);
         const failOn = failOnFlag(flags);
-        const reportFile = singleValue(flags, "report");
-        if (reportFile !== undefined) {
-            reviewFormat(reportFile);
-        }
+        const reportFiles = flags.values.get("report") ?? [];
+        reportFiles.forEach(reviewFormat);
         const { probes, filters } = readProbeFlags(flags);
         const policyPackConfig = readPolicyPackConfigFile(singleValue(flags, "policy-pack-config"));
         const { base, head } = await readSides(flags, locations);
@@ -226,8 +224,8 @@ export function diff(
             criticalPath: criticalPath(head.resources),
         });
         io.stdout(flags.switches.has("json") ? renderDiffJson(report) : renderDiffText(report));
-        if (reportFile !== undefined) {
-            io.stderr(`${writeReviewReport(reportFile, diffReview(report, connectivity.compared))}\n`);
+        for (const file of reportFiles) {
+            io.stderr(`${writeReviewReport(file, diffReview(report, connectivity.compared))}\n`);
         }
         return report.failed ? ExitCode.Violation : ExitCode.Ok;
     });

@@ -87,6 +87,7 @@ export const GATE_FLAGS: readonly FlagSpec[] = [
     {
         name: "report",
         value: "FILE",
+        repeatable: true,
         help:
             "Also write the review report: Markdown (FILE.md) to post as a pull-request comment as it is, or one HTML " +
             "page (FILE.html) with the flow map drawn and sortable tables.",
