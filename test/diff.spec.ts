@@ -12,6 +12,7 @@ import { ExitCode } from "../engine/command-line";
 import { diff } from "../engine/commands/diff";
 import { DiffReport } from "../engine/report/diff-report";
 import { StackExport } from "../engine/state/stack-export";
+import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
 
 async function runDiff(argv: string[]) {
     let stdout = "";
@@ -235,6 +236,69 @@ describe("diff of two stack files", function () {
         const narrowed = await runDiff([before, after, "--from", "tenant-0,tenant-1", "--json"]);
         assert.strictEqual(narrowed.code, ExitCode.Ok, narrowed.stderr);
         assert.strictEqual(JSON.parse(narrowed.stdout).summary.unchanged, 4 * 150);
+    });
+});
+
+describe("diff of stacks holding secrets", function () {
+    this.timeout(120_000);
+    const SECRET = "s3cr3t-Pl41nt3xt-Value";
+    const cilium = "urn:pulumi:legacy::platform::kubernetes:helm.sh/v3:Release::cilium";
+    /** test/fixtures/check/many-rules-broken.json with the Cilium release's value `key` a secret. */
+    function withSecret(key: string): Record<string, any> {
+        const doc = JSON.parse(
+            fs.readFileSync(path.join(__dirname, "fixtures", "check", "many-rules-broken.json"), "utf8"),
+        );
+        const release = doc.deployment.resources.find((r: { urn: string }) => r.urn === cilium);
+        for (const field of ["inputs", "outputs"]) {
+            release[field].values[key] = { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(SECRET) };
+        }
+        return doc;
+    }
+
+    it("a verdict quoting a secret appears as [secret], on stdout, in JSON and in both report files", async () => {
+        const base = write("secret-base.json", withSecret("clusterName"));
+        // HEAD's kubeProxyReplacement is the secret, a value no chart accepts: a rule quotes it.
+        const head = write("secret-head.json", withSecret("kubeProxyReplacement"));
+        const markdown = path.join(dir, "secret.md");
+        const page = path.join(dir, "secret.html");
+        const text = await runDiff([base, head, "--report", markdown, "--report", page]);
+        const json = await runDiff([base, head, "--json"]);
+        const appeared: { message: string }[] = JSON.parse(json.stdout).verdicts.appeared;
+        assert.ok(
+            appeared.some((v) => /`kubeProxyReplacement` .* is \[secret\], which the cilium chart/.test(v.message)),
+            json.stdout,
+        );
+        for (const output of [
+            text.stdout,
+            text.stderr,
+            json.stdout,
+            json.stderr,
+            ...[markdown, page].map((f) => fs.readFileSync(f, "utf8")),
+        ]) {
+            assert.ok(!output.includes(SECRET), "the secret's plaintext was printed or written");
+        }
+        // Markdown escapes the brackets.
+        assert.match(fs.readFileSync(markdown, "utf8"), /is \\\[secret\\\], which the cilium chart/);
+    });
+});
+
+describe("diff with another policy pack (--policy-pack DIR)", function () {
+    this.timeout(120_000);
+
+    it("judges both sides with that pack, served: its verdicts appear and disappear, not cilium-istio-guard's", async () => {
+        const broken = path.join(__dirname, "fixtures", "check", "many-rules-broken.json");
+        const clean = write("pack-clean.json", tenantStackExport(2, new Date(0)));
+        const pack = path.join(__dirname, "fixtures", "policy-pack");
+        const run = await runDiff([clean, broken, "--policy-pack", pack, "--fail-on", "none", "--json"]);
+        assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
+        const { verdicts }: DiffReport = JSON.parse(run.stdout);
+        const policies = [...verdicts.appeared, ...verdicts.disappeared].map((v) => v.policy);
+        assert.ok(
+            policies.every((policy) => policy.startsWith("fixture-")),
+            policies.join(", "),
+        );
+        assert.ok(verdicts.disappeared.some((v) => v.policy === "fixture-namespace-label"));
+        assert.ok(verdicts.appeared.some((v) => v.policy === "fixture-no-disabled-mtls"));
     });
 });
 

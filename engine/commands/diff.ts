@@ -29,9 +29,8 @@ import {
     runCommand,
     singleValue,
 } from "../command-line";
-import { diffConnectivity } from "../../policies/connectivity/connectivity-diff";
-import { ProbeError } from "../../policies/connectivity/probe";
-import { readProbeFlags } from "../probe-flags";
+import { ConnectivityDiff, SideAnswer, diffConnectivity } from "cilium-istio-guard/connectivity/connectivity-diff";
+import { ProbeError } from "cilium-istio-guard/connectivity/probe";
 import { criticalPath } from "../report/critical-path";
 import {
     FAIL_ON,
@@ -42,10 +41,11 @@ import {
     verdictChanges,
 } from "../report/diff-report";
 import { diffReview } from "../report/review";
-import { reviewFormat, writeReviewReport } from "../report/review-document";
+import { writeReviewReport } from "../report/review-document";
 import { ResourceV3, parseUrn } from "../state/stack-export";
 import { readStateFile } from "../state/state-files";
-import { modelResources, readPolicyPackConfigFile, startPack } from "../stack-gate";
+import { modelResources, readGateFlags, startPack } from "../stack-gate";
+import { screenValues } from "../state/value-screen";
 import {
     DEFAULT_STACK,
     GATE_FLAGS,
@@ -75,10 +75,10 @@ const FLAGS: readonly FlagSpec[] = [
     },
     {
         name: "fail-on",
-        value: FAIL_ON.join("|"),
+        value: "CHANGES",
         help:
-            "Which changes exit 1: opened (a request HEAD allows that BASE refused), closed (the reverse), any (any " +
-            "request whose answer changed, appeared or disappeared), none. Default: opened.",
+            `Which changes exit 1, one of ${FAIL_ON.join(", ")}: opened (a request HEAD allows that BASE refused), ` +
+            "closed (the reverse), any (any request whose answer changed, appeared or disappeared), none. Default: opened.",
     },
     // Both sides' packs are evaluated in this process: two served packs would double the wait for nothing.
     ...GATE_FLAGS.filter((flag) => flag.name !== "served"),
@@ -171,11 +171,19 @@ export function diff(
     return runCommand(argv, io, async () => {
         const flags = parseFlags(argv, FLAGS);
         const failOn = failOnFlag(flags);
-        const reportFiles = flags.values.get("report") ?? [];
-        reportFiles.forEach(reviewFormat);
-        const { probes, filters } = readProbeFlags(flags);
-        const policyPackConfig = readPolicyPackConfigFile(singleValue(flags, "policy-pack-config"));
+        const gateFlags = readGateFlags(flags);
         const { base, head } = await readSides(flags, locations);
+
+        // Both sides' secrets (stack config and the resources' own), so that nothing printed or written shows one
+        // (state/secret-values.ts); values no rule can read are screened as plan and check screen them.
+        // A resource both sides share warns once.
+        const warnings = new Set<string>();
+        const secrets = screenValues([...base.resources, ...head.resources], (message) => warnings.add(message));
+        for (const side of [base, head]) {
+            side.secretKeys.forEach((key) => secrets.add(side.config[key]));
+        }
+        const warn = (message: string) => io.stderr(`warning: ${secrets.redact(message)}\n`);
+        warnings.forEach(warn);
 
         const evaluate = async (side: Side) => {
             const { project } = parseUrn(rootStackUrn(side.resources));
@@ -189,31 +197,41 @@ export function diff(
                 tags: { "pulumi:project": project },
             };
             const evaluation = await evaluatePolicyPack(side.resources, {
-                pack: startPack(locations.pack, context, false),
-                policyPackConfig,
-                warn: (message) => io.stderr(`warning: ${message}\n`),
+                pack: startPack(gateFlags.policyPack ?? locations.pack, context, false),
+                policyPackConfig: gateFlags.policyPackConfig,
+                warn,
             });
-            if (flags.switches.has("verbose") && evaluation.packOutput.length > 0) {
-                io.stderr(`policy pack on ${side.source} printed:\n${evaluation.packOutput.join("")}\n`);
+            if (gateFlags.verbose && evaluation.packOutput.length > 0) {
+                io.stderr(
+                    secrets.redact(`policy pack on ${side.source} printed:\n${evaluation.packOutput.join("")}\n`),
+                );
             }
-            return evaluation.violations;
+            return evaluation.violations.map((v) => ({ ...v, message: secrets.redact(v.message) }));
         };
         // BASE's verdicts, the diff, then HEAD's: the process keeps the last stack's mesh model
-        // (policies/model/mesh-model.ts meshModelFor), so each side's model is built once for the pack and the diff.
+        // (cilium-istio-guard's model/mesh-model.ts meshModelFor), so each side's model is built once for the pack and
+        // the diff.
         const baseVerdicts = await evaluate(base);
-        let connectivity;
+        let predicted;
         try {
-            connectivity = diffConnectivity(modelResources(base.resources), modelResources(head.resources), {
-                probes,
-                filters,
+            predicted = diffConnectivity(modelResources(base.resources), modelResources(head.resources), {
+                probes: gateFlags.probes,
+                filters: gateFlags.filters,
             });
         } catch (err) {
             throw err instanceof ProbeError ? new UsageError(err.message) : err;
         }
-        if (connectivity.omitted) {
-            throw new UsageError(connectivity.omitted);
+        if (predicted.omitted) {
+            throw new UsageError(predicted.omitted);
         }
         const headVerdicts = await evaluate(head);
+        const redactAnswer = (answer: SideAnswer | undefined) =>
+            answer && { ...answer, reason: secrets.redact(answer.reason) };
+        const connectivity: ConnectivityDiff = {
+            ...predicted,
+            compared: predicted.compared.map((c) => ({ ...c, base: redactAnswer(c.base), head: redactAnswer(c.head) })),
+            unresolved: predicted.unresolved.map((why) => secrets.redact(why)),
+        };
 
         const report = buildDiffReport({
             base: { source: base.source, stack: base.stack },
@@ -223,8 +241,8 @@ export function diff(
             failOn,
             criticalPath: criticalPath(head.resources),
         });
-        io.stdout(flags.switches.has("json") ? renderDiffJson(report) : renderDiffText(report));
-        for (const file of reportFiles) {
+        io.stdout(gateFlags.json ? renderDiffJson(report) : renderDiffText(report));
+        for (const file of gateFlags.reports) {
             io.stderr(`${writeReviewReport(file, diffReview(report, connectivity.compared))}\n`);
         }
         return report.failed ? ExitCode.Violation : ExitCode.Ok;

@@ -9,14 +9,14 @@
  * notes, criticalPath}`, where `request` is the demo's `{from, to, path}` or a probe's `{probe, from, to, port, method,
  * path}` and `base`/`head` are `{code, reason, decidedBy}` or null on the side without the request.
  */
-import { DEMO_CLIENT, DEMO_SERVER } from "../../policies/connectivity/connectivity";
+import { DEMO_CLIENT, DEMO_SERVER } from "cilium-istio-guard/connectivity/connectivity";
 import {
     ComparedRequest,
     ConnectivityDiff,
     DiffRequest,
     RequestChange,
     SideAnswer,
-} from "../../policies/connectivity/connectivity-diff";
+} from "cilium-istio-guard/connectivity/connectivity-diff";
 import { Violation } from "../analyzer/policy-evaluation";
 import { parseUrn } from "../state/stack-export";
 

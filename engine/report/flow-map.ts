@@ -12,7 +12,7 @@
  * Every name is written into a quoted label with Mermaid's entity codes for the characters that would end it or be
  * read as markup (`#quot;`, `#35;`...); node ids are generated, never taken from names.
  */
-import { HttpCode } from "../../policies/connectivity/connectivity";
+import { HttpCode } from "cilium-istio-guard/connectivity/connectivity";
 import { escapeControls } from "./escape";
 
 /** One request drawn on the map. */

@@ -9,8 +9,8 @@
  * A pull-request comment holds at most 65,536 characters (GitHub), so each table stops at MAX_TABLE_ROWS rows and says
  * how many it left out; the text and `--json` outputs hold them all.
  */
-import { DEMO_CLIENT, DEMO_SERVER, HttpCode } from "../../policies/connectivity/connectivity";
-import { ComparedRequest } from "../../policies/connectivity/connectivity-diff";
+import { DEMO_CLIENT, DEMO_SERVER, HttpCode } from "cilium-istio-guard/connectivity/connectivity";
+import { ComparedRequest } from "cilium-istio-guard/connectivity/connectivity-diff";
 import { Violation } from "../analyzer/policy-evaluation";
 import { parseUrn } from "../state/stack-export";
 import {
