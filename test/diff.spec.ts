@@ -12,21 +12,11 @@ import { ExitCode } from "../engine/command-line";
 import { diff } from "../engine/commands/diff";
 import { DiffReport } from "../engine/report/diff-report";
 import { StackExport } from "../engine/state/stack-export";
+import { REVIEW_SAMPLE_ARGS } from "../scripts/write-review-sample";
+import { captured } from "./captured-run";
 import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
 
-async function runDiff(argv: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await diff(argv, {
-        stdout: (t) => {
-            stdout += t;
-        },
-        stderr: (t) => {
-            stderr += t;
-        },
-    });
-    return { code, stdout, stderr };
-}
+const runDiff = (argv: string[]) => captured((io) => diff(argv, io));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "diff-spec-"));
 
@@ -306,20 +296,7 @@ describe("diff of the root program under two configs (--stack, --base-config, --
     this.timeout(180_000);
 
     it("the demo's l4 → l7 without the fix: four requests closed (503), the pack's verdict on it appears", async () => {
-        const argv = [
-            "--stack",
-            "dev",
-            "--base-config",
-            "eks-cilium-istio:demoStage=l4",
-            "--base-config",
-            "eks-cilium-istio:demoMtlsFix=false",
-            "--config",
-            "eks-cilium-istio:demoStage=l7",
-            "--config",
-            "eks-cilium-istio:demoMtlsFix=false",
-            "--config",
-            "aws:secretKey=not-a-real-key-4e1f",
-        ];
+        const argv = [...REVIEW_SAMPLE_ARGS, "--config", "aws:secretKey=not-a-real-key-4e1f"];
         const run = await runDiff([...argv, "--json"]);
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const report: DiffReport = JSON.parse(run.stdout);

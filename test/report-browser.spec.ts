@@ -29,24 +29,10 @@ import {
     mermaidParseError,
 } from "../scripts/report-browser";
 import { REVIEW_SAMPLE_ARGS } from "../scripts/write-review-sample";
+import { captured } from "./captured-run";
 import { stackExportOf } from "./upstream-stack";
 import { ciliumRelease, deployment, namespace } from "../policies/test/fixtures";
 import { fromFixtures, serviceObject } from "./upstream-stack";
-
-const collect = () => {
-    const out = { stdout: "", stderr: "" };
-    return {
-        out,
-        io: {
-            stdout: (t: string) => {
-                out.stdout += t;
-            },
-            stderr: (t: string) => {
-                out.stderr += t;
-            },
-        },
-    };
-};
 
 const DEMO = ["--stack", "dev", "--config", "eks-cilium-istio:demoMtlsFix=false"];
 const HOSTILE = 'web"><img src=x onerror=alert(1)>|`**x**`#1;\u001b[2J\u202e';
@@ -89,40 +75,35 @@ describe("review reports in headless Chromium", function () {
             this.skip();
         }
         // The reports, written by the commands as users run them.
-        const diffRun = collect();
         // The README's sample: its image is this page, as scripts/write-review-sample.ts opens it.
-        const diffCode = await diff([...REVIEW_SAMPLE_ARGS, "--report", file("diff.html")], diffRun.io);
-        assert.strictEqual(diffCode, ExitCode.Ok, diffRun.out.stderr);
-        const planRun = collect();
-        const planCode = await plan(
-            [...DEMO, "--out", file("l7.json"), "--report", file("plan.md"), "--json"],
-            planRun.io,
-            PROJECT_LOCATIONS,
+        const diffRun = await captured((io) => diff([...REVIEW_SAMPLE_ARGS, "--report", file("diff.html")], io));
+        assert.strictEqual(diffRun.code, ExitCode.Ok, diffRun.stderr);
+        const planRun = await captured((io) =>
+            plan([...DEMO, "--out", file("l7.json"), "--report", file("plan.md"), "--json"], io, PROJECT_LOCATIONS),
         );
-        assert.ok(planCode === ExitCode.Ok || planCode === ExitCode.Violation, planRun.out.stderr);
-        const checkRun = collect();
-        await check([file("l7.json"), "--report", file("check.html")], checkRun.io);
-        assert.match(checkRun.out.stderr, /HTML report written to/);
+        assert.ok(planRun.code === ExitCode.Ok || planRun.code === ExitCode.Violation, planRun.stderr);
+        const checkRun = await captured((io) => check([file("l7.json"), "--report", file("check.html")], io));
+        assert.match(checkRun.stderr, /HTML report written to/);
         // The same plan with a namespace map, as a large stack gets it.
-        const report: Report = JSON.parse(planRun.out.stdout);
-        writeReviewReport(
-            file("namespaces.html"),
-            gateReview(report, "Offline plan", { maxWorkloadNodes: 0, maxWorkloadEdges: 0, maxNamespaceEdges: 150 }),
-        );
-        writeReviewReport(
-            file("namespaces.md"),
-            gateReview(report, "Offline plan", { maxWorkloadNodes: 0, maxWorkloadEdges: 0, maxNamespaceEdges: 150 }),
-        );
+        const report: Report = JSON.parse(planRun.stdout);
+        const namespaceMap = gateReview(report, "Offline plan", {
+            maxWorkloadNodes: 0,
+            maxWorkloadEdges: 0,
+            maxNamespaceEdges: 150,
+        });
+        writeReviewReport(file("namespaces.html"), namespaceMap);
+        writeReviewReport(file("namespaces.md"), namespaceMap);
         // A stack whose names carry markup and control characters.
         const hostile = [
             ...fromFixtures(ciliumRelease(), namespace("evil"), deployment("evil", HOSTILE)),
             serviceObject("evil", "api", { app: HOSTILE }),
         ];
         fs.writeFileSync(file("hostile.json"), JSON.stringify(stackExportOf(hostile)));
+        const hostileRun = await captured((io) =>
+            check([file("hostile.json"), "--report", file("hostile.md"), "--report", file("hostile.html")], io),
+        );
         for (const name of ["hostile.md", "hostile.html"]) {
-            const run = collect();
-            await check([file("hostile.json"), "--report", file(name)], run.io);
-            assert.ok(fs.existsSync(file(name)), run.out.stderr);
+            assert.ok(fs.existsSync(file(name)), hostileRun.stderr);
         }
         browser = await launchReportBrowser(executable!);
     });

@@ -17,29 +17,14 @@ import { renderMarkdown } from "../engine/report/markdown";
 import { Report } from "../engine/report/report";
 import { MAX_TABLE_ROWS, gateReview } from "../engine/report/review";
 import { REVIEW_SAMPLE_ARGS } from "../scripts/write-review-sample";
+import { captured } from "./captured-run";
 import { FIXTURE_PACK } from "./fixture-pack";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-report-spec-"));
 const FIXTURES = path.join(__dirname, "fixtures", "check");
 const REPOSITORY = path.resolve(__dirname, "..");
 
-async function run(command: typeof check, argv: string[]) {
-    let stdout = "";
-    let stderr = "";
-    const code = await command(
-        argv,
-        {
-            stdout: (t) => {
-                stdout += t;
-            },
-            stderr: (t) => {
-                stderr += t;
-            },
-        },
-        FIXTURE_PACK,
-    );
-    return { code, stdout, stderr };
-}
+const run = (command: typeof check, argv: string[]) => captured((io) => command(argv, io, FIXTURE_PACK));
 
 function flow(from: string, to: string, code: Flow["code"], was?: Flow["was"], request = "GET /"): Flow {
     const [fromNs, fromName] = from.split("/");
