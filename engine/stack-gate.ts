@@ -58,7 +58,10 @@ export interface GateOptions {
  * What plan and check read from the flags they share: `--policy-pack DIR`, `--policy-pack-config FILE`, `--json`,
  * `--served`, `--verbose`, `--probe`, `--probes FILE`, `--from`, `--to`, `--report FILE`.
  */
-export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters" | "reports"> & {
+export type GateFlags = Pick<
+    GateOptions,
+    "policyPackConfig" | "json" | "verbose" | "probes" | "filters" | "reports"
+> & {
     served: boolean;
     /** `--policy-pack DIR`: a pack directory, which only serving can evaluate (its entry constructs the pack). */
     policyPack?: PackLocation;
