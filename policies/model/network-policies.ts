@@ -159,6 +159,11 @@ export interface IngressAllow {
     readonly namedPorts: readonly string[];
     /** L7 parsers the rule sends traffic through: "http", "kafka", "l7proto" (DNS rules are egress's business). */
     readonly l7: readonly string[];
+    /**
+     * The ports of the `toPorts` entries that carry those L7 rules (an entry's rules apply to its own ports only: a
+     * rule admitting 80 with HTTP rules and 15008 without sends only 80 through the proxy).
+     */
+    readonly l7Ports: Pick<IngressAllow, "ports" | "namedPorts">;
     /** True for an empty rule: it admits nothing. */
     readonly admitsNothing: boolean;
 }
@@ -799,11 +804,15 @@ function kubernetesItem(list: readonly unknown[], index: number, where: string, 
 
 function toIngressAllow(item: RuleItem): IngressAllow {
     const l7 = new Set<string>();
+    const l7Entries: PortEntry[] = [];
     for (const entry of item.toPorts ?? []) {
         if (entry.http) {
             l7.add("http");
         }
         entry.otherL7.forEach((parser) => l7.add(parser));
+        if (entry.http || entry.otherL7.length > 0) {
+            l7Entries.push(entry);
+        }
     }
     return {
         ...portsOf(item),
@@ -811,6 +820,7 @@ function toIngressAllow(item: RuleItem): IngressAllow {
         cidrs: item.peers.cidrs ?? [],
         entities: item.peers.entities ?? [],
         l7: [...l7],
+        l7Ports: portsOf({ ...item, toPorts: l7Entries }),
         admitsNothing: item.admitsNothing,
     };
 }

@@ -159,6 +159,20 @@ describe("cilium-l7-policy-vs-istio-mtls", () => {
         assert.deepStrictEqual(await runStackPolicy(rule, annotated), []);
     });
 
+    it("in ambient, names only the ports that carry HTTP rules and says the rules are bypassed, not that a sidecar answers", async () => {
+        // The demo's ambient l7 policy (components/demo-objects.ts): HTTP rules on 80, 15008 admitted without rules.
+        const spec = l7Spec();
+        spec.ingress[0].toPorts.push({ ports: [{ port: "15008", protocol: "TCP" }] });
+        const [reported] = mandatory(await runStackPolicy(rule, [...ambientDemo(), cnp("blue", "default", spec)]));
+        for (const part of ["http rules on 80/TCP select ambient pods", "Deployment blue/httpbin", "15008", "bypass"]) {
+            assert.ok(reported.message.includes(part), `${part} missing from ${reported.message}`);
+        }
+        assert.ok(!reported.message.includes("80/TCP, 15008/TCP"), reported.message);
+        // The first line is the rule's description, for every mode; the finding follows it.
+        const finding = reported.message.split("\n").slice(1).join("\n");
+        assert.ok(!/sidecar|503/.test(finding), finding);
+    });
+
     it("judges a clusterwide policy and a namespace-wide selector through the namespace's pods", async () => {
         const everyBluePod = ccnp("l7-blue", {
             ...l7Spec(),

@@ -22,7 +22,7 @@ import { ROOT_NAMESPACE_SCHEMA, RootNamespaceConfig, rootNamespaceOf } from "../
 /** The single TCP ports L7 rules apply to, for port-level PeerAuthentication; undefined stands for "the pod as a whole". */
 function l7Ports(allows: readonly IngressAllow[]): (number | undefined)[] {
     const ports = new Set<number | undefined>();
-    for (const allow of allows) {
+    for (const { l7Ports: allow } of allows) {
         if (allow.ports === undefined || allow.ports.some((p) => p.from !== p.to) || allow.namedPorts.length > 0) {
             ports.add(undefined);
         }
@@ -41,7 +41,8 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
     if (l7.length === 0) {
         return [];
     }
-    const broken: string[] = [];
+    const sidecarPods: string[] = [];
+    const ambientPods: string[] = [];
     const unsure: string[] = [];
     for (const selection of model.selectedBy(rule)) {
         const workload = selection.workload;
@@ -51,7 +52,7 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
                 `${describeWorkload(workload)}: ${selection.match === "unchecked" ? "whether the rule selects it is unknown" : enrolment.detail}`,
             );
         } else if (enrolment.mode === "ambient" && !enrolment.redirectionDisabled) {
-            broken.push(`${describeWorkload(workload)} (ambient: ${enrolment.detail})`);
+            ambientPods.push(`${describeWorkload(workload)} (ambient: ${enrolment.detail})`);
         } else if (enrolment.mode === "sidecar") {
             for (const port of l7Ports(l7)) {
                 const mtls = model.effectiveMtls(workload, port, rootNamespace);
@@ -60,7 +61,7 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
                     break;
                 }
                 if (mtls.mode !== "DISABLE") {
-                    broken.push(
+                    sidecarPods.push(
                         `${describeWorkload(workload)} (sidecar: ${enrolment.detail}; ${mtls.detail}${port === undefined ? "" : ` on port ${port}`})`,
                     );
                     break;
@@ -71,18 +72,38 @@ function judgeRule(model: MeshModel, rule: PolicyRule, rootNamespace: string): F
     const what = `${describePolicy(policy)} (${rule.path}): ${l7
         .flatMap((a) => a.l7)
         .filter((p, i, all) => all.indexOf(p) === i)
-        .join("/")} rules on ${describePorts(l7) || "every port"}`;
-    if (broken.length > 0) {
-        return [
+        .join("/")} rules on ${describePorts(l7.map((a) => a.l7Ports)) || "every port"}`;
+    const findings: Finding[] = [];
+    // What breaks differs by data plane, and each sentence agrees with the connectivity predictor: a sidecar client's
+    // mTLS reaches Cilium's proxy, which fails it (503 from the client's sidecar); ambient clients' requests travel in
+    // ztunnel's HBONE tunnel to port 15008, where these rules are not, so they bypass them (or are dropped where 15008
+    // is not admitted) — no sidecar answers anything (docs/cilium-istio-facts.md#demo).
+    if (sidecarPods.length > 0) {
+        findings.push(
             violation(
                 policy.source,
-                `${what} select pods that are in the mesh: ${listShort(broken)}. Cilium's L7 proxy cannot read Istio's mTLS ` +
-                    "(or ambient's HBONE tunnel), so requests to these pods through it fail (the client's sidecar answers 503). " +
-                    "Fix: for sidecar pods add a PeerAuthentication with `mtls.mode: DISABLE` for them (namespace-wide or with a workload " +
-                    "selector); for ambient pods remove the `istio.io/dataplane-mode` label or annotate them " +
-                    "`ambient.istio.io/redirection: disabled`; or enforce L7 with Istio's AuthorizationPolicy instead.",
+                `${what} select sidecar pods whose traffic is mTLS: ${listShort(sidecarPods)}. Cilium's L7 proxy cannot ` +
+                    "read Istio's mTLS, so requests from meshed clients to these pods fail (the client's sidecar answers 503). " +
+                    "Fix: add a PeerAuthentication with `mtls.mode: DISABLE` for them (namespace-wide or with a workload " +
+                    "selector), or enforce L7 with Istio's AuthorizationPolicy instead.",
             ),
-        ];
+        );
+    }
+    if (ambientPods.length > 0) {
+        findings.push(
+            violation(
+                policy.source,
+                `${what} select ambient pods: ${listShort(ambientPods)}. Requests from ambient clients arrive in ztunnel's ` +
+                    "HBONE tunnel on port 15008, which Cilium's L7 proxy cannot read, so these rules never judge them: " +
+                    "where 15008 is admitted they bypass the rules (what the rules deny gets through), where it is not " +
+                    "they are dropped. Fix: take the pods out of ambient (remove the `istio.io/dataplane-mode` label) or " +
+                    "annotate them `ambient.istio.io/redirection: disabled`, or enforce L7 with Istio's " +
+                    "AuthorizationPolicy on a waypoint instead.",
+            ),
+        );
+    }
+    if (findings.length > 0) {
+        return findings;
     }
     if (unsure.length > 0) {
         return [unchecked(policy.source, "whether the pods its L7 rules select are in the mesh", listShort(unsure))];
@@ -144,7 +165,8 @@ export const ciliumL7PolicyVsIstioMtls = stackRule<RootNamespaceConfig>({
         "A Cilium policy with HTTP (L7) rules must not select pods whose traffic Istio encrypts (sidecar mTLS not DISABLE, or ambient).",
     trigger:
         "a Cilium policy with HTTP (or Kafka, l7proto) rules selects mesh pods: sidecar pods whose effective PeerAuthentication (workload selector, then namespace, then mesh-wide in the root namespace; default PERMISSIVE) is not DISABLE, or ambient pods without `ambient.istio.io/redirection: disabled`",
-    breaks: "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel; requests fail (the client sidecar answers 503)",
+    breaks:
+        "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel: sidecar clients' requests fail (their sidecar answers 503); ambient clients' requests arrive on 15008 and bypass the HTTP rules (or are dropped where 15008 is not admitted)",
     fix: "PeerAuthentication `mtls.mode: DISABLE` for those sidecar pods; ambient pods out of ambient or annotated; or use Istio's L7 policy",
     sources: [
         "cilium/cilium#31525",
