@@ -165,8 +165,7 @@ export const ciliumL7PolicyVsIstioMtls = stackRule<RootNamespaceConfig>({
         "A Cilium policy with HTTP (L7) rules must not select pods whose traffic Istio encrypts (sidecar mTLS not DISABLE, or ambient).",
     trigger:
         "a Cilium policy with HTTP (or Kafka, l7proto) rules selects mesh pods: sidecar pods whose effective PeerAuthentication (workload selector, then namespace, then mesh-wide in the root namespace; default PERMISSIVE) is not DISABLE, or ambient pods without `ambient.istio.io/redirection: disabled`",
-    breaks:
-        "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel: sidecar clients' requests fail (their sidecar answers 503); ambient clients' requests arrive on 15008 and bypass the HTTP rules (or are dropped where 15008 is not admitted)",
+    breaks: "Cilium's L7 proxy cannot read mTLS or ambient's HBONE tunnel: sidecar clients' requests fail (their sidecar answers 503); ambient clients' requests arrive on 15008 and bypass the HTTP rules (or are dropped where 15008 is not admitted)",
     fix: "PeerAuthentication `mtls.mode: DISABLE` for those sidecar pods; ambient pods out of ambient or annotated; or use Istio's L7 policy",
     sources: [
         "cilium/cilium#31525",

@@ -7,65 +7,7 @@
  * `cilium-l7-policy-vs-istio-mtls`.
  */
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
-import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { Registration, recordRegistrations } from "../../engine/mock/mock-runtime";
-import { buildMeshModel } from "../model/mesh-model";
-import { policies } from "../policies";
-import { FixtureResource, Reported, runResourcePolicy, runStackPolicy } from "./harness";
-import program = require("../../index");
-
-interface Verdict {
-    policy: string;
-    level: string;
-    message: string;
-}
-
-async function runProgram(config: Record<string, string>): Promise<Registration[]> {
-    const recorder = recordRegistrations({ stack: "policy-test" });
-    pulumi.runtime.setAllConfig({
-        "aws:region": "us-west-2",
-        ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`eks-cilium-istio:${k}`, v])),
-    });
-    const outputs = await program();
-    await new Promise((resolve) => outputs.clusterName.apply(resolve));
-    await recorder.settle();
-    return recorder.registrations;
-}
-
-async function verdicts(registrations: Registration[]): Promise<Verdict[]> {
-    const asOutputs: FixtureResource[] = registrations.map((r) => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        props: r.outputs,
-    }));
-    // A pass only means something if the pack saw the stack: one Cilium install, Istio, EKS.
-    const model = buildMeshModel(asOutputs.map((r) => ({ type: r.type, urn: r.urn!, name: r.name, props: r.props })));
-    assert.strictEqual(model.cilium.length, 1, "the pack sees the Cilium release");
-    assert.ok(model.istioBecause.length > 0 && model.onEksBecause.length > 0, "the pack sees Istio and EKS");
-    const found: Verdict[] = [];
-    const collect = (policy: string, reported: Reported[]) =>
-        found.push(...reported.map((r) => ({ policy, level: r.level, message: r.message })));
-    for (const policy of policies) {
-        if ("validateStack" in policy) {
-            collect(policy.name, await runStackPolicy(policy as StackValidationPolicy, asOutputs));
-        } else {
-            for (const r of registrations) {
-                collect(
-                    policy.name,
-                    await runResourcePolicy(policy as ResourceValidationPolicy, {
-                        type: r.type,
-                        name: r.name,
-                        urn: r.urn,
-                        props: r.inputs,
-                    }),
-                );
-            }
-        }
-    }
-    return found;
-}
+import { runProgram, verdicts } from "./our-program";
 
 const DATAPATHS: Record<string, string>[] = [
     { ciliumDatapath: "eni" },
