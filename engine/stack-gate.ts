@@ -20,9 +20,11 @@ import { readProbeFlags } from "./probe-flags";
 import { evaluatePolicyPack } from "./analyzer/policy-evaluation";
 import { PolicyConfigEntry, parsePolicyPackConfig } from "./analyzer/policy-pack-config";
 import { stateToPlain } from "./state/property-values";
-import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
+import { RuleDocumentation, buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
 import { gateReview } from "./report/review";
 import { reviewFormat, writeReviewReport } from "./report/review-document";
+import { namespaceDataPlanes, summarizeStack } from "./report/stack-summary";
+import { meshModelFor } from "cilium-istio-guard/model/mesh-model";
 import { ResourceV3, parseUrn } from "./state/stack-export";
 import { StackResource } from "cilium-istio-guard/model/resources";
 import { screenValues } from "./state/value-screen";
@@ -134,6 +136,21 @@ export function modelResources(resources: readonly ResourceV3[]): StackResource[
     });
 }
 
+/**
+ * The intended public home of the project; its README holds each rule's section under the rule's name. The installed
+ * pack's README is the same file, so the link works offline.
+ */
+export const PUBLIC_PACK_README = "https://github.com/eks-cilium-istio/eks-cilium-istio/blob/main/policies/README.md";
+
+/** Each rule of cilium-istio-guard is documented in a section of the pack's README named after it. */
+async function packRuleDocumentation(): Promise<RuleDocumentation> {
+    const { RULES } = await import("cilium-istio-guard");
+    const names = new Set(RULES.map((r) => r.name));
+    const readme = path.join(path.dirname(require.resolve("cilium-istio-guard/package.json")), "README.md");
+    return (rule) =>
+        names.has(rule) ? { installed: `${readme}#${rule}`, public: `${PUBLIC_PACK_README}#${rule}` } : undefined;
+}
+
 export async function gateStack(resources: readonly ResourceV3[], options: GateOptions): Promise<ExitCode> {
     // Every warning and printed text goes through the stack's secrets (state/secret-values.ts).
     const warnings: string[] = [];
@@ -149,9 +166,11 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
         warn,
     });
     // Predicted here while the pack starts in its own process; on a failure the evaluation still closes the pack.
+    // One list for the predictor and the report's summary, so that both read the one mesh model (memoized by it).
+    const modelled = modelResources(resources);
     let connectivity: ConnectivityPrediction;
     try {
-        connectivity = predictForGate(modelResources(resources), {
+        connectivity = predictForGate(modelled, {
             probes: options.probes,
             filters: options.filters,
             maxPairs: MAX_PREDICTED_PAIRS,
@@ -179,11 +198,17 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
         connectivity.kind === "demo"
             ? { ...connectivity, answers: redactReasons(connectivity.answers) }
             : { ...connectivity, answers: redactReasons(connectivity.answers) };
-    const report = buildReport(options.stack, resources, violations, predicted);
+    const model = meshModelFor(modelled);
+    const report = buildReport(options.stack, resources, violations, predicted, {
+        summary: summarizeStack(options.stack, resources, model),
+        dataPlanes: namespaceDataPlanes(model),
+        documentation: await packRuleDocumentation(),
+    });
     const title = `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`;
-    options.io.stdout(options.json ? renderJson(report) : renderText(report, title));
+    options.io.stdout(options.json ? renderJson(report) : renderText(report, title, options.verbose));
     for (const file of options.reports) {
-        options.io.stderr(`${writeReviewReport(file, gateReview(report, title))}\n`);
+        options.io.stderr(`${writeReviewReport(file, gateReview(report, title))}
+`);
     }
     return hasMandatoryViolation(report) ? ExitCode.Violation : ExitCode.Ok;
 }

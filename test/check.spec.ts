@@ -114,11 +114,11 @@ describe("check on a hand-written `pulumi preview --json`", function () {
         assert.strictEqual(run.code, ExitCode.Violation, run.stderr);
         assert.match(
             run.stdout,
-            /mandatory:\n\s+\[fixture-no-disabled-mtls\] red-mtls .*\n.*\n\s+mtls\.mode DISABLE in namespace red/,
+            /^ {2}mandatory +fixture-no-disabled-mtls +red-mtls: mtls\.mode DISABLE in namespace red$/m,
         );
         assert.match(
             run.stdout,
-            /advisory:\n\s+\[fixture-no-disabled-mtls\] late-mtls .*\n\s+can't run policy 'fixture-no-disabled-mtls' .* during preview/,
+            /^ {2}advisory +fixture-no-disabled-mtls +late-mtls: can't run policy 'fixture-no-disabled-mtls' .* during preview/m,
         );
         assert.doesNotMatch(run.stdout, /old-mtls/);
     });

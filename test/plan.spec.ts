@@ -85,8 +85,11 @@ describe("plan on the fixture program and test-double pack", function () {
         assert.deepStrictEqual(Object.keys(report).sort(), [
             "connectivity",
             "criticalPath",
+            "dataPlanes",
             "resources",
+            "result",
             "stack",
+            "summary",
             "violations",
         ]);
         assert.strictEqual(report.stack, "dev");

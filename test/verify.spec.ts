@@ -150,6 +150,20 @@ describe("verify against a kubectl stand-in", function () {
         );
     });
 
+    it("prints a failure every check shares once, with the count (no cluster to reach)", async () => {
+        const refused =
+            "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
+        const answers: Table = Object.fromEntries(
+            Object.keys(DEV_ANSWERS).map((check) => [check, { stdout: "", stderr: `${refused}\n`, exit: 1 }]),
+        );
+        const run = await runVerify([], answers);
+        assert.strictEqual(run.code, ExitCode.Error);
+        const count = Object.keys(DEV_ANSWERS).length;
+        assert.strictEqual(run.stdout.split(refused).length - 1, 1, run.stdout);
+        assert.ok(run.stdout.includes(`  ${count} checks not run: ${refused}\n`), run.stdout);
+        assert.strictEqual(run.stdout.match(/NOT RUN$/gm)?.length, count, "the table still has a row per check");
+    });
+
     it("reports a kubectl killed by a signal as not run, naming the signal", async () => {
         const answers: Table = table(DEV_ANSWERS);
         answers["red http://httpbin.blue/ip"] = { stdout: "", signal: "SIGKILL" };

@@ -190,13 +190,25 @@ export function renderComparison(rows: readonly Comparison[]): string {
             .join("  ")
             .trimEnd();
     const out = [line(header), ...table.map(line)];
+    // A cluster that cannot be reached fails every check the same way: each failure is printed once, with its count.
+    const notRun = new Map<string, Comparison[]>();
     for (const r of rows) {
-        if (r.observed.code !== r.code) {
+        if (r.observed.code === undefined) {
+            const error = r.observed.error ?? "";
+            notRun.set(error, [...(notRun.get(error) ?? []), r]);
+        } else if (r.observed.code !== r.code) {
             out.push(
-                `  ${r.from} -> httpbin.${r.to}${r.path}: predicted ${r.code} (${r.reason}); ` +
-                    (r.observed.code === undefined ? `not run: ${r.observed.error}` : `observed ${r.observed.code}`),
+                `  ${r.from} -> httpbin.${r.to}${r.path}: predicted ${r.code} (${r.reason}); observed ${r.observed.code}`,
             );
         }
+    }
+    for (const [error, failed] of notRun) {
+        const [first] = failed;
+        out.push(
+            failed.length === 1
+                ? `  ${first.from} -> httpbin.${first.to}${first.path}: predicted ${first.code} (${first.reason}); not run: ${error}`
+                : `  ${failed.length} checks not run: ${error}`,
+        );
     }
     return `${out.join("\n")}\n`;
 }

@@ -11,11 +11,35 @@
  * - a component is finished when its children are: depending on a component waits for them (the SDK expands a
  *   component in `dependsOn` to its children; a remote component's registration returns after its provider built
  *   them).
+ * - a Helm release or a workload (Deployment, DaemonSet, StatefulSet), on the stack's node groups: Pulumi waits until
+ *   a release's resources are ready (@pulumi/kubernetes helm/v3 Release, `skipAwait` false by default) and a
+ *   workload's pods are ready, and pods need nodes. No dependency says so — the Cilium release must not depend on the
+ *   node group, whose nodes turn Ready only once Cilium runs (components/Cluster.ts) — but the wait is real
+ *   (inferred from the await semantics; not observed on a cluster).
  * What takes time: custom resources other than providers (configuring a provider calls no cloud API), and
  * components with no children in the stack, which are remote components whose children we cannot see (eks.Cluster
  * under the mock runtime). Everything else has no duration and is left out of the printed chain.
  */
 import { ResourceV3, parseProviderReference } from "../state/stack-export";
+
+/**
+ * Rough seconds per step, so that the longest chain is the slowest one and not the one with most resources: an EKS
+ * control plane takes about ten minutes, a managed node group a few, a Helm release that waits for its pods a minute
+ * or two, an EKS add-on about one, anything else (IAM, Kubernetes objects) seconds. Estimates from typical
+ * `pulumi up` runs of EKS stacks, not measured for this repository (nothing here is deployed); the report says so.
+ */
+const ROUGH_SECONDS: readonly [RegExp, number][] = [
+    [/^(eks:index:Cluster|aws:eks\/cluster:Cluster)$/, 600],
+    [/^(aws:eks\/nodeGroup:NodeGroup|eks:index:ManagedNodeGroup|eks:index:NodeGroupV2)$/, 240],
+    [/^kubernetes:helm\.sh\/v3:Release$/, 90],
+    [/^aws:eks\/addon:Addon$/, 60],
+];
+const OTHER_SECONDS = 5;
+
+/** The rough duration of a step that takes time (ROUGH_SECONDS). */
+export function roughSeconds(type: string): number {
+    return ROUGH_SECONDS.find(([pattern]) => pattern.test(type))?.[1] ?? OTHER_SECONDS;
+}
 
 function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {
     if (resource.type.startsWith("pulumi:providers:") || resource.type === "pulumi:pulumi:Stack") {
@@ -24,13 +48,20 @@ function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {
     return resource.custom || !hasChildren;
 }
 
-/** URNs of the longest chain, first-created first. Ties go to the resource registered first. */
+const NODE_GROUP_TYPES = ["aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup", "eks:index:NodeGroupV2"];
+const NEEDS_NODES = /^kubernetes:(helm\.sh\/v3:Release|apps\/v1:(Deployment|DaemonSet|StatefulSet))$/;
+
+/** URNs of the slowest chain (by ROUGH_SECONDS), first-created first. Ties go to the resource registered first. */
 export function criticalPath(resources: readonly ResourceV3[]): string[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const waitsFor = new Map<string, Set<string>>(resources.map((r) => [r.urn, new Set<string>()]));
     const hasChildren = new Set<string>();
+    const nodeGroups = resources.filter((r) => NODE_GROUP_TYPES.includes(r.type)).map((r) => r.urn);
     for (const r of resources) {
         const edges = waitsFor.get(r.urn)!;
+        if (NEEDS_NODES.test(r.type)) {
+            nodeGroups.forEach((group) => edges.add(group));
+        }
         for (const d of r.dependencies ?? []) {
             if (byUrn.has(d)) {
                 edges.add(d);
@@ -76,7 +107,8 @@ export function criticalPath(resources: readonly ResourceV3[]): string[] {
             }
         }
         visiting.delete(urn);
-        const own = takesTime(byUrn.get(urn)!, hasChildren.has(urn)) ? 1 : 0;
+        const resource = byUrn.get(urn)!;
+        const own = takesTime(resource, hasChildren.has(urn)) ? roughSeconds(resource.type) : 0;
         best.set(urn, { length: longest + own, previous });
         return longest + own;
     };

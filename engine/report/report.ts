@@ -1,23 +1,59 @@
 /**
- * What `plan` and `check` print: resource counts per type and the component tree; violations grouped by
- * level with policy, resource and message; the predicted connectivity (the demo's matrix, or a table of the
- * probes / the default matrix); the critical path. With `--json`, one document with exactly these fields (an
- * interface: keep them): `{stack, resources: [{urn, type, parent, dependencies}], violations: [{policy, level, urn,
- * message}], connectivity: [...], criticalPath: [urn, ...]}`, where a connectivity entry is the demo's
- * `{from, to, path, code, reason}` or, for probes and the default matrix,
+ * What `plan` and `check` print, in the order a reviewer reads it: a `Stack:` line (datapath, tunnel, mesh mode,
+ * versions, demo stage: report/stack-summary.ts); the component tree; the violations, one line each (level, rule,
+ * resource, the finding's first sentence, the rule's documentation), the whole message under `--verbose`; the
+ * predicted connectivity with each namespace's data plane, flagged unreliable while a mandatory violation stands; the
+ * critical path; and a last line that starts with `Result:` (the counts and what the exit code means), as
+ * `pulumi preview` and `istioctl analyze` end on a summary.
+ *
+ * With `--json`, one document with these fields (an interface: add, never rename): `{stack, resources: [{urn, type,
+ * parent, dependencies}], violations: [{policy, level, urn, message, rule, documentation}], connectivity: [...],
+ * criticalPath: [urn, ...], summary: {stack, datapath, tunnel, meshMode, cilium, istio, kubernetes, demoStage},
+ * dataPlanes: {namespace: plane}, result: {mandatory, advisory, undecided, exitCode}}`, where a connectivity entry is
+ * the demo's `{from, to, path, code, reason}` or, for probes and the default matrix,
  * `{probe, from, to, port, method, path, code, reason, decidedBy}`.
  */
-import { ConnectivityPrediction, DemoAnswer, ProbeAnswer } from "cilium-istio-guard/connectivity/connectivity";
-import { criticalPath } from "./critical-path";
+import {
+    ConnectivityPrediction,
+    DemoAnswer,
+    ProbeAnswer,
+    UNKNOWN_CODE,
+} from "cilium-istio-guard/connectivity/connectivity";
+import { criticalPath, roughSeconds } from "./critical-path";
+import { DataPlane, StackSummary, renderStackLine } from "./stack-summary";
 import { Violation } from "../analyzer/policy-evaluation";
 import { ResourceV3, parseUrn } from "../state/stack-export";
+
+/** A violation as reported: the rule behind it (the companion names it last), and where the rule is documented. */
+export interface ReportedViolation extends Violation {
+    /** The rule that found it: `policy`, or for the pack's advisory companion the rule its message names. */
+    rule: string;
+    /** The rule's section of the pack's README, installed (a file path with an anchor), when the rule is the pack's. */
+    documentation?: { installed: string; public: string };
+}
+
+/** Where a pack rule is documented, or undefined for a rule of another pack. */
+export type RuleDocumentation = (rule: string) => ReportedViolation["documentation"];
+
+export interface ReportResult {
+    mandatory: number;
+    advisory: number;
+    /** Predictions the model could not decide (`???`). */
+    undecided: number;
+    /** 1 with a mandatory violation, else 0. */
+    exitCode: 0 | 1;
+}
 
 export interface Report {
     stack: string;
     resources: { urn: string; type: string; parent: string | null; dependencies: string[] }[];
-    violations: Violation[];
+    violations: ReportedViolation[];
     connectivity: ConnectivityEntry[];
     criticalPath: string[];
+    summary: StackSummary;
+    /** Each declared namespace's data plane (sidecar, ambient, none, unknown). */
+    dataPlanes: Record<string, DataPlane>;
+    result: ReportResult;
 }
 
 export type DemoEntry = Pick<DemoAnswer, "from" | "to" | "path" | "code" | "reason">;
@@ -44,11 +80,25 @@ export function connectivityEntries(prediction: ConnectivityPrediction): Connect
 /** Most severe first; `remediate` only reaches here from a remediation's own diagnostic (reported advisory). */
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
 
+/** The companion's messages end with `(rule <name>)` (policies/kit/findings.ts). */
+const COMPANION_RULE = /\(rule ([a-z0-9-]+)\)\s*$/;
+
+function ruleOf(violation: Violation): string {
+    return COMPANION_RULE.exec(violation.message)?.[1] ?? violation.policy;
+}
+
+export interface ReportInputs {
+    summary: StackSummary;
+    dataPlanes: ReadonlyMap<string, DataPlane>;
+    documentation: RuleDocumentation;
+}
+
 export function buildReport(
     stack: string,
     resources: readonly ResourceV3[],
     violations: readonly Violation[],
     connectivity: ConnectivityPrediction,
+    inputs: ReportInputs,
 ): Report {
     const position = new Map(resources.map((r, i) => [r.urn, i]));
     const sorted = [...violations].sort(
@@ -58,6 +108,8 @@ export function buildReport(
             a.policy.localeCompare(b.policy) ||
             a.message.localeCompare(b.message),
     );
+    const entries = connectivityEntries(connectivity);
+    const mandatory = sorted.filter((v) => v.level === "mandatory").length;
     return {
         stack,
         resources: resources.map((r) => ({
@@ -66,14 +118,26 @@ export function buildReport(
             parent: r.parent ?? null,
             dependencies: r.dependencies ?? [],
         })),
-        violations: sorted,
-        connectivity: connectivityEntries(connectivity),
+        violations: sorted.map((v) => {
+            const rule = ruleOf(v);
+            const documentation = inputs.documentation(rule);
+            return { ...v, rule, ...(documentation ? { documentation } : {}) };
+        }),
+        connectivity: entries,
         criticalPath: criticalPath(resources),
+        summary: inputs.summary,
+        dataPlanes: Object.fromEntries([...inputs.dataPlanes].sort(([a], [b]) => a.localeCompare(b))),
+        result: {
+            mandatory,
+            advisory: sorted.length - mandatory,
+            undecided: entries.filter((e) => e.code === UNKNOWN_CODE).length,
+            exitCode: mandatory > 0 ? 1 : 0,
+        },
     };
 }
 
 export function hasMandatoryViolation(report: Report): boolean {
-    return report.violations.some((v) => v.level === "mandatory");
+    return report.result.mandatory > 0;
 }
 
 function nameOf(urn: string): string {
@@ -133,10 +197,16 @@ function renderProbeTable(entries: readonly ProbeEntry[], explainAll: boolean): 
     return lines;
 }
 
-function renderMatrix(answers: readonly DemoEntry[]): string[] {
+/** `red (ambient)`: a namespace with its data plane. */
+function marked(namespace: string, planes: Report["dataPlanes"]): string {
+    return `${namespace} (${planes[namespace] ?? "unknown"})`;
+}
+
+function renderMatrix(answers: readonly DemoEntry[], planes: Report["dataPlanes"]): string[] {
     const clients = [...new Set(answers.map((a) => a.from))];
     const columns = [...new Set(answers.map((a) => `${a.to}${a.path}`))];
-    const width = Math.max(6, ...clients.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
+    const rowLabels = clients.map((c) => marked(c, planes));
+    const width = Math.max(6, ...rowLabels.map((c) => c.length), ...columns.map((c) => c.length)) + 2;
     const lines = [`  ${"from \\ to".padEnd(width)}${columns.map((c) => c.padEnd(width)).join("")}`.trimEnd()];
     // Each cell looked up rather than searched for: a search per cell costs the cube of the namespaces.
     const codes = new Map<string, string>();
@@ -146,10 +216,10 @@ function renderMatrix(answers: readonly DemoEntry[]): string[] {
             codes.set(cell, a.code);
         }
     }
-    for (const from of clients) {
+    clients.forEach((from, i) => {
         const cells = columns.map((col) => codes.get(`${from}\0${col}`) ?? "");
-        lines.push(`  ${from.padEnd(width)}${cells.map((c) => c.padEnd(width)).join("")}`.trimEnd());
-    }
+        lines.push(`  ${rowLabels[i].padEnd(width)}${cells.map((c) => c.padEnd(width)).join("")}`.trimEnd());
+    });
     const explained = answers.filter((a) => a.code !== "200");
     if (explained.length > 0) {
         lines.push("", "  why not 200:");
@@ -160,52 +230,104 @@ function renderMatrix(answers: readonly DemoEntry[]): string[] {
     return lines;
 }
 
-export function renderText(report: Report, title: string): string {
-    const out: string[] = [`${title} — stack ${report.stack}`, ""];
+/** The data planes of the namespaces the answers involve, in the order they appear. */
+function dataPlaneLine(namespaces: readonly string[], planes: Report["dataPlanes"]): string {
+    const listed = [...new Set(namespaces)].map((ns) => `${ns} ${planes[ns] ?? "unknown"}`);
+    return `  data plane per namespace: ${listed.join(", ")}`;
+}
 
-    const counts = new Map<string, number>();
-    for (const r of report.resources) {
-        counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-    }
-    out.push(`Resources: ${report.resources.length}`);
-    for (const [type, count] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
-        out.push(`  ${String(count).padStart(4)}  ${type}`);
-    }
-    out.push("", "Component tree:", ...renderTree(report), "");
+/** The finding's first sentence: the policy server puts the rule's description first, on a line of its own. */
+function shortMessage(message: string): string {
+    const lines = message.split("\n");
+    const finding = (lines.length > 1 ? lines.slice(1).join(" ") : lines[0]).replace(COMPANION_RULE, "").trim();
+    const end = /\.\s+(?=[A-Z`(])/.exec(finding);
+    return end ? finding.slice(0, end.index + 1) : finding;
+}
 
-    const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
-    out.push(`Policy violations: ${report.violations.length} (${mandatory} mandatory)`);
-    for (const level of LEVEL_ORDER) {
-        const ofLevel = report.violations.filter((v) => v.level === level);
-        if (ofLevel.length === 0) {
-            continue;
-        }
-        out.push(`  ${level}:`);
-        for (const v of ofLevel) {
-            out.push(`    [${v.policy}] ${nameOf(v.urn)} (${v.urn})`, indent(v.message, "      "));
+function renderViolations(report: Report, verbose: boolean): string[] {
+    const { mandatory, advisory } = report.result;
+    const out = [`Violations: ${mandatory} mandatory, ${advisory} advisory`];
+    const levelWidth = Math.max(0, ...report.violations.map((v) => v.level.length));
+    const ruleWidth = Math.max(0, ...report.violations.map((v) => v.rule.length));
+    for (const v of report.violations) {
+        const docs = v.documentation ? ` [${v.documentation.installed}]` : "";
+        out.push(
+            `  ${v.level.padEnd(levelWidth)}  ${v.rule.padEnd(ruleWidth)}  ${nameOf(v.urn)}: ${shortMessage(v.message)}${docs}`,
+        );
+        if (verbose) {
+            out.push(`      ${v.urn}`, indent(v.message, "      "));
         }
     }
-    out.push("");
+    const documented = report.violations.find((v) => v.documentation);
+    if (documented?.documentation) {
+        out.push(
+            `  Each rule's section is in the pack's README (above, installed), also at ${documented.documentation.public.replace(/#.*$/, "")}.`,
+        );
+    }
+    if (report.violations.length > 0 && !verbose) {
+        out.push("  Whole messages and URNs: --verbose.");
+    }
+    return out;
+}
+
+export function renderText(report: Report, title: string, verbose = false): string {
+    const out: string[] = [title, renderStackLine(report.summary), ""];
+
+    out.push(`Component tree (${report.resources.length} resources):`, ...renderTree(report), "");
+    out.push(...renderViolations(report, verbose), "");
 
     const probes = report.connectivity.filter(isProbeEntry);
     const demo = report.connectivity.filter((e): e is DemoEntry => !isProbeEntry(e));
+    const caveat =
+        report.result.mandatory > 0
+            ? [
+                  `  UNRELIABLE: ${report.result.mandatory} mandatory violation(s) stand. The predictions assume every ` +
+                      "component works; a cluster in this state does not (the violations say how). Fix them first.",
+              ]
+            : [];
     if (demo.length > 0) {
         out.push(
             'Predicted connectivity (curl -s -o /dev/null -m 1 -w "%{http_code}" http://httpbin.<to><path> from deploy/netshoot in <from>):',
+            ...caveat,
+            dataPlaneLine(
+                demo.flatMap((a) => [a.from, a.to]),
+                report.dataPlanes,
+            ),
         );
-        out.push(...renderMatrix(demo), "");
+        out.push(...renderMatrix(demo, report.dataPlanes), "");
     }
     if (probes.length > 0) {
         out.push(
             'Predicted connectivity (curl -s -o /dev/null -m 1 -w "%{http_code}" -X <method> http://<to>:<port><path> from <from>; ' +
                 "200 reaches the application, whose own status is not modelled; ??? undecided):",
+            ...caveat,
+            dataPlaneLine(
+                probes.flatMap((p) => [p.from.split("/")[0], p.to.split(".").slice(-1)[0]]),
+                report.dataPlanes,
+            ),
         );
         out.push(...renderProbeTable(probes, probes.length <= 50), "");
     }
 
-    out.push(`Critical path (${report.criticalPath.length} resources created one after another):`);
+    const types = new Map(report.resources.map((r) => [r.urn, r.type]));
+    const minutes = Math.round(
+        report.criticalPath.reduce((sum, urn) => sum + roughSeconds(types.get(urn) ?? ""), 0) / 60,
+    );
+    out.push(
+        `Critical path (${report.criticalPath.length} steps, each waiting for the one before; about ${minutes} min by rough ` +
+            "per-step estimates, not measured):",
+    );
     out.push(`  ${report.criticalPath.map(nameOf).join(" -> ") || "(none)"}`, "");
-    return out.join("\n");
+    out.push(renderResult(report.result));
+    return `${out.join("\n")}\n`;
+}
+
+/** The last line: what was found, and what the exit code says. */
+export function renderResult(result: ReportResult): string {
+    const counts = `${result.mandatory} mandatory, ${result.advisory} advisory, ${result.undecided} undecided`;
+    return result.exitCode === 1
+        ? `Result: ${counts} — exit 1: a mandatory violation; \`pulumi preview --policy-pack\` would fail too.`
+        : `Result: ${counts} — exit 0: no mandatory violation${result.advisory + result.undecided > 0 ? " (read the advisories and undecided answers above)" : ""}.`;
 }
 
 export function renderJson(report: Report): string {
