@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_DEFAULTS } from "./components/cilium-values";
 import { CiliumRelease, CiliumReleaseArgs } from "./components/CiliumRelease";
 import { Cluster, ClusterArgs } from "./components/Cluster";
+import { CLUSTER_DEFAULTS, resolveClusterSettings } from "./components/cluster-settings";
 import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
 import { buildIstioValues, ISTIO_RELEASE_DEFAULTS, resolveIstioSettings } from "./components/istio-values";
 import { IstioRelease, IstioReleaseArgs } from "./components/IstioRelease";
@@ -47,8 +48,13 @@ function componentArgs(config: StackConfig) {
             maxSize: config.nodeMaxSize,
         },
     };
+    // Every release is checked against the one Kubernetes version the cluster runs (docs/versions.md).
+    const kubernetesVersion = config.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
+    const allowUnsupportedVersions = config.allowUnsupportedVersions;
     const cilium: CiliumReleaseArgs = {
         version: config.ciliumVersion,
+        kubernetesVersion,
+        allowUnsupportedVersions,
         datapath: ciliumDatapath,
         tunnelProtocol: config.tunnelProtocol,
         istio: true,
@@ -56,6 +62,8 @@ function componentArgs(config: StackConfig) {
     };
     const istio: IstioReleaseArgs = {
         version: config.istioVersion,
+        kubernetesVersion,
+        allowUnsupportedVersions,
         mode: istioMode,
         ciliumDatapath,
         meshMtlsMode: config.meshMtlsMode,
@@ -75,6 +83,8 @@ export = async (): Promise<StackOutputs> => {
 
     // Every component checks its own inputs before it registers anything, but the cluster registers before the
     // others are built: check theirs now, so that a bad stack config stops the program before any resource exists.
+    // The cluster's first: the releases are checked against its Kubernetes version, which must be valid itself.
+    resolveClusterSettings(args.cluster);
     buildCiliumValues({ ...args.cilium, k8sServiceHost: API_HOST_KNOWN_LATER });
     buildIstioValues(resolveIstioSettings(args.istio));
     if (config.demoEnabled) {

@@ -41,7 +41,7 @@ const choice =
  * leading `v` or a zero-padded number would name no chart (Cilium's and Istio's chart versions have neither), so each
  * is refused saying which part is wrong, before the components see it.
  */
-const chartVersion = (key: string, raw: string) => {
+const chartVersion = (example: string) => (key: string, raw: string) => {
     if (/^[vV]\d/.test(raw)) {
         throw new InputError(
             key,
@@ -50,9 +50,9 @@ const chartVersion = (key: string, raw: string) => {
         );
     }
     if (/(^|\.)0\d/.test(raw.split("-")[0])) {
-        throw new InputError(key, raw, "a chart version without leading zeros in its numbers, such as 1.19.6");
+        throw new InputError(key, raw, `a chart version without leading zeros in its numbers, such as ${example}`);
     }
-    parseVersion(key, raw);
+    parseVersion(key, raw, example);
     return raw;
 };
 
@@ -118,21 +118,31 @@ export const STACK_CONFIG_TABLE = {
     },
     ciliumVersion: {
         default: CILIUM_DEFAULTS.version,
-        allowed: "a 1.15.x–1.19.x chart release",
+        allowed: "a 1.15.x–1.19.x release the carried data lists, supporting `kubernetesVersion` (docs/versions.md)",
         sets: "Cilium chart version",
-        parse: chartVersion,
+        parse: chartVersion(CILIUM_DEFAULTS.version),
     },
     istioVersion: {
         default: ISTIO_RELEASE_DEFAULTS.version,
-        allowed: "1.22.0 or later (1.26.0 or later for ambient on `overlay`)",
+        allowed:
+            "a 1.22.x–1.30.x release the carried data lists, supporting `kubernetesVersion` (1.26.0 or later for ambient " +
+            "on `overlay`; docs/versions.md)",
         sets: "version of every Istio chart",
-        parse: chartVersion,
+        parse: chartVersion(ISTIO_RELEASE_DEFAULTS.version),
     },
     kubernetesVersion: {
         default: CLUSTER_DEFAULTS.kubernetesVersion,
         allowed: `${KNOWN_KUBERNETES_VERSIONS[0]}–${KNOWN_KUBERNETES_VERSIONS[KNOWN_KUBERNETES_VERSIONS.length - 1]}`,
         sets: "EKS Kubernetes version",
         parse: kubernetesVersion,
+    },
+    allowUnsupportedVersions: {
+        default: "false",
+        allowed: "true, false",
+        sets:
+            "`true` accepts a Cilium or Istio release the carried release data does not list, or a Kubernetes version " +
+            "it does not list for them (a newer patch, a combination you tested); malformed versions are still refused",
+        parse: parseBoolean,
     },
     nodeInstanceType: {
         default: nodeGroup.instanceTypes[0],

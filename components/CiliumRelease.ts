@@ -21,8 +21,21 @@ export interface HubbleArgs {
 }
 
 export interface CiliumReleaseArgs {
-    /** Cilium chart version: a release of 1.15.x–1.19.x (the minors whose chart data the project carries). Default "1.19.6". */
+    /**
+     * Cilium chart version: a release of 1.15.x–1.19.x (the minors whose chart data the project carries), no later
+     * than the newest patch the carried release data lists (docs/versions.md). Default "1.19.6".
+     */
     version?: string;
+    /**
+     * The cluster's Kubernetes minor (e.g. "1.34"): when given, `version` must be a Cilium release that supports it
+     * (docs/versions.md). Default: not checked.
+     */
+    kubernetesVersion?: string;
+    /**
+     * Accept a `version` the carried release data does not list, or one that does not list `kubernetesVersion` (a
+     * newer patch, a combination you tested yourself). Its minor must still be a carried one. Default false.
+     */
+    allowUnsupportedVersions?: boolean;
     /** How Cilium provides pod networking. Default "eni". */
     datapath?: CiliumDatapath;
     /** Encapsulation of the `overlay` datapath (checked, but unused, for the others). Default "vxlan". */

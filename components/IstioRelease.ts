@@ -33,8 +33,21 @@ export interface IstioExtraValuesArgs {
 }
 
 export interface IstioReleaseArgs {
-    /** Istio release, one for every chart; 1.22.0 or later (1.26.0 or later for ambient on an overlay). Default "1.30.3". */
+    /**
+     * Istio release, one for every chart; 1.22.0 or later (1.26.0 or later for ambient on an overlay), and a release
+     * the carried release data lists (docs/versions.md). Default "1.30.3".
+     */
     version?: string;
+    /**
+     * The cluster's Kubernetes minor (e.g. "1.34"): when given, `version` must be an Istio release that supports it
+     * (docs/versions.md). Default: not checked.
+     */
+    kubernetesVersion?: string;
+    /**
+     * Accept a `version` the carried release data does not list, or one that does not list `kubernetesVersion` (a
+     * release newer than the data, a combination you tested yourself). Default false.
+     */
+    allowUnsupportedVersions?: boolean;
     /** Data plane: sidecar or ambient (installs ztunnel, `profile: ambient`). Default "sidecar". */
     mode?: IstioMode;
     /** Cilium's datapath in this cluster; "overlay" puts istiod on the host network. Default "eni". */

@@ -14,6 +14,7 @@ import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
+import { checkCiliumRelease } from "./release-support";
 import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "cilium-istio-guard/model/carried-charts";
 
 /** Where the chart comes from and where it goes (docs/cilium-istio-facts.md#cilium-chart). */
@@ -89,7 +90,7 @@ export interface CiliumChartVersion {
 
 /** Resolves a chart version; an InputError for a malformed, pre-release, or not carried one. */
 export function resolveCiliumChartVersion(value: unknown): CiliumChartVersion {
-    const parsed = parseVersion("CiliumRelease.version", value);
+    const parsed = parseVersion("CiliumRelease.version", value, NEWEST_CILIUM_CHART);
     const carried = CARRIED_CHARTS[`${parsed.major}.${parsed.minor}`];
     if (carried === undefined || !/^\d+\.\d+\.\d+$/.test(parsed.text)) {
         throw new InputError(
@@ -152,6 +153,8 @@ export interface CiliumValuesInput {
     operatorReplicas?: number;
     kubeProxyReplacement?: string;
     extraValues?: HelmValues;
+    kubernetesVersion?: string;
+    allowUnsupportedVersions?: boolean;
 }
 
 /**
@@ -350,6 +353,12 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
                 "every pod in ingress default-deny (docs/cilium-datapath.md#enable-default-deny)",
         );
     }
+    // After the mode's own requirements, which say more precisely what a release lacks.
+    checkCiliumRelease(parseVersion("CiliumRelease.version", chart.version, NEWEST_CILIUM_CHART), {
+        input: "CiliumRelease.version",
+        kubernetesVersion: input.kubernetesVersion,
+        allowUnsupported: bool("CiliumRelease.allowUnsupportedVersions", input.allowUnsupportedVersions ?? false),
+    });
     const kubeProxyReplacement = resolveKubeProxyReplacement(chart, datapath, input.kubeProxyReplacement, gatewayApi);
     // The operator is leader-elected and its pods are kept on separate nodes (required anti-affinity in values.yaml):
     // more than a few replicas only adds pods that never schedule.

@@ -18,6 +18,7 @@ import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
 import { InputError, bool, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion, Version } from "./versions";
+import { checkIstioRelease } from "./release-support";
 import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "cilium-istio-guard/model/ambient-network";
 import { UNTAINT_CONTROLLER_ENV, unavailableAllowed } from "cilium-istio-guard/model/istio-node-placement";
 
@@ -104,7 +105,11 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         args.meshMtlsMode ?? ISTIO_RELEASE_DEFAULTS.meshMtlsMode,
         MTLS_MODES,
     );
-    const version = parseVersion("IstioRelease.version", args.version ?? ISTIO_RELEASE_DEFAULTS.version);
+    const version = parseVersion(
+        "IstioRelease.version",
+        args.version ?? ISTIO_RELEASE_DEFAULTS.version,
+        ISTIO_RELEASE_DEFAULTS.version,
+    );
 
     if (mode === IstioMode.Ambient && !atLeast(version, 1, 22)) {
         throw new InputError(
@@ -165,6 +170,13 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
             "only in ambient mode (sidecar mode installs no ztunnel)",
         );
     }
+    // After the mode's own requirements, which say more precisely what a release lacks.
+    checkIstioRelease(version, {
+        input: "IstioRelease.version",
+        kubernetesVersion: args.kubernetesVersion,
+        allowUnsupported: bool("IstioRelease.allowUnsupportedVersions", args.allowUnsupportedVersions ?? false),
+    });
+
     const chartVersion = version.text.replace(/^v/, "");
     return {
         version,

@@ -14,11 +14,14 @@ export interface Version {
 
 const RELEASE = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
 
-/** Parses `1.19.6` (or `v1.19.6`, `1.20.0-pre.1`); throws an InputError naming `input` otherwise. */
-export function parseVersion(input: string, value: unknown): Version {
+/**
+ * Parses `1.19.6` (or `v1.19.6`, `1.20.0-pre.1`); throws an InputError naming `input` otherwise, with `example` (a
+ * release of the project the input is for) as the example.
+ */
+export function parseVersion(input: string, value: unknown, example: string): Version {
     const match = typeof value === "string" ? RELEASE.exec(value) : null;
     if (!match) {
-        throw new InputError(input, value, "a release version MAJOR.MINOR.PATCH such as 1.19.6");
+        throw new InputError(input, value, `a release version MAJOR.MINOR.PATCH such as ${example}`);
     }
     return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), text: value as string };
 }

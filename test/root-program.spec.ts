@@ -360,16 +360,20 @@ describe("root program", () => {
             "cilium-operator-1.15-1.17": [{ operator: "Exists" }],
         };
 
-        for (const [stack, ciliumVersion] of [
-            ["Pulumi.dev.yaml", "1.19.6"],
-            ["Pulumi.ambient.yaml", "1.18.12"],
-            ["Pulumi.overlay.yaml", "1.17.18"],
-            ["Pulumi.dev.yaml", "1.15.19"],
+        // Each Cilium release with a Kubernetes version it supports, and an Istio release that supports it too
+        // (docs/versions.md).
+        for (const [stack, ciliumVersion, kubernetesVersion, istioVersion] of [
+            ["Pulumi.dev.yaml", "1.19.6", "1.34", "1.30.3"],
+            ["Pulumi.ambient.yaml", "1.18.12", "1.33", "1.30.3"],
+            ["Pulumi.overlay.yaml", "1.17.18", "1.32", "1.30.3"],
+            ["Pulumi.dev.yaml", "1.15.19", "1.29", "1.27.9"],
         ]) {
             it(`${stack} with Cilium ${ciliumVersion}: every node is tainted, and Cilium, its operator, istiod, istio-cni and CoreDNS tolerate the taint`, async () => {
                 const { registrations } = await run({
                     ...stackFileConfig(stack),
                     "eks-cilium-istio:ciliumVersion": ciliumVersion,
+                    "eks-cilium-istio:kubernetesVersion": kubernetesVersion,
+                    "eks-cilium-istio:istioVersion": istioVersion,
                 });
                 const taints = one(registrations, "aws:eks/nodeGroup:NodeGroup", "cluster-nodes").inputs.taints;
                 assert.ok(

@@ -53,6 +53,8 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
     CiliumRelease: {
         inputs: [
             "version",
+            "kubernetesVersion",
+            "allowUnsupportedVersions",
             "datapath",
             "tunnelProtocol",
             "k8sServiceHost",
@@ -72,6 +74,8 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
     IstioRelease: {
         inputs: [
             "version",
+            "kubernetesVersion",
+            "allowUnsupportedVersions",
             "mode",
             "ciliumDatapath",
             "meshMtlsMode",

@@ -7,6 +7,7 @@
  * component). To carry another version: add it here, run both extraction scripts, and the specs say what else is
  * missing.
  */
+import releaseSupport from "./release-support.json";
 
 export interface CarriedCiliumChart {
     /** The chart version whose files are carried. */
@@ -44,3 +45,28 @@ export const NEWEST_CILIUM_CHART = CILIUM_CHART_VERSIONS[CILIUM_CHART_VERSIONS.l
 export const CILIUM_SCHEMA_VERSIONS: readonly string[] = CARRIED_CILIUM_CHARTS.filter((c) => c.hasSchema).map(
     (c) => c.version,
 );
+
+/**
+ * A minor release line of Cilium or Istio as carried: its newest patch in the chart index when carried (every patch
+ * from `.0` to it is a release), and the Kubernetes minors upstream lists for it. Written by
+ * scripts/refresh-releases.ts from the downloaded chart indexes and compatibility pages into release-support.json,
+ * which names its sources (docs/versions.md has the matrix and how to refresh it).
+ */
+export interface ReleaseLine {
+    /** `1.19` */
+    readonly minor: string;
+    /** `1.19.6` */
+    readonly latest: string;
+    /** Kubernetes minors the release supports (Cilium: e2e-tested; Istio: "Supported Kubernetes Versions"), oldest first. */
+    readonly kubernetes: readonly string[];
+}
+
+/** Where each part of a project's release lines comes from, as release-support.json records it. */
+export interface ReleaseLines {
+    readonly releasesFrom: string;
+    readonly kubernetesFrom: string;
+    readonly lines: readonly ReleaseLine[];
+}
+
+export const CILIUM_RELEASES: ReleaseLines = releaseSupport.cilium;
+export const ISTIO_RELEASES: ReleaseLines = releaseSupport.istio;
