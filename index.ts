@@ -11,6 +11,7 @@ import { API_HOST_KNOWN_LATER, buildCiliumValues, CILIUM_DEFAULTS } from "./comp
 import { CiliumRelease, CiliumReleaseArgs } from "./components/CiliumRelease";
 import { Cluster, ClusterArgs } from "./components/Cluster";
 import { CLUSTER_DEFAULTS, resolveClusterSettings } from "./components/cluster-settings";
+import { createVpc } from "./network";
 import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
 import { buildIstioValues, ISTIO_RELEASE_DEFAULTS, resolveIstioSettings } from "./components/istio-values";
 import { IstioRelease, IstioReleaseArgs } from "./components/IstioRelease";
@@ -33,7 +34,10 @@ interface StackOutputs {
 }
 
 /** Each component's args, taken from the stack config. Cilium's host is filled in once the cluster exists. */
-function componentArgs(config: StackConfig) {
+function componentArgs(
+    config: StackConfig,
+    network: Pick<ClusterArgs, "vpcId" | "publicSubnetIds" | "privateSubnetIds">,
+) {
     // One datapath and one mesh mode for every component that needs them, so they can never disagree.
     const ciliumDatapath = config.ciliumDatapath ?? CILIUM_DEFAULTS.datapath;
     const istioMode = config.istioMode ?? ISTIO_RELEASE_DEFAULTS.mode;
@@ -41,6 +45,9 @@ function componentArgs(config: StackConfig) {
     const cluster: ClusterArgs = {
         kubernetesVersion: config.kubernetesVersion,
         ciliumDatapath,
+        ...network,
+        endpointPublicAccess: config.endpointPublicAccess,
+        publicAccessCidrs: config.publicAccessCidrs,
         nodeGroup: {
             instanceTypes: config.nodeInstanceType === undefined ? undefined : [config.nodeInstanceType],
             desiredSize: config.nodeDesiredSize,
@@ -79,7 +86,14 @@ export = async (): Promise<StackOutputs> => {
     readAwsRegion(new pulumi.Config("aws").get("region"), Object.values(aws.Region));
     const stackConfig = new pulumi.Config(STACK_CONFIG_NAMESPACE);
     const config = readStackConfig((key) => stackConfig.get(key));
-    const args = componentArgs(config);
+    // An existing VPC's IDs are checked by Cluster below, before anything is registered; a new VPC is created only once
+    // every other setting has been checked.
+    const existing = {
+        vpcId: config.vpcId,
+        publicSubnetIds: config.publicSubnetIds,
+        privateSubnetIds: config.privateSubnetIds,
+    };
+    const args = componentArgs(config, existing);
 
     // Every component checks its own inputs before it registers anything, but the cluster registers before the
     // others are built: check theirs now, so that a bad stack config stops the program before any resource exists.
@@ -91,7 +105,10 @@ export = async (): Promise<StackOutputs> => {
         resolveDemoSettings(args.demo);
     }
 
-    const cluster = new Cluster("cluster", args.cluster);
+    const cluster = new Cluster(
+        "cluster",
+        config.createVpc ? { ...args.cluster, ...createVpc("cluster-vpc") } : args.cluster,
+    );
     const provider = cluster.provider;
 
     // Cilium needs the control plane only (provider and API host), not the node group: the nodes turn Ready only

@@ -13,7 +13,7 @@ import {
 import { NAMESPACE_DEMO_DEFAULTS } from "./components/demo-objects";
 import { ISTIO_RELEASE_DEFAULTS } from "./components/istio-values";
 import { CiliumDatapath, DemoStage, IstioMode, MtlsMode, TunnelProtocol } from "./components/types";
-import { InputError, oneOf } from "./components/validation";
+import { InputError, ipv4Cidr, oneOf } from "./components/validation";
 import { parseKubernetesVersion, parseVersion } from "./components/versions";
 import type { GeneratedSection } from "./policies/kit/generated-section";
 
@@ -79,6 +79,30 @@ function parseCount(key: string, raw: string): number {
         throw new InputError(key, raw, `a whole number of nodes from 0 to ${MAX_NODES_PER_GROUP}`);
     }
     return count;
+}
+
+/** A comma-separated list of AWS resource IDs with `prefix` (`subnet-0a1b2c3d,subnet-4e5f6a7b`). */
+const idList =
+    (prefix: string, what: string) =>
+    (key: string, raw: string): string[] => {
+        const ids = raw.split(",").map((id) => id.trim());
+        const bad = ids.find((id) => !new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(id));
+        if (bad !== undefined) {
+            throw new InputError(key, raw, `a comma-separated list of ${what} IDs such as ${prefix}-0123456789abcdef0`);
+        }
+        return ids;
+    };
+
+function parseVpcId(key: string, raw: string): string {
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(raw)) {
+        throw new InputError(key, raw, "a VPC ID such as vpc-0123456789abcdef0");
+    }
+    return raw;
+}
+
+/** Comma-separated IPv4 CIDR blocks. */
+function parseCidrList(key: string, raw: string): string[] {
+    return raw.split(",").map((cidr) => ipv4Cidr(key, cidr.trim()));
 }
 
 function parseInstanceType(key: string, raw: string): string {
@@ -167,6 +191,46 @@ export const STACK_CONFIG_TABLE = {
         allowed: `1–${MAX_NODES_PER_GROUP}`,
         sets: "most nodes",
         parse: parseCount,
+    },
+    createVpc: {
+        default: "false",
+        allowed: "true, false; not with `vpcId`",
+        sets:
+            "`true` creates a VPC (10.0.0.0/16, two zones, public and private subnets, one NAT gateway) and puts the " +
+            "nodes in its private subnets; `false` uses `vpcId`, else the account's default VPC",
+        parse: parseBoolean,
+    },
+    vpcId: {
+        default: "the default VPC",
+        allowed: "a VPC ID, with `publicSubnetIds` and/or `privateSubnetIds`",
+        sets: "an existing VPC for the cluster",
+        parse: parseVpcId,
+    },
+    publicSubnetIds: {
+        default: "none",
+        allowed: "comma-separated subnet IDs of `vpcId`",
+        sets: "its public subnets (load balancers; the nodes too when no private subnets are given)",
+        parse: idList("subnet", "subnet"),
+    },
+    privateSubnetIds: {
+        default: "none",
+        allowed: "comma-separated subnet IDs of `vpcId`",
+        sets: "its private subnets, where the nodes go (they need a NAT gateway or VPC endpoints to pull images)",
+        parse: idList("subnet", "subnet"),
+    },
+    endpointPublicAccess: {
+        default: String(CLUSTER_DEFAULTS.endpointPublicAccess),
+        allowed: "true, false",
+        sets:
+            "the API server's public endpoint (IAM-authenticated); `false` leaves the private one only, reachable from " +
+            "the VPC, where `pulumi up` must then run",
+        parse: parseBoolean,
+    },
+    publicAccessCidrs: {
+        default: "EKS's 0.0.0.0/0",
+        allowed: "comma-separated IPv4 CIDR blocks; only with `endpointPublicAccess`",
+        sets: "who may reach the public endpoint: set it to your own addresses",
+        parse: parseCidrList,
     },
     demoEnabled: {
         default: "true",
@@ -261,6 +325,13 @@ function checkTogether(config: StackConfig): void {
             configKey("tunnelProtocol"),
             config.tunnelProtocol,
             `unset unless ${configKey("ciliumDatapath")} is overlay (it is ${config.ciliumDatapath ?? "unset, i.e. eni"})`,
+        );
+    }
+    if (config.createVpc && (config.vpcId ?? config.publicSubnetIds ?? config.privateSubnetIds) !== undefined) {
+        throw new InputError(
+            configKey("createVpc"),
+            true,
+            `false when ${configKey("vpcId")} or its subnets are set (an existing VPC, or a new one: not both)`,
         );
     }
     const { nodeDesiredSize: desired, nodeMinSize: min, nodeMaxSize: max } = config;

@@ -254,6 +254,86 @@ describe("root program", () => {
         });
     }
 
+    describe("the network of a real deploy", () => {
+        const dev = () => stackFileConfig("Pulumi.dev.yaml");
+
+        it("createVpc: a VPC with public and private subnets in two zones, a NAT gateway, nodes in the private subnets", async () => {
+            const { registrations } = await run({ ...dev(), "eks-cilium-istio:createVpc": "true" });
+            assert.strictEqual(ofType(registrations, "aws:ec2/vpc:Vpc").length, 1);
+            const subnets = ofType(registrations, "aws:ec2/subnet:Subnet");
+            const privateSubnets = subnets.filter((s) => s.inputs.tags["kubernetes.io/role/internal-elb"] === "1");
+            assert.deepStrictEqual(subnets.map((s) => s.inputs.cidrBlock).sort(), [
+                "10.0.0.0/20",
+                "10.0.128.0/18",
+                "10.0.16.0/20",
+                "10.0.192.0/18",
+            ]);
+            assert.deepStrictEqual(
+                new Set(subnets.map((s) => s.inputs.availabilityZone)).size,
+                2,
+                "two availability zones",
+            );
+            assert.strictEqual(ofType(registrations, "aws:ec2/natGateway:NatGateway").length, 1);
+            const privateRoutes = one(registrations, "aws:ec2/routeTable:RouteTable", "cluster-vpc-private");
+            assert.ok(privateRoutes.inputs.routes[0].natGatewayId, "the private subnets leave through the NAT gateway");
+            const eks = one(registrations, "eks:index:Cluster", "cluster-eks").inputs;
+            assert.deepStrictEqual(
+                eks.privateSubnetIds,
+                privateSubnets.map((s) => s.outputs.id ?? s.id),
+            );
+            const nodes = one(registrations, "aws:eks/nodeGroup:NodeGroup", "cluster-nodes").inputs;
+            assert.deepStrictEqual(nodes.subnetIds, eks.privateSubnetIds, "nodes in the private subnets");
+        });
+
+        it("an existing VPC and subnets, and the endpoint's access, reach the EKS cluster", async () => {
+            const { registrations } = await run({
+                ...dev(),
+                "eks-cilium-istio:vpcId": "vpc-0123456789abcdef0",
+                "eks-cilium-istio:privateSubnetIds": "subnet-0123456789abcdef0, subnet-0fedcba9876543210",
+                "eks-cilium-istio:publicAccessCidrs": "203.0.113.0/24",
+            });
+            assert.strictEqual(ofType(registrations, "aws:ec2/vpc:Vpc").length, 0, "no VPC created");
+            const eks = one(registrations, "eks:index:Cluster", "cluster-eks").inputs;
+            assert.strictEqual(eks.vpcId, "vpc-0123456789abcdef0");
+            assert.deepStrictEqual(eks.privateSubnetIds, ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
+            assert.deepStrictEqual(eks.publicAccessCidrs, ["203.0.113.0/24"]);
+            assert.strictEqual(eks.endpointPublicAccess, true);
+        });
+
+        it("private endpoint only", async () => {
+            const { registrations } = await run({ ...dev(), "eks-cilium-istio:endpointPublicAccess": "false" });
+            const eks = one(registrations, "eks:index:Cluster", "cluster-eks").inputs;
+            assert.strictEqual(eks.endpointPublicAccess, false);
+            assert.strictEqual(eks.endpointPrivateAccess, true);
+        });
+
+        it("refuses a VPC without subnets, a new VPC beside an existing one, and CIDRs without a public endpoint", async () => {
+            await expectConfigRejected(
+                { "eks-cilium-istio:vpcId": "vpc-0123456789abcdef0" },
+                "Cluster.publicSubnetIds",
+                "vpcId",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:createVpc": "true", "eks-cilium-istio:vpcId": "vpc-0123456789abcdef0" },
+                "eks-cilium-istio:createVpc",
+                "not both",
+            );
+            await expectConfigRejected(
+                {
+                    "eks-cilium-istio:endpointPublicAccess": "false",
+                    "eks-cilium-istio:publicAccessCidrs": "203.0.113.0/24",
+                },
+                "Cluster.publicAccessCidrs",
+                "endpointPublicAccess",
+            );
+            await expectConfigRejected(
+                { "eks-cilium-istio:privateSubnetIds": "subnet-1" },
+                "eks-cilium-istio:privateSubnetIds",
+                "subnet-0123456789abcdef0",
+            );
+        });
+    });
+
     describe("config beyond the shipped stacks", () => {
         it("demoMtlsFix false keeps mTLS on blue: no PeerAuthentication DISABLE", async () => {
             const result = await run({
