@@ -281,8 +281,8 @@ export function renderText(report: Report, title: string, verbose = false): stri
     const caveat =
         report.result.mandatory > 0
             ? [
-                  `  UNRELIABLE: ${report.result.mandatory} mandatory violation(s) stand. The predictions assume every ` +
-                      "component works; a cluster in this state does not (the violations say how). Fix them first.",
+                  `  UNRELIABLE: ${report.result.mandatory} mandatory violation(s) stand — a rule says this stack breaks; ` +
+                      "the predictions model the stack as planned and may not show all of it. Fix the violations first.",
               ]
             : [];
     if (demo.length > 0) {
