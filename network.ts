@@ -43,20 +43,22 @@ export function createVpc(name: string): NewVpc {
         routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
         tags: { Name: `${name}-public` },
     });
-    const publicSubnets = NEW_VPC_LAYOUT.zones.map((zone, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-public-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock: zone.publicCidr,
-            availabilityZone: zones[i],
-            mapPublicIpOnLaunch: true,
-            tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1" },
+    const subnets = (tier: "public" | "private", routes: aws.ec2.RouteTable) =>
+        NEW_VPC_LAYOUT.zones.map((zone, i) => {
+            const subnet = new aws.ec2.Subnet(`${name}-${tier}-${i}`, {
+                vpcId: vpc.id,
+                cidrBlock: tier === "public" ? zone.publicCidr : zone.privateCidr,
+                availabilityZone: zones[i],
+                mapPublicIpOnLaunch: tier === "public",
+                tags: {
+                    Name: `${name}-${tier}-${i}`,
+                    [tier === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb"]: "1",
+                },
+            });
+            new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i}`, { subnetId: subnet.id, routeTableId: routes.id });
+            return subnet;
         });
-        new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, {
-            subnetId: subnet.id,
-            routeTableId: publicRoutes.id,
-        });
-        return subnet;
-    });
+    const publicSubnets = subnets("public", publicRoutes);
     const natAddress = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { Name: `${name}-nat` } });
     const nat = new aws.ec2.NatGateway(
         name,
@@ -68,19 +70,7 @@ export function createVpc(name: string): NewVpc {
         routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
         tags: { Name: `${name}-private` },
     });
-    const privateSubnets = NEW_VPC_LAYOUT.zones.map((zone, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-private-${i}`, {
-            vpcId: vpc.id,
-            cidrBlock: zone.privateCidr,
-            availabilityZone: zones[i],
-            tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1" },
-        });
-        new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, {
-            subnetId: subnet.id,
-            routeTableId: privateRoutes.id,
-        });
-        return subnet;
-    });
+    const privateSubnets = subnets("private", privateRoutes);
     return {
         vpcId: vpc.id,
         publicSubnetIds: publicSubnets.map((s) => s.id),

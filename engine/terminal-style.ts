@@ -1,6 +1,7 @@
 /**
  * Colour on a terminal, plain text everywhere else. The command line colours a few markers it writes itself at fixed
- * places (`error:`, `warning:` and `note:` at the start of a line, the report's level headings) when the stream is a
+ * places (`error:`, `warning:` and `note:` at the start of a line, the level that starts each of the report's
+ * violation lines, its UNRELIABLE flag) when the stream is a
  * TTY, `NO_COLOR` is unset or empty (https://no-color.org/) and `TERM` is not `dumb`. Piped, redirected or under
  * `NO_COLOR`, the output is byte for byte the plain text a CI log or a test gets.
  *
@@ -20,8 +21,9 @@ const MARKERS: readonly [RegExp, string][] = [
     [/^error:/gm, "\u001b[1;31m"],
     [/^warning:/gm, "\u001b[33m"],
     [/^note:/gm, "\u001b[2m"],
-    [/^ {2}mandatory:$/gm, "\u001b[1;31m"],
-    [/^ {2}advisory:$/gm, "\u001b[33m"],
+    [/^ {2}mandatory(?= {2})/gm, "\u001b[1;31m"],
+    [/^ {2}advisory(?= {3})/gm, "\u001b[33m"],
+    [/^ {2}UNRELIABLE:/gm, "\u001b[1;31m"],
 ];
 
 /** `text` with its markers coloured. */

@@ -164,7 +164,9 @@ describe("colour", () => {
     });
 
     it("marks only the command line's own markers at their fixed places", () => {
-        const text = "error: bad\n  mandatory:\n      error: quoted from a policy message\n  advisory:\nnote: n\n";
+        const text =
+            "error: bad\n  mandatory  some-rule  res: msg\n      error: quoted from a policy message\n" +
+            "  advisory   other-rule  res: mandatory  advisory  \nnote: n\n";
         const coloured = colourise(text);
         assert.strictEqual(
             coloured.replace(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), ""),
@@ -200,17 +202,17 @@ describe("colour", () => {
             }
         });
 
-        it("colours the level headings on a terminal", () => {
+        it("colours the level that starts each violation line on a terminal", () => {
             const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm" };
             delete env.NO_COLOR;
-            assert.ok(run(env, true).includes(`${ESC}[1;31m  mandatory:${ESC}[0m`));
+            assert.ok(run(env, true).includes(`${ESC}[1;31m  mandatory${ESC}[0m  `));
         });
 
         it("prints no escape sequence on a terminal under NO_COLOR, nor when piped", () => {
             const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm" };
             delete env.NO_COLOR;
             const underNoColour = run({ ...env, NO_COLOR: "1" }, true);
-            assert.ok(underNoColour.includes("  mandatory:"), underNoColour);
+            assert.ok(/^ {2}mandatory {2}\S/m.test(underNoColour), underNoColour);
             assert.ok(!underNoColour.includes(ESC));
             assert.ok(!run(env, false).includes(ESC));
         });

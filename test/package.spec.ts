@@ -116,7 +116,7 @@ function expectedPackTarballFiles(): string[] {
     for (const file of sources(PACK_DIR, ".")) {
         if (file.endsWith(".ts") && !file.endsWith(".spec.ts")) {
             expected.push(`bin/${file.replace(/\.ts$/, ".js")}`, `bin/${file.replace(/\.ts$/, ".d.ts")}`);
-        } else if (file.startsWith("chart-defaults/") && file.endsWith(".json")) {
+        } else if ((file.startsWith("chart-defaults/") || file.startsWith("model/")) && file.endsWith(".json")) {
             expected.push(`bin/${file}`);
         }
     }
@@ -441,7 +441,7 @@ describe("npm packages", function () {
     });
 
     describe("cilium-istio-guard's tarball", () => {
-        it("npm pack --dry-run lists every module compiled with its declaration, the chart data and its notice, PulumiPolicy.yaml, README and LICENSE, nothing else", () => {
+        it("npm pack --dry-run lists every module compiled with its declaration, the chart data and its notice, the release data, PulumiPolicy.yaml, README and LICENSE, nothing else", () => {
             const listed = dryRunPack.files.map((f) => f.path).sort();
             assert.deepStrictEqual(listed, expectedPackTarballFiles());
             assert.deepStrictEqual(packedPack.files.map((f) => f.path).sort(), listed);
