@@ -118,6 +118,24 @@ describe("stack config", () => {
         expectConfigError({ kubernetesVersion: "1.34.2" }, "kubernetesVersion", "MAJOR.MINOR");
     });
 
+    it("reads the network keys: IDs, lists, CIDRs, and refuses a new VPC beside an existing one", () => {
+        const read = readStackConfig(
+            from({
+                vpcId: "vpc-0123456789abcdef0",
+                publicSubnetIds: "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+                publicAccessCidrs: "203.0.113.0/24, 198.51.100.7/32",
+                allowUnsupportedVersions: "true",
+            }),
+        );
+        assert.deepStrictEqual(read.publicSubnetIds, ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
+        assert.deepStrictEqual(read.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+        assert.strictEqual(read.allowUnsupportedVersions, true);
+        expectConfigError({ vpcId: "default" }, "vpcId", "vpc-0123456789abcdef0");
+        expectConfigError({ publicAccessCidrs: "0.0.0.0" }, "publicAccessCidrs", "203.0.113.0/24");
+        expectConfigError({ createVpc: "true", privateSubnetIds: "subnet-0123456789abcdef0" }, "createVpc", "not both");
+        expectConfigError({ allowUnsupportedVersions: "yes" }, "allowUnsupportedVersions", "true or false");
+    });
+
     it("rejects chart versions Helm would not find, saying which part is wrong", () => {
         expectConfigError({ ciliumVersion: "v1.19.6" }, "ciliumVersion", 'without the leading "v": 1.19.6');
         expectConfigError({ istioVersion: "v1.30.3" }, "istioVersion", 'without the leading "v": 1.30.3');
