@@ -204,7 +204,10 @@ function connectivitySection(entries: readonly ConnectivityEntry[]): Block[] {
 
 /** The report of `plan` or `check`. */
 export function gateReview(
-    report: Report,
+    // What the review reads of plan's and check's report; the text report's summary and result it does not show.
+    report: Pick<Report, "stack" | "resources" | "connectivity" | "criticalPath"> & {
+        violations: readonly Violation[];
+    },
     title: string,
     limits: FlowMapLimits = DEFAULT_FLOW_MAP_LIMITS,
 ): ReviewDocument {
