@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     API_HOST_KNOWN_LATER,
+    CA_KNOWN_LATER,
+    KEY_KNOWN_LATER,
     buildCiliumValues,
     CILIUM_CHART,
     CILIUM_DEFAULTS,
@@ -18,6 +20,38 @@ export interface HubbleArgs {
     relay?: boolean;
     /** Deploy the Hubble UI (needs `relay`). Default false. */
     ui?: boolean;
+}
+
+/** Another cluster of the mesh, as this cluster's Cilium connects to it. */
+export interface CiliumClusterMeshPeerArgs {
+    /** Its `cluster.name`. No default. */
+    name: string;
+    /** Host name (or address) of its clustermesh-apiserver (ClusterMesh.apiServerHosts). No default. */
+    address: pulumi.Input<string>;
+    /** Port of its clustermesh-apiserver. Default 2379. */
+    port?: number;
+}
+
+/** This cluster's part of a Cilium ClusterMesh; ClusterMesh.ciliumSettings(name) gives all of it. */
+export interface CiliumClusterMeshArgs {
+    /** `cluster.name`: at most 32 lower-case letters, digits and dashes, not "default". No default. */
+    clusterName: string;
+    /** `cluster.id`: 1–255 (1–511 with maxConnectedClusters 511); 1–127 with eni and chaining. No default. */
+    clusterId: number;
+    /** `clustermesh.maxConnectedClusters`: 255 or 511. Default 255. */
+    maxConnectedClusters?: number;
+    /** Host name of this cluster's clustermesh-apiserver load balancer: its server certificate names it. No default. */
+    apiServerHost: pulumi.Input<string>;
+    /** The other clusters. No default. */
+    peers: CiliumClusterMeshPeerArgs[];
+    /** The clustermesh CA every cluster shares (`tls.ca.cert`), PEM. No default. */
+    caCertPem: pulumi.Input<string>;
+    /** Its private key (`tls.ca.key`), PEM; secret. No default. */
+    caKeyPem: pulumi.Input<string>;
+    /** `ipv4NativeRoutingCIDR` covering every cluster's pods (eni, chaining). Default: unset (the VPC's CIDR). */
+    nativeRoutingCidr?: string;
+    /** The overlay's cluster-pool CIDR (`ipam.operator.clusterPoolIPv4PodCIDRList`); required with overlay. Default none. */
+    podCidr?: string;
 }
 
 export interface CiliumReleaseArgs {
@@ -60,6 +94,8 @@ export interface CiliumReleaseArgs {
      * are checked at construction. Overrides that undo what the datapath or Istio needs are rejected. Default none.
      */
     extraValues?: { [key: string]: any };
+    /** This cluster's part of a ClusterMesh (ClusterMesh.ciliumSettings). Default: not in a mesh. */
+    clusterMesh?: CiliumClusterMeshArgs;
 }
 
 /**
@@ -79,18 +115,60 @@ export class CiliumRelease extends pulumi.ComponentResource {
     public readonly datapath: pulumi.Output<CiliumDatapath>;
 
     constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        // A host only known later (an Output, e.g. Cluster.endpointHost) cannot be looked at now; a stand-in of the
-        // same type lets every other value be checked before registration, and the real host is checked on arrival.
-        const host = args.k8sServiceHost;
-        const hostIsPlain = host === undefined || typeof host === "string";
-        const input: CiliumValuesInput = { ...args, k8sServiceHost: hostIsPlain ? host : API_HOST_KNOWN_LATER };
-        const checkedValues = buildCiliumValues(input);
+        // Values only known later (Outputs: the API server host, the mesh's addresses and CA) cannot be looked at now;
+        // stand-ins of the same shape let every other value be checked before registration, and the real values are
+        // checked on arrival.
+        const mesh = args.clusterMesh;
+        const later: [string, pulumi.Input<string> | undefined, string][] = [
+            ["k8sServiceHost", args.k8sServiceHost, API_HOST_KNOWN_LATER],
+            ...(mesh === undefined
+                ? []
+                : ([
+                      ["apiServerHost", mesh.apiServerHost, API_HOST_KNOWN_LATER],
+                      ["caCertPem", mesh.caCertPem, CA_KNOWN_LATER],
+                      ["caKeyPem", mesh.caKeyPem, KEY_KNOWN_LATER],
+                      ...(Array.isArray(mesh.peers) ? mesh.peers : []).map(
+                          (peer, i) =>
+                              [`peers.${i}`, peer?.address, API_HOST_KNOWN_LATER] as [
+                                  string,
+                                  pulumi.Input<string>,
+                                  string,
+                              ],
+                      ),
+                  ] as [string, pulumi.Input<string> | undefined, string][])),
+        ];
+        const plain = (value: unknown) => value === undefined || typeof value === "string";
+        const withValues = (resolved: (string | undefined)[]): CiliumValuesInput => {
+            const at = (key: string) => resolved[later.findIndex(([k]) => k === key)];
+            return {
+                ...args,
+                k8sServiceHost: at("k8sServiceHost"),
+                clusterMesh:
+                    mesh === undefined
+                        ? undefined
+                        : {
+                              ...mesh,
+                              apiServerHost: at("apiServerHost"),
+                              caCertPem: at("caCertPem"),
+                              caKeyPem: at("caKeyPem"),
+                              peers: Array.isArray(mesh.peers)
+                                  ? mesh.peers.map((peer, i) => ({ ...peer, address: at(`peers.${i}`) }))
+                                  : mesh.peers,
+                          },
+            };
+        };
+        const checkedValues = buildCiliumValues(
+            withValues(later.map(([, value, standIn]) => (plain(value) ? (value as string | undefined) : standIn))),
+        );
 
         super("eks-cilium-istio:index:CiliumRelease", name, args, opts);
 
-        const values: pulumi.Output<HelmValues> = hostIsPlain
+        const allPlain = later.every(([, value]) => plain(value));
+        const values: pulumi.Output<HelmValues> = allPlain
             ? pulumi.output(checkedValues)
-            : pulumi.output(host).apply((resolved) => buildCiliumValues({ ...args, k8sServiceHost: resolved }));
+            : pulumi
+                  .all(later.map(([, value]) => value as pulumi.Input<string | undefined>))
+                  .apply((resolved) => buildCiliumValues(withValues(resolved)));
         const version = args.version ?? CILIUM_DEFAULTS.version;
 
         this.release = new k8s.helm.v3.Release(

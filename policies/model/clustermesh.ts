@@ -7,6 +7,11 @@
  * cilium-config ConfigMap they are reported unreadable.
  */
 import { ciliumDefault } from "./chart-defaults";
+import {
+    GLOBAL_SERVICE_ANNOTATION,
+    SERVICE_AFFINITY_ANNOTATION,
+    SHARED_SERVICE_ANNOTATION,
+} from "./cluster-mesh-facts";
 import { CiliumInstall } from "./cilium-settings";
 import { helmValue } from "./helm-sources";
 import { Ipv4Range, parseIpv4Cidr } from "./ipv4-cidrs";
@@ -220,11 +225,6 @@ function rangesOf(cidrs: readonly string[], detail: string): Read<PodCidrs> {
     }
     return known({ ranges, detail: `${cidrs.join(", ")} from ${detail}` });
 }
-
-/** Cilium's global-service annotations (docs/cluster-mesh.md#global-services). */
-export const GLOBAL_SERVICE_ANNOTATION = "service.cilium.io/global";
-export const SHARED_SERVICE_ANNOTATION = "service.cilium.io/shared";
-export const SERVICE_AFFINITY_ANNOTATION = "service.cilium.io/affinity";
 
 export interface GlobalService {
     /** `service.cilium.io/global: "true"`. */

@@ -11,6 +11,14 @@
  *    AUTO_PASSTHROUGH (samples/multicluster/expose-services.yaml).
  * Pure: a cluster's resources and mesh model in, settings out.
  */
+import {
+    CACERTS_KEYS,
+    CACERTS_SECRET,
+    CROSS_NETWORK_PORT,
+    MULTICLUSTER_SECRET_LABEL,
+    NETWORK_LABEL,
+    REMOTE_CLUSTER_ANNOTATION,
+} from "./cluster-mesh-facts";
 import { helmValue } from "./helm-sources";
 import { IstioChart } from "./istio-install";
 import { MeshModel } from "./mesh-model";
@@ -69,11 +77,6 @@ export interface IstioMulticluster {
     readonly crossNetworkGateways: readonly SourceRef[];
 }
 
-export const MULTICLUSTER_SECRET_LABEL = "istio/multiCluster";
-export const REMOTE_CLUSTER_ANNOTATION = "networking.istio.io/cluster";
-export const NETWORK_LABEL = "topology.istio.io/network";
-/** The port east-west gateways pass mTLS through on (samples/multicluster/expose-services.yaml@1.30.3). */
-export const CROSS_NETWORK_PORT = 15443;
 /** Istio's CLUSTER_ID when clusterName is unset (istio-discovery templates/deployment.yaml@1.30.3). */
 export const ISTIO_DEFAULT_CLUSTER_NAME = "Kubernetes";
 
@@ -175,12 +178,12 @@ export function readIstioMulticluster(resources: readonly StackResource[], model
     const remoteSecrets: RemoteSecret[] = [];
     const crossNetworkGateways: SourceRef[] = [];
     for (const resource of resources) {
-        if (isSecretNamed(resource, namespaceName, "cacerts")) {
+        if (isSecretNamed(resource, namespaceName, CACERTS_SECRET)) {
             const props = guarded(resource.props);
             pluggedCa.push({
                 source: sourceOf(resource),
-                rootCert: secretValue(props, "root-cert.pem"),
-                caCert: secretValue(props, "ca-cert.pem"),
+                rootCert: secretValue(props, CACERTS_KEYS.rootCert),
+                caCert: secretValue(props, CACERTS_KEYS.caCert),
             });
             continue;
         }

@@ -12,14 +12,9 @@
  */
 import { Finding, meshRule, unchecked, violation } from "../kit/findings";
 import { describeSetting } from "../model/cilium-settings";
+import { CLUSTER_NAME, CLUSTER_NAME_MAX, MAX_CLUSTER_ID } from "../model/cluster-mesh-facts";
 import { CiliumMember, MeshOfClusters } from "../model/mesh-of-clusters";
 import { describeSource } from "../model/resources";
-
-/** The agent's cluster name pattern (pkg/clustermesh/types/types.go `clusterNameRegexStr`, at most 32 characters). */
-export const CLUSTER_NAME = /^([a-z0-9][-a-z0-9]*)?[a-z0-9]$/;
-export const CLUSTER_NAME_MAX = 32;
-/** The highest cluster ID for each supported `maxConnectedClusters` (types.go `ClusterIDMax`, `ClusterIDExt511`). */
-export const MAX_CLUSTER_ID: Readonly<Record<number, number>> = { 255: 255, 511: 511 };
 
 function where(entry: CiliumMember): string {
     return `${describeSource(entry.install.source)} in cluster "${entry.member.name}"`;

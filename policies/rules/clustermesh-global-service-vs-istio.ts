@@ -15,12 +15,8 @@
  * Both are the ambiguous case the rule rejects: the Service's annotations promise what the mesh clients do not do.
  */
 import { Finding, meshRule, unchecked, violation } from "../kit/findings";
-import {
-    GlobalService,
-    SHARED_SERVICE_ANNOTATION,
-    SERVICE_AFFINITY_ANNOTATION,
-    globalServiceOf,
-} from "../model/clustermesh";
+import { SERVICE_AFFINITY_ANNOTATION, SHARED_SERVICE_ANNOTATION } from "../model/cluster-mesh-facts";
+import { GlobalService, globalServiceOf } from "../model/clustermesh";
 import { ClusterMember, MeshOfClusters } from "../model/mesh-of-clusters";
 import { ServiceInfo, readServices } from "../model/services";
 

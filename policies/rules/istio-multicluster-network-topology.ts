@@ -12,7 +12,8 @@
  * broken", istio.io/latest/docs/ambient/install/multicluster): reported as advisory.
  */
 import { Finding, advisory, meshRule, unchecked, violation } from "../kit/findings";
-import { NETWORK_LABEL, describeIstiod } from "../model/istio-multicluster";
+import { NETWORK_LABEL } from "../model/cluster-mesh-facts";
+import { describeIstiod } from "../model/istio-multicluster";
 import { MeshOfClusters, clusterMeshConnects } from "../model/mesh-of-clusters";
 
 export function evaluate(mesh: MeshOfClusters): Finding[] {
