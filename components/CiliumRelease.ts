@@ -116,25 +116,20 @@ export class CiliumRelease extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         // Values only known later (Outputs: the API server host, the mesh's addresses and CA) cannot be looked at now;
-        // stand-ins of the same shape let every other value be checked before registration, and the real values are
-        // checked on arrival.
+        // stand-ins of the same shape let every other value be checked before registration. Each Output then takes
+        // its stand-in's place in the values, checked on arrival, so that what is known stays known at preview (a
+        // policy sees cluster.id while the load balancer's host name is still unknown).
         const mesh = args.clusterMesh;
+        const peers = mesh !== undefined && Array.isArray(mesh.peers) ? mesh.peers : [];
         const later: [string, pulumi.Input<string> | undefined, string][] = [
             ["k8sServiceHost", args.k8sServiceHost, API_HOST_KNOWN_LATER],
             ...(mesh === undefined
                 ? []
                 : ([
-                      ["apiServerHost", mesh.apiServerHost, API_HOST_KNOWN_LATER],
+                      ["apiServerHost", mesh.apiServerHost, `mesh.${API_HOST_KNOWN_LATER}`],
                       ["caCertPem", mesh.caCertPem, CA_KNOWN_LATER],
                       ["caKeyPem", mesh.caKeyPem, KEY_KNOWN_LATER],
-                      ...(Array.isArray(mesh.peers) ? mesh.peers : []).map(
-                          (peer, i) =>
-                              [`peers.${i}`, peer?.address, API_HOST_KNOWN_LATER] as [
-                                  string,
-                                  pulumi.Input<string>,
-                                  string,
-                              ],
-                      ),
+                      ...peers.map((peer, i) => [`peers.${i}`, peer?.address, `peer-${i}.${API_HOST_KNOWN_LATER}`]),
                   ] as [string, pulumi.Input<string> | undefined, string][])),
         ];
         const plain = (value: unknown) => value === undefined || typeof value === "string";
@@ -157,18 +152,22 @@ export class CiliumRelease extends pulumi.ComponentResource {
                           },
             };
         };
-        const checkedValues = buildCiliumValues(
-            withValues(later.map(([, value, standIn]) => (plain(value) ? (value as string | undefined) : standIn))),
-        );
+        const standIns = later.map(([, value, standIn]) => (plain(value) ? (value as string | undefined) : standIn));
+        const checkedValues = buildCiliumValues(withValues(standIns));
 
         super("eks-cilium-istio:index:CiliumRelease", name, args, opts);
 
-        const allPlain = later.every(([, value]) => plain(value));
-        const values: pulumi.Output<HelmValues> = allPlain
-            ? pulumi.output(checkedValues)
-            : pulumi
-                  .all(later.map(([, value]) => value as pulumi.Input<string | undefined>))
-                  .apply((resolved) => buildCiliumValues(withValues(resolved)));
+        const arriving = later.map(([, value], i) =>
+            plain(value)
+                ? undefined
+                : pulumi.output(value as pulumi.Input<string>).apply((resolved) => {
+                      buildCiliumValues(withValues(standIns.map((standIn, j) => (j === i ? resolved : standIn))));
+                      return resolved;
+                  }),
+        );
+        // Given to the Release as an object with Outputs at its leaves, not as one Output: a secret leaf (the CA's key)
+        // then keeps only itself secret in the state, and the cluster's name and ID stay readable to a policy.
+        const values = replaceStandIns(checkedValues, standIns, arriving) as HelmValues;
         const version = args.version ?? CILIUM_DEFAULTS.version;
 
         this.release = new k8s.helm.v3.Release(
@@ -188,7 +187,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.values = values;
+        this.values = pulumi.output(values);
         this.version = pulumi.output(version);
         this.datapath = pulumi.output(args.datapath ?? CILIUM_DEFAULTS.datapath);
         this.registerOutputs({
@@ -198,4 +197,38 @@ export class CiliumRelease extends pulumi.ComponentResource {
             datapath: this.datapath,
         });
     }
+}
+
+/**
+ * The values with each stand-in replaced by the Output it stands for: as is, or base64-encoded where the values
+ * carry it so (the CA's `tls.ca.cert` and `tls.ca.key`).
+ */
+function replaceStandIns(
+    node: unknown,
+    standIns: (string | undefined)[],
+    arriving: (pulumi.Output<string> | undefined)[],
+): unknown {
+    if (typeof node === "string") {
+        for (const [i, output] of arriving.entries()) {
+            if (output === undefined) {
+                continue;
+            }
+            if (node === standIns[i]) {
+                return output;
+            }
+            if (node === Buffer.from(standIns[i]!).toString("base64")) {
+                return output.apply((value) => Buffer.from(value).toString("base64"));
+            }
+        }
+        return node;
+    }
+    if (Array.isArray(node)) {
+        return node.map((item) => replaceStandIns(item, standIns, arriving));
+    }
+    if (typeof node === "object" && node !== null) {
+        return Object.fromEntries(
+            Object.entries(node).map(([key, item]) => [key, replaceStandIns(item, standIns, arriving)]),
+        );
+    }
+    return node;
 }

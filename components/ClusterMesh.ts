@@ -14,7 +14,10 @@ import type { CiliumClusterMeshArgs } from "./CiliumRelease";
 import type { IstioMultiClusterArgs } from "./IstioRelease";
 import { CiliumDatapath, TunnelProtocol } from "./types";
 import { InputError } from "./validation";
-import { CLUSTERMESH_APISERVER_PORT, CLUSTERMESH_APISERVER_SELECTOR } from "cilium-istio-guard/model/cluster-mesh-facts";
+import {
+    CLUSTERMESH_APISERVER_PORT,
+    CLUSTERMESH_APISERVER_SELECTOR,
+} from "cilium-istio-guard/model/cluster-mesh-facts";
 
 /** One cluster of the mesh: a `Cluster` of this package, or any EKS cluster with Cilium and Istio. */
 export interface ClusterMeshMemberArgs {
@@ -29,8 +32,14 @@ export interface ClusterMeshMemberArgs {
      */
     id: number;
     /**
-     * The cluster's kubeconfig as JSON (`Cluster.kubeconfig`; secret): the component's Kubernetes provider for the
-     * cluster, and, in the other clusters' remote secrets, its API server and CA. No default.
+     * The cluster's Kubernetes provider, the one its CiliumRelease and IstioRelease are given: the mesh's objects in
+     * the cluster (the clustermesh-apiserver's load balancer, Istio's reader account) go through it, so that they and
+     * the releases are seen as one cluster. No default.
+     */
+    provider: k8s.Provider;
+    /**
+     * The cluster's kubeconfig as JSON (`Cluster.kubeconfig`; secret): its API server and CA go into the other
+     * clusters' remote secrets. No default.
      */
     kubeconfig: pulumi.Input<string>;
     /** The cluster's AWS region, when it is not the provider's (`aws:region`). Default: the AWS provider's region. */
@@ -132,6 +141,23 @@ export class ClusterMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planClusterMesh(args);
+        for (const member of plan.members) {
+            const cluster = args.clusters[member.index];
+            if (!pulumi.ProviderResource.isInstance(cluster.provider)) {
+                throw new InputError(
+                    `ClusterMesh.clusters[${member.index}].provider`,
+                    cluster.provider,
+                    "the cluster's Kubernetes provider (a k8s.Provider), the one its CiliumRelease and IstioRelease use",
+                );
+            }
+            if (cluster.kubeconfig === undefined) {
+                throw new InputError(
+                    `ClusterMesh.clusters[${member.index}].kubeconfig`,
+                    undefined,
+                    "the cluster's kubeconfig as JSON (Cluster.kubeconfig)",
+                );
+            }
+        }
         super("eks-cilium-istio:index:ClusterMesh", name, args, opts);
         this.plan = plan;
 
@@ -163,11 +189,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
         const sourceRanges = plan.members.map((m) => m.vpcCidr.text);
         this.parts = plan.members.map((member) => {
             const input = args.clusters[member.index];
-            const provider = new k8s.Provider(
-                `${name}-${member.name}-k8s`,
-                { kubeconfig: input.kubeconfig },
-                { parent: this },
-            );
+            const provider = input.provider;
             const inCluster = { parent: this, provider };
             const access = pulumi
                 .output(input.kubeconfig)

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     ambientHostProbesPolicy,
     buildIstioValues,
+    cacertsData,
     cacertsSecret,
     crossNetworkGateway,
     EAST_WEST_GATEWAY,
@@ -162,11 +163,15 @@ export class IstioRelease extends pulumi.ComponentResource {
                 ahead.push(
                     new k8s.core.v1.Secret(
                         `${name}-cacerts`,
-                        pulumi
-                            .all([ca.rootCertPem, ca.caCertPem, ca.caKeyPem])
-                            .apply(([rootCertPem, caCertPem, caKeyPem]) =>
-                                cacertsSecret({ rootCertPem, caCertPem, caKeyPem }),
+                        cacertsSecret(
+                            pulumi.secret(
+                                pulumi
+                                    .all([ca.rootCertPem, ca.caCertPem, ca.caKeyPem])
+                                    .apply(([rootCertPem, caCertPem, caKeyPem]) =>
+                                        cacertsData({ rootCertPem, caCertPem, caKeyPem }),
+                                    ),
                             ),
+                        ),
                         { parent: this, dependsOn: [namespace], additionalSecretOutputs: ["stringData", "data"] },
                     ),
                 );
@@ -175,11 +180,7 @@ export class IstioRelease extends pulumi.ComponentResource {
                 (remote) =>
                     new k8s.core.v1.Secret(
                         `${name}-remote-${remote.name}`,
-                        pulumi.secret(
-                            pulumi
-                                .output(remote.kubeconfig)
-                                .apply((kubeconfig) => remoteSecret(remote.name, kubeconfig)),
-                        ),
+                        remoteSecret(remote.name, pulumi.secret(remote.kubeconfig)),
                         { parent: this, dependsOn: [namespace], additionalSecretOutputs: ["stringData", "data"] },
                     ),
             );

@@ -612,22 +612,21 @@ export function istioNamespace(network: string): { metadata: HelmValues } {
 }
 
 /**
- * The plug-in CA Secret istiod reads at start (istio.io, "Plug in CA Certificates"): the cluster's intermediate and
- * key, the root, and the chain intermediate + root as Istio's tools/certs write it (tools/certs/Makefile.selfsigned.mk
- * @1.30.3, `cert-chain.pem`).
+ * The plug-in CA Secret istiod reads at start (istio.io, "Plug in CA Certificates"), holding `data` (cacertsData):
+ * the cluster's intermediate and key, the root, and the chain intermediate + root as Istio's tools/certs write it
+ * (tools/certs/Makefile.selfsigned.mk@1.30.3, `cert-chain.pem`).
  */
-export function cacertsSecret(ca: { rootCertPem: string; caCertPem: string; caKeyPem: string }): {
-    metadata: HelmValues;
-    stringData: Record<string, string>;
-} {
+export function cacertsSecret<T>(data: T): { metadata: HelmValues; stringData: T } {
+    return { metadata: { name: CACERTS_SECRET, namespace: ISTIO_NAMESPACE }, stringData: data };
+}
+
+/** The keys and contents of the `cacerts` Secret (cacertsSecret): cert-chain.pem is the intermediate, then the root. */
+export function cacertsData(ca: { rootCertPem: string; caCertPem: string; caKeyPem: string }): Record<string, string> {
     return {
-        metadata: { name: CACERTS_SECRET, namespace: ISTIO_NAMESPACE },
-        stringData: {
-            [CACERTS_KEYS.rootCert]: ca.rootCertPem,
-            [CACERTS_KEYS.caCert]: ca.caCertPem,
-            [CACERTS_KEYS.caKey]: ca.caKeyPem,
-            [CACERTS_KEYS.certChain]: `${ca.caCertPem.trimEnd()}\n${ca.rootCertPem}`,
-        },
+        [CACERTS_KEYS.rootCert]: ca.rootCertPem,
+        [CACERTS_KEYS.caCert]: ca.caCertPem,
+        [CACERTS_KEYS.caKey]: ca.caKeyPem,
+        [CACERTS_KEYS.certChain]: `${ca.caCertPem.trimEnd()}\n${ca.rootCertPem}`,
     };
 }
 
@@ -636,10 +635,10 @@ export function cacertsSecret(ca: { rootCertPem: string; caCertPem: string; caKe
  * remote_secret.go@1.30.3): named `istio-remote-secret-<cluster>`, labelled `istio/multiCluster: "true"`, annotated
  * with the cluster's name, its kubeconfig under the cluster's name.
  */
-export function remoteSecret(
+export function remoteSecret<T>(
     cluster: string,
-    kubeconfig: string,
-): { metadata: HelmValues; stringData: Record<string, string> } {
+    kubeconfig: T,
+): { metadata: HelmValues; stringData: Record<string, T> } {
     return {
         metadata: {
             name: `${REMOTE_SECRET_PREFIX}${cluster}`,
