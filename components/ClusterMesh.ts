@@ -13,6 +13,7 @@ import {
 import type { CiliumClusterMeshArgs } from "./CiliumRelease";
 import type { IstioMultiClusterArgs } from "./IstioRelease";
 import { CiliumDatapath, TunnelProtocol } from "./types";
+import { Cluster } from "./Cluster";
 import { InputError } from "./validation";
 import {
     CLUSTERMESH_APISERVER_PORT,
@@ -32,16 +33,15 @@ export interface ClusterMeshMemberArgs {
      */
     id: number;
     /**
-     * The cluster's Kubernetes provider, the one its CiliumRelease and IstioRelease are given: the mesh's objects in
-     * the cluster (the clustermesh-apiserver's load balancer, Istio's reader account) go through it, so that they and
-     * the releases are seen as one cluster. No default.
+     * The cluster, built with this package's `Cluster`: the mesh's objects in it (the clustermesh-apiserver's load
+     * balancer, Istio's reader account) go through its Kubernetes provider, the one its CiliumRelease and IstioRelease
+     * are given, so that all are seen as one cluster; its API server and CA (from its kubeconfig) go into the other
+     * clusters' remote secrets; its node security group admits the other clusters. No default. Typed `any` for the
+     * package schema, whose inference cannot describe a component reference (nor a Kubernetes provider): like
+     * `Cluster.provider`, a TypeScript-only input; it is checked to be a `Cluster` before anything is registered.
      */
-    provider: k8s.Provider;
-    /**
-     * The cluster's kubeconfig as JSON (`Cluster.kubeconfig`; secret): its API server and CA go into the other
-     * clusters' remote secrets. No default.
-     */
-    kubeconfig: pulumi.Input<string>;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the doc comment
+    cluster: any;
     /** The cluster's AWS region, when it is not the provider's (`aws:region`). Default: the AWS provider's region. */
     region?: string;
     /** The cluster's VPC. No default. */
@@ -50,8 +50,6 @@ export interface ClusterMeshMemberArgs {
     vpcCidr: string;
     /** Route tables of the cluster's node subnets: each gets a route to every other cluster's VPC. No default. */
     routeTableIds: pulumi.Input<string>[];
-    /** The nodes' security group (`Cluster.nodeSecurityGroupId`): it admits the other clusters. No default. */
-    nodeSecurityGroupId: pulumi.Input<string>;
     /**
      * With the overlay datapath only: the CIDR Cilium's cluster-pool IPAM hands pods out of, disjoint from every other
      * cluster's pods and VPC (the chart's 10.0.0.0/8 is the same everywhere). Default none.
@@ -61,9 +59,9 @@ export interface ClusterMeshMemberArgs {
 
 /** A CA given instead of generated: a PEM certificate and its private key (secret). */
 export interface CaArgs {
-    /** The CA certificate, PEM. */
+    /** The CA certificate, PEM. No default. */
     certPem: pulumi.Input<string>;
-    /** Its private key, PEM (secret). */
+    /** Its private key, PEM (secret). No default. */
     keyPem: pulumi.Input<string>;
 }
 
@@ -114,6 +112,20 @@ interface MemberParts {
 }
 
 /**
+ * What each ClusterMesh keeps for ciliumSettings and istioSettings. Not class properties: Pulumi's schema inference
+ * makes every property of a component a schema output (see components/Cluster.ts, clusterProviders).
+ */
+const meshStates = new WeakMap<
+    ClusterMesh,
+    {
+        plan: ClusterMeshPlan;
+        parts: MemberParts[];
+        ciliumCa: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
+        istioRoot: { certPem: pulumi.Output<string> };
+    }
+>();
+
+/**
  * Joins two or more EKS clusters running this package's CiliumRelease and IstioRelease (or equivalent) into one mesh:
  * Cilium ClusterMesh (names, IDs, one clustermesh CA, each cluster's clustermesh-apiserver behind an internal AWS load
  * balancer, peers) and Istio multi-primary on one network (mesh ID, cluster names, one root with an intermediate per
@@ -134,40 +146,26 @@ export class ClusterMesh extends pulumi.ComponentResource {
     /** The VPC peering connections, one per pair of clusters; empty when vpcPeering is false. */
     public readonly peeringConnectionIds: pulumi.Output<string[]>;
 
-    private readonly plan: ClusterMeshPlan;
-    private readonly parts: MemberParts[];
-    private readonly ciliumCa: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
-    private readonly istioRoot: { certPem: pulumi.Output<string> };
-
     constructor(name: string, args: ClusterMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planClusterMesh(args);
         for (const member of plan.members) {
             const cluster = args.clusters[member.index];
-            if (!pulumi.ProviderResource.isInstance(cluster.provider)) {
+            if (!(cluster.cluster instanceof Cluster)) {
                 throw new InputError(
-                    `ClusterMesh.clusters[${member.index}].provider`,
-                    cluster.provider,
-                    "the cluster's Kubernetes provider (a k8s.Provider), the one its CiliumRelease and IstioRelease use",
-                );
-            }
-            if (cluster.kubeconfig === undefined) {
-                throw new InputError(
-                    `ClusterMesh.clusters[${member.index}].kubeconfig`,
-                    undefined,
-                    "the cluster's kubeconfig as JSON (Cluster.kubeconfig)",
+                    `ClusterMesh.clusters[${member.index}].cluster`,
+                    cluster.cluster,
+                    "a Cluster of this package (its provider, kubeconfig and node security group join the mesh)",
                 );
             }
         }
         super("eks-cilium-istio:index:ClusterMesh", name, args, opts);
-        this.plan = plan;
 
-        this.ciliumCa = args.ciliumCa
+        const ciliumCa = args.ciliumCa
             ? { certPem: pulumi.output(args.ciliumCa.certPem), keyPem: pulumi.secret(args.ciliumCa.keyPem) }
             : this.generateCa(`${name}-cilium-ca`, "ECDSA", "Cilium ClusterMesh CA", 3 * 365 * 24);
         const istioRoot = args.istioRootCa
             ? { certPem: pulumi.output(args.istioRootCa.certPem), keyPem: pulumi.secret(args.istioRootCa.keyPem) }
             : this.generateCa(`${name}-istio-root`, "RSA", "Root CA", 10 * 365 * 24);
-        this.istioRoot = istioRoot;
 
         const awsProviders = new Map<string, aws.Provider>();
         const awsFor = (member: MeshMember): pulumi.ProviderResource | undefined => {
@@ -187,12 +185,12 @@ export class ClusterMesh extends pulumi.ComponentResource {
         };
 
         const sourceRanges = plan.members.map((m) => m.vpcCidr.text);
-        this.parts = plan.members.map((member) => {
+        const parts: MemberParts[] = plan.members.map((member) => {
             const input = args.clusters[member.index];
-            const provider = input.provider;
+            const provider = input.cluster.provider;
             const inCluster = { parent: this, provider };
             const access = pulumi
-                .output(input.kubeconfig)
+                .output(input.cluster.kubeconfig)
                 .apply((text) => apiServerOf(`ClusterMesh.clusters[${member.index}].kubeconfig`, text));
 
             // The clustermesh-apiserver behind an internal load balancer of EKS's built-in service controller
@@ -268,7 +266,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
             return { member, provider, apiServerHost, access, readerToken, intermediate };
         });
 
-        const peerings = plan.vpcPeering ? this.peerVpcs(name, args, awsFor) : [];
+        const peerings = plan.vpcPeering ? this.peerVpcs(name, args, plan, awsFor) : [];
         for (const member of plan.members) {
             const input = args.clusters[member.index];
             for (const peer of plan.members.filter((m) => m !== member)) {
@@ -277,7 +275,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
                         new aws.vpc.SecurityGroupIngressRule(
                             `${name}-${member.name}-from-${peer.name}-${r}`,
                             {
-                                securityGroupId: input.nodeSecurityGroupId,
+                                securityGroupId: input.cluster.nodeSecurityGroupId,
                                 cidrIpv4: peer.vpcCidr.text,
                                 ipProtocol: rule.protocol,
                                 fromPort: rule.protocol === "-1" ? undefined : rule.fromPort,
@@ -291,11 +289,12 @@ export class ClusterMesh extends pulumi.ComponentResource {
         }
 
         this.apiServerHosts = pulumi
-            .all(this.parts.map((p) => p.apiServerHost))
-            .apply((hosts) => Object.fromEntries(hosts.map((host, i) => [this.parts[i].member.name, host])));
-        this.ciliumCaCertPem = this.ciliumCa.certPem;
+            .all(parts.map((p) => p.apiServerHost))
+            .apply((hosts) => Object.fromEntries(hosts.map((host, i) => [parts[i].member.name, host])));
+        this.ciliumCaCertPem = ciliumCa.certPem;
         this.istioRootCertPem = istioRoot.certPem;
         this.peeringConnectionIds = pulumi.all(peerings.map((p) => p.id));
+        meshStates.set(this, { plan, parts, ciliumCa, istioRoot });
         this.registerOutputs({
             apiServerHosts: this.apiServerHosts,
             ciliumCaCertPem: this.ciliumCaCertPem,
@@ -306,35 +305,37 @@ export class ClusterMesh extends pulumi.ComponentResource {
 
     /** What cluster `name`'s CiliumRelease takes as `clusterMesh`. */
     public ciliumSettings(name: string): CiliumClusterMeshArgs {
+        const { plan, parts, ciliumCa } = meshStates.get(this)!;
         const part = this.part(name);
         return {
             clusterName: part.member.name,
             clusterId: part.member.id,
-            maxConnectedClusters: this.plan.maxConnectedClusters,
+            maxConnectedClusters: plan.maxConnectedClusters,
             apiServerHost: part.apiServerHost,
-            peers: this.parts
+            peers: parts
                 .filter((p) => p !== part)
                 .map((p) => ({ name: p.member.name, address: p.apiServerHost, port: CLUSTERMESH_APISERVER_PORT })),
-            caCertPem: this.ciliumCa.certPem,
-            caKeyPem: this.ciliumCa.keyPem,
-            nativeRoutingCidr: this.plan.nativeRoutingCidr,
-            podCidr: this.plan.datapath === CiliumDatapath.Overlay ? part.member.podCidr.text : undefined,
+            caCertPem: ciliumCa.certPem,
+            caKeyPem: ciliumCa.keyPem,
+            nativeRoutingCidr: plan.nativeRoutingCidr,
+            podCidr: plan.datapath === CiliumDatapath.Overlay ? part.member.podCidr.text : undefined,
         };
     }
 
     /** What cluster `name`'s IstioRelease takes as `multiCluster`. */
     public istioSettings(name: string): IstioMultiClusterArgs {
+        const { plan, parts, istioRoot } = meshStates.get(this)!;
         const part = this.part(name);
         return {
-            meshId: this.plan.meshId,
+            meshId: plan.meshId,
             clusterName: part.member.name,
-            network: this.plan.istioNetwork,
+            network: plan.istioNetwork,
             cacerts: {
-                rootCertPem: this.istioRoot.certPem,
+                rootCertPem: istioRoot.certPem,
                 caCertPem: part.intermediate.certPem,
                 caKeyPem: part.intermediate.keyPem,
             },
-            remoteClusters: this.parts
+            remoteClusters: parts
                 .filter((p) => p !== part)
                 .map((p) => ({
                     name: p.member.name,
@@ -348,13 +349,10 @@ export class ClusterMesh extends pulumi.ComponentResource {
     }
 
     private part(name: string): MemberParts {
-        const part = this.parts.find((p) => p.member.name === name);
+        const { parts } = meshStates.get(this)!;
+        const part = parts.find((p) => p.member.name === name);
         if (!part) {
-            throw new InputError(
-                "ClusterMesh member",
-                name,
-                `one of ${this.parts.map((p) => p.member.name).join(", ")}`,
-            );
+            throw new InputError("ClusterMesh member", name, `one of ${parts.map((p) => p.member.name).join(", ")}`);
         }
         return part;
     }
@@ -422,10 +420,11 @@ export class ClusterMesh extends pulumi.ComponentResource {
     private peerVpcs(
         name: string,
         args: ClusterMeshArgs,
+        plan: ClusterMeshPlan,
         awsFor: (member: MeshMember) => pulumi.ProviderResource | undefined,
     ): aws.ec2.VpcPeeringConnection[] {
         const peerings: aws.ec2.VpcPeeringConnection[] = [];
-        const members = this.plan.members;
+        const members = plan.members;
         for (const a of members) {
             for (const b of members.filter((m) => m.index > a.index)) {
                 const crossRegion = a.region !== b.region && b.region !== undefined;

@@ -1,11 +1,12 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { CiliumRelease } from "../components/CiliumRelease";
+import { Cluster } from "../components/Cluster";
 import { ClusterMesh, ClusterMeshArgs, ClusterMeshMemberArgs } from "../components/ClusterMesh";
 import { IstioRelease } from "../components/IstioRelease";
 import { CiliumDatapath, IstioMode } from "../components/types";
 import { InputError } from "../components/validation";
-import { Recorder, Registration, recordRegistrations } from "../engine/mock/mock-runtime";
+import { MOCK_ENDPOINT_HOST, Recorder, Registration, recordRegistrations } from "../engine/mock/mock-runtime";
 import { SECRET_SIG, SIG_KEY } from "../engine/state/property-values";
 import { one, ofType, providerUrn } from "./registrations";
 
@@ -50,86 +51,65 @@ function revealed(value: any): any {
     return value?.[SIG_KEY] === SECRET_SIG ? value.value : value;
 }
 
-function kubeconfig(cluster: string): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        clusters: [
-            {
-                name: cluster,
-                cluster: {
-                    server: `https://${cluster}.eks.example`,
-                    "certificate-authority-data": b64(`ca ${cluster}`),
-                },
-            },
-        ],
-        contexts: [{ name: cluster, context: { cluster, user: "aws" } }],
-        "current-context": cluster,
-        users: [{ name: "aws", user: { exec: { command: "aws" } } }],
-    });
-}
-
 interface Built {
     recorder: Recorder;
     mesh: ClusterMesh;
     providers: Record<string, string>;
 }
 
-const CLUSTERS: Omit<ClusterMeshMemberArgs, "provider">[] = [
+const CLUSTERS: Omit<ClusterMeshMemberArgs, "cluster">[] = [
     {
         name: "east",
         id: 1,
-        kubeconfig: kubeconfig("east"),
         vpcId: "vpc-east",
         vpcCidr: "10.0.0.0/16",
         routeTableIds: ["rtb-east-a", "rtb-east-b"],
-        nodeSecurityGroupId: "sg-east",
     },
     {
         name: "west",
         id: 2,
-        kubeconfig: kubeconfig("west"),
         vpcId: "vpc-west",
         vpcCidr: "10.1.0.0/16",
         routeTableIds: ["rtb-west-a"],
-        nodeSecurityGroupId: "sg-west",
     },
 ];
 
-/** Each cluster's provider, the mesh, then each cluster's CiliumRelease and IstioRelease fed from the mesh. */
+/** Each Cluster, the mesh, then each cluster's CiliumRelease and IstioRelease fed from the mesh. */
 async function build(
     args: Partial<ClusterMeshArgs> = {},
-    member: (m: Omit<ClusterMeshMemberArgs, "provider">) => Partial<ClusterMeshMemberArgs> = () => ({}),
+    member: (m: Omit<ClusterMeshMemberArgs, "cluster">) => Partial<ClusterMeshMemberArgs> = () => ({}),
 ): Promise<Built> {
     const recorder = recordRegistrations({ answer });
-    const providers: Record<string, k8s.Provider> = {};
-    const clusters = CLUSTERS.map((c) => {
-        providers[c.name] = new k8s.Provider(`${c.name}-k8s`, { kubeconfig: c.kubeconfig });
-        return { ...c, provider: providers[c.name], ...member(c) };
-    });
+    const datapath = args.datapath ?? CiliumDatapath.Eni;
+    const clusters = CLUSTERS.map((c) => ({
+        ...c,
+        cluster: new Cluster(c.name, {
+            ciliumDatapath: datapath,
+            vpcId: c.vpcId,
+            privateSubnetIds: [`${c.vpcId}-a`, `${c.vpcId}-b`],
+        }),
+        ...member(c),
+    }));
     const mesh = new ClusterMesh("mesh", { clusters, ...args });
     for (const c of clusters) {
-        const provider = providers[c.name];
+        const provider = c.cluster.provider;
         const cilium = new CiliumRelease(
             `${c.name}-cilium`,
-            {
-                datapath: args.datapath,
-                k8sServiceHost: `${c.name}.eks.example`,
-                clusterMesh: mesh.ciliumSettings(c.name),
-            },
+            { datapath, k8sServiceHost: c.cluster.endpointHost, clusterMesh: mesh.ciliumSettings(c.name) },
             { provider },
         );
         new IstioRelease(
             `${c.name}-istio`,
-            { datapath: args.datapath, multiCluster: mesh.istioSettings(c.name) },
+            { ciliumDatapath: datapath, multiCluster: mesh.istioSettings(c.name) },
             { provider, dependsOn: [cilium] },
         );
     }
     await recorder.settle();
-    const urns: Record<string, string> = {};
-    for (const [name, provider] of Object.entries(providers)) {
-        urns[name] = await new Promise<string>((resolve) => provider.urn.apply(resolve));
+    const providers: Record<string, string> = {};
+    for (const c of clusters) {
+        providers[c.name] = await new Promise<string>((resolve) => c.cluster.provider.urn.apply(resolve));
     }
-    return { recorder, mesh, providers: urns };
+    return { recorder, mesh, providers };
 }
 
 function named(registrations: Registration[], type: string, name: string): Registration {
@@ -143,7 +123,7 @@ function expectInputError(
     valueCheck?: (value: unknown) => void,
 ): void {
     const recorder = recordRegistrations({ answer });
-    const clusters = CLUSTERS.map((c) => ({ ...c, provider: new k8s.Provider(`${c.name}-k8s`, { kubeconfig: "{}" }) }));
+    const clusters = CLUSTERS.map((c) => ({ ...c, cluster: new Cluster(c.name, {}) }));
     const args: ClusterMeshArgs = { clusters };
     change(args);
     const before = recorder.registrations.length;
@@ -279,8 +259,8 @@ describe("ClusterMesh", () => {
             assert.strictEqual(secret.inputs.metadata.annotations["networking.istio.io/cluster"], "west");
             assert.strictEqual(secret.inputs.stringData[SIG_KEY], SECRET_SIG, "the reader's token is sent as a secret");
             const config = JSON.parse(revealed(secret.inputs.stringData).west);
-            assert.strictEqual(config.clusters[0].cluster.server, "https://west.eks.example");
-            assert.strictEqual(config.clusters[0].cluster["certificate-authority-data"], b64("ca west"));
+            assert.strictEqual(config.clusters[0].cluster.server, `https://${MOCK_ENDPOINT_HOST}`);
+            assert.strictEqual(config.clusters[0].cluster["certificate-authority-data"], "bW9jaw==");
             assert.strictEqual(config.users[0].user.token, "token-of-mesh-west-istio-reader-token");
             assert.strictEqual(config["current-context"], "west");
             // The reader the token belongs to, in the cluster read, bound to istiod's reader ClusterRole.
@@ -312,10 +292,13 @@ describe("ClusterMesh", () => {
                 "rtb-east-b->10.1.0.0/16",
                 "rtb-west-a->10.0.0.0/16",
             ]);
-            const rules = ofType(regs, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map(
-                (r) => `${r.inputs.securityGroupId} ${r.inputs.cidrIpv4} ${r.inputs.ipProtocol}`,
-            );
-            assert.deepStrictEqual(rules.sort(), ["sg-east 10.1.0.0/16 -1", "sg-west 10.0.0.0/16 -1"]);
+            const rules = ofType(regs, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+            assert.deepStrictEqual(rules.map((r) => `${r.name} ${r.inputs.cidrIpv4} ${r.inputs.ipProtocol}`).sort(), [
+                "mesh-east-from-west-0 10.1.0.0/16 -1",
+                "mesh-west-from-east-0 10.0.0.0/16 -1",
+            ]);
+            // Into each Cluster's node security group (the mocks give both clusters the same ID).
+            assert.ok(rules.every((r) => r.inputs.securityGroupId === "sg-0n0de0n0de0n0de00"));
         });
 
         it("publishes the load balancers' host names and the CA and root certificates", async () => {
@@ -362,7 +345,7 @@ describe("ClusterMesh", () => {
             const rules = ofType(
                 built.recorder.registrations,
                 "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-            ).filter((r) => r.inputs.securityGroupId === "sg-east");
+            ).filter((r) => r.name.startsWith("mesh-east-from-west"));
             assert.deepStrictEqual(
                 rules.map((r) => `${r.inputs.ipProtocol} ${r.inputs.fromPort}-${r.inputs.toPort}`).sort(),
                 ["icmp 8-0", "tcp 4240-4240", "udp 8472-8472"],
@@ -477,16 +460,10 @@ describe("ClusterMesh", () => {
             ],
             ["an unknown tunnel", (a) => (a.tunnelProtocol = "gre" as never), "ClusterMesh.tunnelProtocol", "geneve"],
             [
-                "a cluster without provider",
-                (a) => (a.clusters[1].provider = undefined as never),
-                "ClusterMesh.clusters[1].provider",
-                "Kubernetes provider",
-            ],
-            [
-                "a cluster without kubeconfig",
-                (a) => (a.clusters[0].kubeconfig = undefined as never),
-                "ClusterMesh.clusters[0].kubeconfig",
-                "kubeconfig",
+                "a member that is not a Cluster",
+                (a) => (a.clusters[1].cluster = { provider: {} } as never),
+                "ClusterMesh.clusters[1].cluster",
+                "a Cluster of this package",
             ],
         ];
         for (const [what, change, input, fragment] of cases) {
