@@ -40,7 +40,6 @@ export interface ClusterMeshMemberArgs {
      * package schema, whose inference cannot describe a component reference (nor a Kubernetes provider): like
      * `Cluster.provider`, a TypeScript-only input; it is checked to be a `Cluster` before anything is registered.
      */
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the doc comment
     cluster: any;
     /** The cluster's AWS region, when it is not the provider's (`aws:region`). Default: the AWS provider's region. */
     region?: string;

@@ -234,7 +234,9 @@ describe("in-process and served evaluation give the same verdicts", function () 
                 ...(r.parent && { parent: r.parent }),
             }));
             // The providers the resources name, as a stack export holds them.
-            for (const provider of new Map(resources.filter((r) => r.provider).map((r) => [r.provider!.name, r.provider!])).values()) {
+            for (const provider of new Map(
+                resources.filter((r) => r.provider).map((r) => [r.provider!.name, r.provider!]),
+            ).values()) {
                 asState.push({
                     urn: providerUrn(provider),
                     custom: true,
