@@ -98,7 +98,7 @@ export function namespaceLabels(namespace: DemoNamespace, settings: DemoSettings
 }
 
 /** httpbin's Service: ClusterIP, TCP 80 to the pods' port 80. */
-export function httpbinService(namespace: DemoNamespace): DemoObject<k8s.types.input.core.v1.ServiceSpec> {
+export function httpbinService(namespace: string): DemoObject<k8s.types.input.core.v1.ServiceSpec> {
     return {
         metadata: { name: "httpbin", namespace, labels: { app: "httpbin" } },
         spec: {
@@ -111,7 +111,7 @@ export function httpbinService(namespace: DemoNamespace): DemoObject<k8s.types.i
 
 /** A one-replica Deployment of a single container, labelled and selected by `app` (both demo apps are this shape). */
 function appDeployment(
-    namespace: DemoNamespace,
+    namespace: string,
     app: string,
     container: Omit<k8s.types.input.core.v1.Container, "name">,
 ): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
@@ -127,7 +127,7 @@ function appDeployment(
 }
 
 /** httpbin's Deployment: one replica of docker.io/kong/httpbin listening on 80. */
-export function httpbinDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
+export function httpbinDeployment(namespace: string): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
     return appDeployment(namespace, "httpbin", {
         image: "docker.io/kong/httpbin",
         ports: [{ containerPort: HTTPBIN_PORT }],

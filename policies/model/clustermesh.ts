@@ -36,6 +36,8 @@ export interface ClusterMeshPeer {
     readonly address?: string;
     readonly port?: number;
     readonly ips: readonly string[];
+    /** Why `address` could not be read (unknown during preview, not a string); undefined when it was read or absent. */
+    readonly addressUnreadable?: string;
     /** Per-cluster client certificate given (deprecated in the chart when the CA is shared). */
     readonly ownTls: boolean;
 }
@@ -96,6 +98,7 @@ function readPeer(entry: unknown, path: string, mapKey: string | undefined): Clu
     return {
         name: name.value,
         address: address.state === "known" ? address.value : undefined,
+        addressUnreadable: address.state === "unreadable" ? `${path}.address ${address.reason}` : undefined,
         port: port.state === "known" && typeof port.value === "number" ? port.value : undefined,
         ips: ips.state === "known" ? ips.value.filter((ip): ip is string => typeof ip === "string") : [],
         ownTls: cert.state === "known" && cert.value !== "",

@@ -50,6 +50,19 @@ describe("clustermesh-peers-configured", () => {
         assert.ok(mandatory(noAddress).some((r) => r.message.includes("neither `address` nor `ips`")));
     });
 
+    it("reports a peer address unknown during preview (a load balancer not yet created) as unchecked, not missing", async () => {
+        const values = meshCiliumValues("b", 2, []);
+        values.clustermesh.config.clusters = [{ name: "a", address: UNKNOWN.string, port: 2379 }];
+        const reported = await runStackPolicy(rule, [
+            ...member("a", 1, [{ name: "b" }]),
+            ...onCluster("b", [ciliumRelease(values)]),
+        ]);
+        assert.deepStrictEqual(mandatory(reported), []);
+        assert.strictEqual(advisories(reported).length, 1);
+        assert.ok(advisories(reported)[0].message.includes('Could not check the address of peer "a"'));
+        assert.ok(advisories(reported)[0].message.includes("unknown until the deployment runs"));
+    });
+
     it("advises about a peer that is not among the judged clusters", async () => {
         const reported = await runStackPolicy(rule, [
             ...member("a", 1, [{ name: "b" }, { name: "c" }]),

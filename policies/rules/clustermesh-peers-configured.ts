@@ -72,7 +72,11 @@ export function evaluate(mesh: MeshOfClusters): Finding[] {
                     ),
                 );
             }
-            if (peer.address === undefined && peer.ips.length === 0) {
+            if (peer.addressUnreadable !== undefined && peer.ips.length === 0) {
+                findings.push(
+                    unchecked(entry.install.source, `the address of peer "${peer.name}"`, peer.addressUnreadable),
+                );
+            } else if (peer.address === undefined && peer.ips.length === 0) {
                 findings.push(
                     violation(
                         entry.install.source,

@@ -58,11 +58,15 @@ export interface FixtureProvider {
     type?: string;
     name: string;
     props?: Record<string, any>;
+    /** The provider's URN, for providers recorded by a program run (as FixtureResource.urn). */
+    urn?: string;
 }
 
 /** The provider's URN in the fixture stack. */
 export function providerUrn(provider: FixtureProvider): string {
-    return `urn:pulumi:test::fixture::${provider.type ?? "pulumi:providers:kubernetes"}::${provider.name}`;
+    return (
+        provider.urn ?? `urn:pulumi:test::fixture::${provider.type ?? "pulumi:providers:kubernetes"}::${provider.name}`
+    );
 }
 
 export interface Reported {
