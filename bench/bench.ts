@@ -22,12 +22,15 @@
  * 5b. `check --from tenant-1 --to tenant-2` at the largest size: the connectivity matrix narrowed to two pairs (without
  *    the flags, `check` counts the default matrix's pairs and refuses it past the limit, README "Predicting
  *    connectivity");
+ * 5c. `check east.json west.json`: two stacks of `MESH_NAMESPACES` tenant namespaces each, one cluster each, judged at
+ *    once as one mesh (bench/tenant-stack.ts `meshMemberStackExport`);
  * 6. the policy pack's start: from spawning it as the CLI does (engine/analyzer/served-pack.ts) to its first Analyze
  *    answer.
  * Peak RSS is the sum of every Node process's peak, npm's and a served pack's included (bench/measure.ts).
  * The JSON document: `{"npmStartMs", "plan": {"wallMs", "floorMs", "ratio", "peakRssMb"[, "peerMs", "peerRatio"]},
  * "check": [{"namespaces", "resources", "wallMs", "resourcesPerSecond", "peakRssMb"}], "served": {"namespaces",
- * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "growth",
+ * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "mesh":
+ * {"stacks", "namespaces", "resources", "wallMs", "peakRssMb"}, "growth",
  * "packStartMs"}` plus `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}`.
  *
  * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
@@ -38,7 +41,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ServedPack } from "../engine/analyzer/served-pack";
-import { tenantStackExport } from "./tenant-stack";
+import { meshMemberStackExport, tenantStackExport } from "./tenant-stack";
 import { Command, Stat, measure, shellQuote, stat } from "./measure";
 import {
     CommandIO,
@@ -80,6 +83,12 @@ const FLOOR_SCRIPT = [
 
 /** One client and one server namespace of the tenant stack: the connectivity matrix narrowed to two pairs. */
 const NARROWED = { from: "tenant-1", to: "tenant-2" };
+/** The mesh case: two clusters (name, Cilium cluster ID), each a stack of this many tenant namespaces. */
+const MESH_CLUSTERS: readonly [string, number][] = [
+    ["east", 1],
+    ["west", 2],
+];
+const MESH_NAMESPACES = 500;
 
 /** The peer of `plan`: a CDK app with its own package.json, installed only when asked (`--peers`). */
 const PEER_DIR = path.join(PACKAGE_ROOT, "bench", "peers", "eks-blueprints");
@@ -116,6 +125,8 @@ export interface BenchResult {
     check: CheckFigures[];
     served: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     narrowed: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
+    /** Several cluster stacks checked at once: namespaces per stack, resources in all. */
+    mesh: { stacks: number; namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     growth: Stat;
     /** Present with three sizes or more. */
     marginalGrowth?: Stat;
@@ -223,6 +234,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             return { namespaces, resources: exported.deployment.resources.length, file };
         });
         const largest = stacks[stacks.length - 1];
+        const meshFiles = MESH_CLUSTERS.map(([cluster, id], i) => {
+            const file = path.join(dir, `${cluster}.json`);
+            const peer = MESH_CLUSTERS[1 - i][0];
+            const exported = meshMemberStackExport(MESH_NAMESPACES, cluster, id, peer);
+            fs.writeFileSync(file, JSON.stringify(exported));
+            return { file, resources: exported.deployment.resources.length };
+        });
         const npmStart = npmRun("env", []);
         const floor: Command = { file: process.execPath, args: ["-e", FLOOR_SCRIPT], cwd: PACKAGE_ROOT };
         const plan = npmRun("plan", ["--stack", PLAN_STACK, "--out", path.join(dir, `${PLAN_STACK}.json`)]);
@@ -239,6 +257,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             check: { wallMs: number; rssMb: number }[];
             served: { wallMs: number; rssMb: number };
             narrowed: { wallMs: number; rssMb: number };
+            mesh: { wallMs: number; rssMb: number };
             pack: number;
         }[] = [];
         for (let round = 1 - options.warmup; round <= options.runs; round++) {
@@ -272,6 +291,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 `check of ${largest.namespaces} namespaces narrowed`,
                 gateCodes,
             );
+            options.progress(
+                `${label}: check of ${MESH_CLUSTERS.length} stacks of ${MESH_NAMESPACES} namespaces at once`,
+            );
+            const mesh = await run(
+                npmRun(
+                    "check",
+                    meshFiles.map((m) => m.file),
+                ),
+                `check of ${MESH_CLUSTERS.length} cluster stacks`,
+                gateCodes,
+            );
             options.progress(`${label}: pack start`);
             const pack = await packStart();
             if (round >= 1) {
@@ -284,6 +314,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     check,
                     served: { wallMs: s.wallMs, rssMb: s.peakRssMb },
                     narrowed: { wallMs: narrowed.wallMs, rssMb: narrowed.peakRssMb },
+                    mesh: { wallMs: mesh.wallMs, rssMb: mesh.peakRssMb },
                     pack,
                 });
             }
@@ -327,6 +358,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 resources: largest.resources,
                 wallMs: stat(rounds.map((r) => r.narrowed.wallMs)),
                 peakRssMb: stat(rounds.map((r) => r.narrowed.rssMb)),
+            },
+            mesh: {
+                stacks: MESH_CLUSTERS.length,
+                namespaces: MESH_NAMESPACES,
+                resources: meshFiles.reduce((sum, m) => sum + m.resources, 0),
+                wallMs: stat(rounds.map((r) => r.mesh.wallMs)),
+                peakRssMb: stat(rounds.map((r) => r.mesh.rssMb)),
             },
             growth: stat(rounds.map((r) => perResource(r, last) / perResource(r, last - 1))),
             ...(stacks.length >= 3
@@ -397,6 +435,10 @@ export function renderTable(result: BenchResult): string {
         range(narrowed.wallMs, 0, " ms"),
         narrowed.namespaces === TARGETS.checkNamespaces ? verdict(narrowed.wallMs.median, TARGETS.narrowedWallMs) : "",
     ]);
+    const mesh = result.mesh;
+    const meshName = `check ${mesh.stacks} cluster stacks × ${mesh.namespaces} ns at once (${mesh.resources} resources)`;
+    rows.push([`${meshName}, wall`, range(mesh.wallMs, 0, " ms"), ""]);
+    rows.push([`${meshName}, peak RSS`, range(mesh.peakRssMb, 0, " MB"), ""]);
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
     // The growth target compares 1000 namespaces with 100.
     const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;

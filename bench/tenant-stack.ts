@@ -9,7 +9,7 @@
  * kubernetes provider, outputs equal to inputs (what the Kubernetes provider returns for these kinds besides status),
  * and every namespaced resource depending on its Namespace, as a program passing `namespace.metadata.name` would.
  */
-import { tenantStack } from "../policies/test/fixtures";
+import { meshCiliumValues, tenantStack } from "../policies/test/fixtures";
 import { ResourceV3, StackExport, manifestMagic } from "../engine/state/stack-export";
 
 const PROJECT = "tenants";
@@ -20,10 +20,9 @@ const KUBERNETES_PROVIDER_NAME = "default_4_34_2";
 /** Says what wrote the file, as the plan's exports do (engine/state/stack-export.ts). */
 const MANIFEST_VERSION = "eks-cilium-istio bench generator";
 
-const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
-
-/** The stack export of a stack with `tenants` tenant namespaces. */
-export function tenantStackExport(tenants: number, time: Date = new Date()): StackExport {
+/** The stack export of a stack with `tenants` tenant namespaces, named `stack`. */
+export function tenantStackExport(tenants: number, time: Date = new Date(), stack: string = STACK): StackExport {
+    const urn = (type: string, name: string) => `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
     const root = urn("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`);
     const providerUrn = urn("pulumi:providers:kubernetes", KUBERNETES_PROVIDER_NAME);
     const provider = `${providerUrn}::${KUBERNETES_PROVIDER_NAME}-id`;
@@ -66,4 +65,21 @@ export function tenantStackExport(tenants: number, time: Date = new Date()): Sta
             resources,
         },
     };
+}
+
+/**
+ * One cluster of a two-cluster mesh, as a team running one stack per cluster exports it: the tenant stack named after
+ * the cluster, its Cilium a ClusterMesh member (`cluster.name`, `cluster.id`, the other as its peer, the shared CA) as
+ * the pack's mesh fixtures configure one. `check east.json west.json` judges the two together.
+ */
+export function meshMemberStackExport(tenants: number, cluster: string, id: number, peer: string): StackExport {
+    const exported = tenantStackExport(tenants, new Date(), cluster);
+    const values = meshCiliumValues(cluster, id, [{ name: peer }]);
+    for (const resource of exported.deployment.resources) {
+        if (resource.type === "kubernetes:helm.sh/v3:Release" && resource.inputs?.chart === "cilium") {
+            resource.inputs = { ...resource.inputs, values };
+            resource.outputs = { ...resource.outputs, values };
+        }
+    }
+    return exported;
 }
