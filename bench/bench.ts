@@ -83,10 +83,10 @@ const FLOOR_SCRIPT = [
 
 /** One client and one server namespace of the tenant stack: the connectivity matrix narrowed to two pairs. */
 const NARROWED = { from: "tenant-1", to: "tenant-2" };
-/** The mesh case: two clusters (name, Cilium cluster ID), each a stack of this many tenant namespaces. */
-const MESH_CLUSTERS: readonly [string, number][] = [
-    ["east", 1],
-    ["west", 2],
+/** The mesh case: two clusters (name, Cilium cluster ID, VPC CIDR), each a stack of this many tenant namespaces. */
+const MESH_CLUSTERS: readonly [string, number, string][] = [
+    ["east", 1, "10.1.0.0/16"],
+    ["west", 2, "10.2.0.0/16"],
 ];
 const MESH_NAMESPACES = 500;
 
@@ -234,10 +234,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             return { namespaces, resources: exported.deployment.resources.length, file };
         });
         const largest = stacks[stacks.length - 1];
-        const meshFiles = MESH_CLUSTERS.map(([cluster, id], i) => {
+        const meshFiles = MESH_CLUSTERS.map(([cluster, id, cidr], i) => {
             const file = path.join(dir, `${cluster}.json`);
             const peer = MESH_CLUSTERS[1 - i][0];
-            const exported = meshMemberStackExport(MESH_NAMESPACES, cluster, id, peer);
+            const exported = meshMemberStackExport(MESH_NAMESPACES, cluster, id, peer, cidr);
             fs.writeFileSync(file, JSON.stringify(exported));
             return { file, resources: exported.deployment.resources.length };
         });

@@ -339,11 +339,17 @@ export function service(ns: string, name: string): FixtureResource {
  * shape the benchmark (`npm run bench`) grows.
  */
 export function tenantStack(tenants: number): FixtureResource[] {
-    const resources: FixtureResource[] = [
+    return [
         ciliumRelease(),
         ...istioSidecar(),
         peerAuthentication("istio-system", "default", "STRICT"),
+        ...tenantNamespaces(tenants),
     ];
+}
+
+/** The tenant namespaces of tenantStack, each like the demo's blue with the mTLS fix. */
+export function tenantNamespaces(tenants: number): FixtureResource[] {
+    const resources: FixtureResource[] = [];
     for (let i = 0; i < tenants; i++) {
         const ns = `tenant-${i}`;
         resources.push(
