@@ -22,16 +22,20 @@
  * 5b. `check --from tenant-1 --to tenant-2` at the largest size: the connectivity matrix narrowed to two pairs (without
  *    the flags, `check` counts the default matrix's pairs and refuses it past the limit, README "Predicting
  *    connectivity");
- * 5c. `check east.json west.json`: two stacks of `MESH_NAMESPACES` tenant namespaces each, one cluster each, judged at
+ * 5c. `diff BASE HEAD` at the largest size, HEAD the same stack with its last tenant's policy also admitting tenant-0
+ *    (bench/tenant-stack.ts `openTenantPolicy`); diffRatio = diff / check at that size, per round; how many requests
+ *    the diff predicted on each side of how many it compared is counted once, untimed, in this process;
+ * 5d. `check east.json west.json`: two stacks of `MESH_NAMESPACES` tenant namespaces each, one cluster each, judged at
  *    once as one mesh (bench/tenant-stack.ts `meshMemberStackExport`);
  * 6. the policy pack's start: from spawning it as the CLI does (engine/analyzer/served-pack.ts) to its first Analyze
  *    answer.
  * Peak RSS is the sum of every Node process's peak, npm's and a served pack's included (bench/measure.ts).
  * The JSON document: `{"npmStartMs", "plan": {"wallMs", "floorMs", "ratio", "peakRssMb"[, "peerMs", "peerRatio"]},
  * "check": [{"namespaces", "resources", "wallMs", "resourcesPerSecond", "peakRssMb"}], "served": {"namespaces",
- * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "mesh":
- * {"stacks", "namespaces", "resources", "wallMs", "peakRssMb"}, "growth",
- * "packStartMs"}` plus `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}`.
+ * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "diff":
+ * {"namespaces", "resources", "wallMs", "peakRssMb", "ratio", "predicted", "requests"}, "mesh": {"stacks",
+ * "namespaces", "resources", "wallMs", "peakRssMb"}, "growth", "packStartMs"}` plus `marginalGrowth`, `runs` and
+ * `machine`; each figure is `{"median", "min", "max"}` but the diff's two counts.
  *
  * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
  * `npm run check -- FILE`.
@@ -41,7 +45,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ServedPack } from "../engine/analyzer/served-pack";
-import { meshMemberStackExport, tenantStackExport } from "./tenant-stack";
+import { modelResources } from "../engine/stack-gate";
+import { diffConnectivity } from "../policies/connectivity/connectivity-diff";
+import { meshMemberStackExport, openTenantPolicy, tenantStackExport } from "./tenant-stack";
 import { Command, Stat, measure, shellQuote, stat } from "./measure";
 import {
     CommandIO,
@@ -90,6 +96,9 @@ const MESH_CLUSTERS: readonly [string, number, string][] = [
 ];
 const MESH_NAMESPACES = 500;
 
+/** The change `diff` is measured on: the last tenant's policy also admits tenant-0. */
+const changedTenant = (tenants: number) => tenants - 1;
+
 /** The peer of `plan`: a CDK app with its own package.json, installed only when asked (`--peers`). */
 const PEER_DIR = path.join(PACKAGE_ROOT, "bench", "peers", "eks-blueprints");
 
@@ -106,6 +115,11 @@ export const TARGETS = {
     servedWallMs: 9_268,
     /** The 1000-namespace stack with its connectivity narrowed by --from/--to answers within this. */
     narrowedWallMs: 2_000,
+    /**
+     * diff of the 1000-namespace stack and the same with one tenant's policy changed, over check of the stack: two
+     * stacks read, modelled and judged by the pack (2×), plus the requests the change reaches predicted on each side.
+     */
+    diffRatio: 3,
     growth: 1.3,
 } as const;
 
@@ -125,6 +139,17 @@ export interface BenchResult {
     check: CheckFigures[];
     served: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     narrowed: { namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
+    diff: {
+        namespaces: number;
+        resources: number;
+        wallMs: Stat;
+        peakRssMb: Stat;
+        ratio: Stat;
+        /** Requests the diff predicted on each side. */
+        predicted: number;
+        /** Requests it compared: the predicted ones and those the change cannot reach. */
+        requests: number;
+    };
     /** Several cluster stacks checked at once: namespaces per stack, resources in all. */
     mesh: { stacks: number; namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     growth: Stat;
@@ -234,6 +259,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             return { namespaces, resources: exported.deployment.resources.length, file };
         });
         const largest = stacks[stacks.length - 1];
+        // HEAD of the diff: the largest stack with one tenant's policy changed; what the diff predicts, counted once.
+        const baseExport = tenantStackExport(largest.namespaces);
+        const headExport = openTenantPolicy(baseExport, changedTenant(largest.namespaces), 0);
+        const changedFile = path.join(dir, `tenants-${largest.namespaces}-changed.json`);
+        fs.writeFileSync(changedFile, JSON.stringify(headExport));
+        const counted = diffConnectivity(
+            modelResources(baseExport.deployment.resources),
+            modelResources(headExport.deployment.resources),
+        );
         const meshFiles = MESH_CLUSTERS.map(([cluster, id, cidr], i) => {
             const file = path.join(dir, `${cluster}.json`);
             const peer = MESH_CLUSTERS[1 - i][0];
@@ -257,6 +291,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             check: { wallMs: number; rssMb: number }[];
             served: { wallMs: number; rssMb: number };
             narrowed: { wallMs: number; rssMb: number };
+            diff: { wallMs: number; rssMb: number };
             mesh: { wallMs: number; rssMb: number };
             pack: number;
         }[] = [];
@@ -291,6 +326,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 `check of ${largest.namespaces} namespaces narrowed`,
                 gateCodes,
             );
+            options.progress(`${label}: diff ${largest.namespaces} namespaces, one tenant's policy changed`);
+            // A change that opens requests: diff exits 1 by design.
+            const d = await run(
+                npmRun("diff", [largest.file, changedFile]),
+                `diff of ${largest.namespaces} namespaces`,
+                gateCodes,
+            );
             options.progress(
                 `${label}: check of ${MESH_CLUSTERS.length} stacks of ${MESH_NAMESPACES} namespaces at once`,
             );
@@ -314,6 +356,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     check,
                     served: { wallMs: s.wallMs, rssMb: s.peakRssMb },
                     narrowed: { wallMs: narrowed.wallMs, rssMb: narrowed.peakRssMb },
+                    diff: { wallMs: d.wallMs, rssMb: d.peakRssMb },
                     mesh: { wallMs: mesh.wallMs, rssMb: mesh.peakRssMb },
                     pack,
                 });
@@ -358,6 +401,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 resources: largest.resources,
                 wallMs: stat(rounds.map((r) => r.narrowed.wallMs)),
                 peakRssMb: stat(rounds.map((r) => r.narrowed.rssMb)),
+            },
+            diff: {
+                namespaces: largest.namespaces,
+                resources: largest.resources,
+                wallMs: stat(rounds.map((r) => r.diff.wallMs)),
+                peakRssMb: stat(rounds.map((r) => r.diff.rssMb)),
+                ratio: stat(rounds.map((r) => r.diff.wallMs / r.check[last].wallMs)),
+                predicted: counted.compared.length,
+                requests: counted.compared.length + counted.unreached,
             },
             mesh: {
                 stacks: MESH_CLUSTERS.length,
@@ -434,6 +486,20 @@ export function renderTable(result: BenchResult): string {
         `check ${narrowed.namespaces} ns --from ${NARROWED.from} --to ${NARROWED.to}, wall`,
         range(narrowed.wallMs, 0, " ms"),
         narrowed.namespaces === TARGETS.checkNamespaces ? verdict(narrowed.wallMs.median, TARGETS.narrowedWallMs) : "",
+    ]);
+    const d = result.diff;
+    const diffName = `diff ${d.namespaces} ns, one tenant's policy changed`;
+    rows.push([`${diffName}, wall`, range(d.wallMs, 0, " ms"), ""]);
+    rows.push([`${diffName}, peak RSS`, range(d.peakRssMb, 0, " MB"), ""]);
+    rows.push([
+        `${diffName} / check ${d.namespaces} ns`,
+        range(d.ratio, 2),
+        d.namespaces === TARGETS.checkNamespaces ? verdict(d.ratio.median, TARGETS.diffRatio) : "",
+    ]);
+    rows.push([
+        `${diffName}, requests predicted per side`,
+        `${d.predicted.toLocaleString("en-US")} of ${d.requests.toLocaleString("en-US")}`,
+        "",
     ]);
     const mesh = result.mesh;
     const meshName = `check ${mesh.stacks} cluster stacks × ${mesh.namespaces} ns at once (${mesh.resources} resources)`;

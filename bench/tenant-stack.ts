@@ -103,3 +103,30 @@ export function meshMemberStackExport(
         ...tenantNamespaces(tenants),
     ]);
 }
+
+/**
+ * The same stack with one tenant's CiliumNetworkPolicy also admitting, at L4 (no HTTP rule), the pods of another
+ * tenant's namespace on port 80: the change `npm run bench` diffs, which opens that tenant's two workloads' requests
+ * to the first tenant's httpbin and leaves every other request as it was.
+ */
+export function openTenantPolicy(exported: StackExport, tenant: number, from: number): StackExport {
+    const namespace = `tenant-${tenant}`;
+    const resources = exported.deployment.resources.map((resource) => {
+        if (
+            resource.type !== "kubernetes:cilium.io/v2:CiliumNetworkPolicy" ||
+            resource.inputs?.metadata?.namespace !== namespace
+        ) {
+            return resource;
+        }
+        const props = structuredClone(resource.inputs!);
+        props.spec.ingress.push({
+            fromEndpoints: [{ matchLabels: { "io.kubernetes.pod.namespace": `tenant-${from}` } }],
+            toPorts: [{ ports: [{ port: "80", protocol: "TCP" }] }],
+        });
+        return { ...resource, inputs: props, outputs: props };
+    });
+    if (resources.every((r, i) => r === exported.deployment.resources[i])) {
+        throw new Error(`the stack has no CiliumNetworkPolicy in namespace ${namespace}`);
+    }
+    return { ...exported, deployment: { ...exported.deployment, resources } };
+}

@@ -5,6 +5,7 @@
  */
 import { CommandIO, CommandSpec, ExitCode, nearest, processIO, renderHelp } from "./command-line";
 import { checkCommand } from "./commands/check";
+import { diffCommand } from "./commands/diff";
 import { explainCommand } from "./commands/explain";
 import { planCommand } from "./commands/plan";
 import { verifyCommand } from "./commands/verify";
@@ -17,7 +18,7 @@ import { terminalSafe } from "./terminal-safe";
 
 const PROGRAM = "eks-cilium-istio";
 
-export const COMMANDS: readonly CommandSpec[] = [planCommand, checkCommand, explainCommand, verifyCommand];
+export const COMMANDS: readonly CommandSpec[] = [planCommand, checkCommand, diffCommand, explainCommand, verifyCommand];
 
 function overview(): string {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));

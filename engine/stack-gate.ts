@@ -21,6 +21,8 @@ import { evaluatePolicyPack } from "./analyzer/policy-evaluation";
 import { PolicyConfigEntry, parsePolicyPackConfig } from "./analyzer/policy-pack-config";
 import { stateToPlain } from "./state/property-values";
 import { buildReport, hasMandatoryViolation, renderJson, renderText } from "./report/report";
+import { gateReview } from "./report/review";
+import { reviewFormat, writeReviewReport } from "./report/review-document";
 import { ResourceV3, parseUrn } from "./state/stack-export";
 import { StackResource } from "cilium-istio-guard/model/resources";
 import { screenValues } from "./state/value-screen";
@@ -45,6 +47,8 @@ export interface GateOptions {
     probes: readonly Probe[];
     /** `--from` and `--to`: namespaces the demo's checks and the default matrix are narrowed to. */
     filters: PairFilters;
+    /** `--report FILE.md|FILE.html`: where to write the review report too (each file in the format it names). */
+    reports: readonly string[];
     io: CommandIO;
     /** Secret values from outside the resources (secret stack config), redacted like the resources' own. */
     secretConfig?: readonly string[];
@@ -52,9 +56,12 @@ export interface GateOptions {
 
 /**
  * What plan and check read from the flags they share: `--policy-pack DIR`, `--policy-pack-config FILE`, `--json`,
- * `--served`, `--verbose`, `--probe`, `--probes FILE`, `--from`, `--to`.
+ * `--served`, `--verbose`, `--probe`, `--probes FILE`, `--from`, `--to`, `--report FILE`.
  */
-export type GateFlags = Pick<GateOptions, "policyPackConfig" | "json" | "verbose" | "probes" | "filters"> & {
+export type GateFlags = Pick<
+    GateOptions,
+    "policyPackConfig" | "json" | "verbose" | "probes" | "filters" | "reports"
+> & {
     served: boolean;
     /** `--policy-pack DIR`: a pack directory, which only serving can evaluate (its entry constructs the pack). */
     policyPack?: PackLocation;
@@ -76,8 +83,11 @@ export async function startPack(location: PackLocation, context: PackStackContex
 /** Reads them; a config or probes file that cannot be read or parsed is a usage error, raised before anything runs. */
 export function readGateFlags(flags: ParsedFlags): GateFlags {
     const policyPack = singleValue(flags, "policy-pack");
+    const reports = flags.values.get("report") ?? [];
+    reports.forEach(reviewFormat);
     return {
         policyPack: policyPack === undefined ? undefined : { dir: path.resolve(policyPack) },
+        reports,
         policyPackConfig: readPolicyPackConfigFile(singleValue(flags, "policy-pack-config")),
         json: flags.switches.has("json"),
         served: flags.switches.has("served"),
@@ -86,7 +96,7 @@ export function readGateFlags(flags: ParsedFlags): GateFlags {
     };
 }
 
-function readPolicyPackConfigFile(file: string | undefined): Record<string, PolicyConfigEntry> {
+export function readPolicyPackConfigFile(file: string | undefined): Record<string, PolicyConfigEntry> {
     if (file === undefined) {
         return {};
     }
@@ -172,10 +182,10 @@ export async function gateStack(resources: readonly ResourceV3[], options: GateO
             ? { ...connectivity, answers: redactReasons(connectivity.answers) }
             : { ...connectivity, answers: redactReasons(connectivity.answers) };
     const report = buildReport(options.stack, resources, violations, predicted);
-    options.io.stdout(
-        options.json
-            ? renderJson(report)
-            : renderText(report, `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`),
-    );
+    const title = `${options.title} (policy pack ${evaluation.packName}@${evaluation.packVersion})`;
+    options.io.stdout(options.json ? renderJson(report) : renderText(report, title));
+    for (const file of options.reports) {
+        options.io.stderr(`${writeReviewReport(file, gateReview(report, title))}\n`);
+    }
     return hasMandatoryViolation(report) ? ExitCode.Violation : ExitCode.Ok;
 }

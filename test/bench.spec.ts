@@ -113,7 +113,7 @@ describe("npm run bench", function () {
         }
     });
 
-    it("measures npm's start-up, plan, floor, check at each size, check --served and the pack's start: the documented fields, positive and consistent", async () => {
+    it("measures npm's start-up, plan, floor, check at each size, check --served, diff and the pack's start: the documented fields, positive and consistent", async () => {
         const run = await runBench(["--json", "--runs", "1", "--warmup", "0", "--sizes", "1,2,3"]);
         assert.strictEqual(run.code, ExitCode.Ok, run.stderr);
         const doc: BenchResult = JSON.parse(run.stdout);
@@ -176,6 +176,12 @@ describe("npm run bench", function () {
         );
         assertStat(doc.narrowed.wallMs, "narrowed.wallMs");
         assertStat(doc.narrowed.peakRssMb, "narrowed.peakRssMb");
+        assert.deepStrictEqual([doc.diff.namespaces, doc.diff.resources], [3, 25], "diff at the largest size");
+        assertStat(doc.diff.wallMs, "diff.wallMs");
+        assertStat(doc.diff.peakRssMb, "diff.peakRssMb");
+        assert.ok(close(doc.diff.ratio.median, doc.diff.wallMs.median / doc.check[2].wallMs.median), "diff / check");
+        // tenant-2 changed: its 2 workloads to the 3 Service ports, and the 4 others to tenant-2's one port.
+        assert.deepStrictEqual([doc.diff.predicted, doc.diff.requests], [2 * 3 + 4, 6 * 3]);
         // Two cluster stacks of 500 tenant namespaces each (6 resources a namespace; besides, the root, the provider,
         // Cilium, Istio's namespace, three charts, cacerts, a remote secret, the mesh-wide PeerAuthentication, the VPC).
         assert.deepStrictEqual(
@@ -194,10 +200,12 @@ describe("npm run bench", function () {
             "check 2 cluster stacks × 500 ns at once (6022 resources), wall",
             "check 3 ns (25 resources), wall",
             "check 3 ns --from tenant-1 --to tenant-2, wall",
+            "diff 3 ns, one tenant's policy changed / check 3 ns",
             "growth: cost per resource 3 / 2",
             "pack start to first Analyze answer",
         ]) {
             assert.ok(table.includes(row), `the table has "${row}"`);
         }
+        assert.match(table, /diff 3 ns, one tenant's policy changed, requests predicted per side +10 of 18\n/);
     });
 });

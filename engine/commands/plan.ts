@@ -84,6 +84,14 @@ export const GATE_FLAGS: readonly FlagSpec[] = [
             "evaluating it in this one. Same verdicts, slower. Default: in this process.",
     },
     ...PROBE_FLAGS,
+    {
+        name: "report",
+        value: "FILE",
+        repeatable: true,
+        help:
+            "Also write the review report: Markdown (FILE.md) to post as a pull-request comment as it is, or one HTML " +
+            "page (FILE.html) with the flow map drawn and sortable tables.",
+    },
 ];
 
 const FLAGS: readonly FlagSpec[] = [

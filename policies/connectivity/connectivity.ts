@@ -79,8 +79,9 @@ export interface PairFilters {
 export const MAX_PREDICTED_PAIRS = 2_500;
 
 export const CHECK_PATHS = ["/ip", "/deny"] as const;
-const DEMO_CLIENT = "netshoot";
-const DEMO_SERVER = "httpbin";
+/** The demo's client Deployment and server Service, in each of its namespaces. */
+export const DEMO_CLIENT = "netshoot";
+export const DEMO_SERVER = "httpbin";
 const DEMO_PORT = 80;
 const NAMESPACE_DEMO = "eks-cilium-istio:index:NamespaceDemo";
 
@@ -158,23 +159,26 @@ function answer(
     };
 }
 
+/** The answer to one probe; a probe naming what the stack does not have throws a ProbeError. */
+export function predictProbe(model: TrafficModel, probe: Probe): ProbeAnswer {
+    const client = resolveClient(model, probe);
+    const target = resolveTarget(model, probe);
+    const to = `${probe.podHostname ? `${probe.podHostname}.` : ""}${probe.service}.${probe.namespace}`;
+    return answer(
+        probe.text,
+        client,
+        to,
+        probe.port,
+        probe.method,
+        probe.path,
+        predictTarget(model, client, target, probe.method, probe.path),
+    );
+}
+
 /** Answers to the user's probes; a probe naming what the stack does not have throws a ProbeError. */
 export function predictProbes(resources: readonly StackResource[], probes: readonly Probe[]): ProbeAnswer[] {
     const model = buildTrafficModel(resources);
-    return probes.map((probe) => {
-        const client = resolveClient(model, probe);
-        const target = resolveTarget(model, probe);
-        const to = `${probe.podHostname ? `${probe.podHostname}.` : ""}${probe.service}.${probe.namespace}`;
-        return answer(
-            probe.text,
-            client,
-            to,
-            probe.port,
-            probe.method,
-            probe.path,
-            predictTarget(model, client, target, probe.method, probe.path),
-        );
-    });
+    return probes.map((probe) => predictProbe(model, probe));
 }
 
 const inFilter = (filter: readonly string[] | undefined, namespace: string) =>
@@ -211,6 +215,60 @@ function countMatrix(resources: readonly StackResource[], filters: PairFilters):
     return { clients, ports };
 }
 
+/**
+ * A set of requests laid out as clients against servers, and how one client/server pair is answered (one answer per
+ * request the pair stands for): what the default matrix and the demo's checks walk whole, and what a diff walks only
+ * where a change can reach (connectivity-diff.ts).
+ */
+export interface PairSpace<A> {
+    readonly clients: readonly Workload[];
+    readonly servers: readonly PairServer[];
+    /** How the client is named across two stacks. */
+    clientKey(client: Workload): string;
+    /** How the server is named across two stacks. */
+    serverKey(server: PairServer): string;
+    /** How many requests (answers) each pair stands for. */
+    readonly requestsPerPair: number;
+    predict(client: Workload, server: PairServer): A[];
+}
+
+/** One server of a pair space: a Service and the port its requests go to. */
+export interface PairServer {
+    readonly service: ServiceInfo;
+    readonly port: number;
+}
+
+/** The default matrix's clients and servers: every workload, every TCP Service port (see the module comment). */
+export function matrixSpace(model: TrafficModel, filters: PairFilters = {}): PairSpace<ProbeAnswer> {
+    const servers: PairServer[] = [];
+    for (const service of model.services) {
+        if (!inFilter(filters.to, service.namespace) || service.ports.state !== "known") {
+            continue;
+        }
+        service.ports.value.filter((p) => p.protocol === "TCP").forEach((p) => servers.push({ service, port: p.port }));
+    }
+    const targets = new Map<PairServer, Target>();
+    return {
+        clients: model.workloads.filter((w) => inFilter(filters.from, w.namespace)),
+        servers,
+        clientKey: describeClient,
+        serverKey: ({ service, port }) => `${service.namespace}/${service.name}:${port}`,
+        requestsPerPair: 1,
+        predict: (client, server) => {
+            const { service, port } = server;
+            const host = `${service.name}.${service.namespace}`;
+            // The pods behind a Service port are the same for every client: resolved once per server.
+            let target = targets.get(server);
+            if (target === undefined) {
+                target = targetFor(model, service, port, host);
+                targets.set(server, target);
+            }
+            const prediction = predictTarget(model, client, target, "GET", "/");
+            return [answer(probeText(client, host, port), client, host, port, "GET", "/", prediction)];
+        },
+    };
+}
+
 /** Every client workload against every TCP Service port, `GET /` (see the module comment). */
 export function predictMatrix(
     resources: readonly StackResource[],
@@ -229,29 +287,16 @@ export function predictMatrix(
             ),
         };
     }
-    const model = buildTrafficModel(resources);
-    const clients = model.workloads.filter((w) => inFilter(filters.from, w.namespace));
-    const servers: { service: ServiceInfo; port: number }[] = [];
-    for (const service of model.services) {
-        if (!inFilter(filters.to, service.namespace) || service.ports.state !== "known") {
-            continue;
-        }
-        service.ports.value.filter((p) => p.protocol === "TCP").forEach((p) => servers.push({ service, port: p.port }));
-    }
-    const answers: ProbeAnswer[] = [];
-    for (const client of clients) {
-        for (const { service, port } of servers) {
-            const host = `${service.name}.${service.namespace}`;
-            const target = targetFor(model, service, port, host);
-            const prediction = predictTarget(model, client, target, "GET", "/");
-            answers.push(answer(probeText(client, host, port), client, host, port, "GET", "/", prediction));
-        }
-    }
-    return { kind: "matrix", answers };
+    return { kind: "matrix", answers: predictSpace(matrixSpace(buildTrafficModel(resources), filters)) };
+}
+
+/** Every pair of the space, clients in order. */
+function predictSpace<A>(space: PairSpace<A>): A[] {
+    return space.clients.flatMap((client) => space.servers.flatMap((server) => space.predict(client, server)));
 }
 
 /** Whether the stack holds the NamespaceDemo component. */
-function holdsNamespaceDemo(resources: readonly StackResource[]): boolean {
+export function holdsNamespaceDemo(resources: readonly StackResource[]): boolean {
     return resources.some((r) => r.type === NAMESPACE_DEMO);
 }
 
@@ -282,9 +327,56 @@ function countDemo(resources: readonly StackResource[]): { clients: number; serv
 }
 
 /**
- * The demo's checks: every Deployment `netshoot` against every Service `httpbin` on port 80, `GET /ip` and `/deny`
- * (the README's tables, and what `verify` runs on a cluster). Clients are ordered as the servers' namespaces are.
+ * The demo's checks as a pair space: every Deployment `netshoot` against every Service `httpbin` on port 80, `GET /ip`
+ * and `/deny` (the README's tables, and what `verify` runs on a cluster). Clients are ordered as the servers'
+ * namespaces are.
  */
+export function demoSpace(model: TrafficModel, filters: PairFilters = {}): PairSpace<DemoAnswer> {
+    const services = model.services.filter((s) => s.name === DEMO_SERVER && inFilter(filters.to, s.namespace));
+    const rank = (namespace: string) => {
+        const index = services.findIndex((s) => s.namespace === namespace);
+        return index < 0 ? services.length : index;
+    };
+    return {
+        clients: model.workloads
+            .filter((w) => w.kind === "Deployment" && w.name === DEMO_CLIENT && inFilter(filters.from, w.namespace))
+            .sort((a, b) => rank(a.namespace) - rank(b.namespace) || a.namespace.localeCompare(b.namespace)),
+        servers: services.map((service) => ({ service, port: DEMO_PORT })),
+        clientKey: (client) => client.namespace,
+        serverKey: ({ service }) => service.namespace,
+        requestsPerPair: CHECK_PATHS.length,
+        predict: (client, { service }) => {
+            let target: Target;
+            try {
+                target = targetFor(model, service, DEMO_PORT, `${DEMO_SERVER}.${service.namespace}`);
+            } catch {
+                // The demo's Service without port 80: the check gets no HTTP answer.
+                target = {
+                    service,
+                    urlPort: DEMO_PORT,
+                    host: "",
+                    label: "",
+                    backends: [],
+                    notes: [],
+                    unserved: `Service ${DEMO_SERVER} has no port ${DEMO_PORT}`,
+                };
+            }
+            return CHECK_PATHS.map((path) => {
+                const p = predictTarget(model, client, target, "GET", path);
+                return {
+                    from: client.namespace,
+                    to: service.namespace,
+                    path,
+                    code: p.code,
+                    reason: p.reason,
+                    decidedBy: p.decidedBy,
+                };
+            });
+        },
+    };
+}
+
+/** The demo's checks (demoSpace), counted first and refused past `maxPairs`. */
 export function predictDemoChecks(
     resources: readonly StackResource[],
     filters: PairFilters = {},
@@ -302,47 +394,7 @@ export function predictDemoChecks(
             ),
         };
     }
-    const model = buildTrafficModel(resources);
-    const servers = model.services.filter((s) => s.name === DEMO_SERVER && inFilter(filters.to, s.namespace));
-    const rank = (namespace: string) => {
-        const index = servers.findIndex((s) => s.namespace === namespace);
-        return index < 0 ? servers.length : index;
-    };
-    const clients = model.workloads
-        .filter((w) => w.kind === "Deployment" && w.name === DEMO_CLIENT && inFilter(filters.from, w.namespace))
-        .sort((a, b) => rank(a.namespace) - rank(b.namespace) || a.namespace.localeCompare(b.namespace));
-    const answers: DemoAnswer[] = [];
-    for (const client of clients) {
-        for (const service of servers) {
-            let target: Target;
-            try {
-                target = targetFor(model, service, DEMO_PORT, `${DEMO_SERVER}.${service.namespace}`);
-            } catch {
-                // The demo's Service without port 80: the check gets no HTTP answer.
-                target = {
-                    service,
-                    urlPort: DEMO_PORT,
-                    host: "",
-                    label: "",
-                    backends: [],
-                    notes: [],
-                    unserved: `Service ${DEMO_SERVER} has no port ${DEMO_PORT}`,
-                };
-            }
-            for (const path of CHECK_PATHS) {
-                const p = predictTarget(model, client, target, "GET", path);
-                answers.push({
-                    from: client.namespace,
-                    to: service.namespace,
-                    path,
-                    code: p.code,
-                    reason: p.reason,
-                    decidedBy: p.decidedBy,
-                });
-            }
-        }
-    }
-    return { kind: "demo", answers };
+    return { kind: "demo", answers: predictSpace(demoSpace(buildTrafficModel(resources), filters)) };
 }
 
 /**

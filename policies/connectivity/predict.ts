@@ -23,6 +23,7 @@
 import { HBONE_PORT } from "../model/ambient-network";
 import { lookupIn } from "../model/label-selectors";
 import { PolicyRule } from "../model/network-policies";
+import { ServiceInfo } from "../model/services";
 import { WaypointInfo } from "../model/waypoints";
 import { Workload } from "../model/workloads";
 import { CiliumDecision, Hop, L7Rules, describeRule, describeWorkloadRef, decideHop } from "./cilium-policy";
@@ -236,9 +237,14 @@ function describeDecision(decision: CiliumDecision): { text: string; urns: strin
     }
 }
 
-/** The waypoint a Service's traffic goes through (istio.io/use-waypoint on the Service, else its namespace). */
-function waypointFor(model: TrafficModel, target: Target): WaypointInfo | undefined | { unknown: string } {
-    const service = target.service;
+/**
+ * The waypoint a Service names for its traffic: `istio.io/use-waypoint` on the Service, else on its namespace
+ * (`<name>` in the Service's namespace, or `<namespace>/<name>`; `#none` opts out), whether or not the stack declares it.
+ */
+export function waypointReference(
+    model: TrafficModel,
+    service: ServiceInfo,
+): { namespace: string; name: string } | undefined {
     const own = service.labels.values.get("istio.io/use-waypoint");
     const fromNamespace = model.namespace(service.namespace).labels.values.get("istio.io/use-waypoint");
     const value = own ?? fromNamespace;
@@ -246,6 +252,16 @@ function waypointFor(model: TrafficModel, target: Target): WaypointInfo | undefi
         return undefined;
     }
     const [namespace, name] = value.includes("/") ? value.split("/", 2) : [service.namespace, value];
+    return { namespace, name };
+}
+
+/** The waypoint a Service's traffic goes through (waypointReference), as the stack declares it. */
+function waypointFor(model: TrafficModel, target: Target): WaypointInfo | undefined | { unknown: string } {
+    const reference = waypointReference(model, target.service);
+    if (reference === undefined) {
+        return undefined;
+    }
+    const { namespace, name } = reference;
     const waypoint = model.waypoints.find((w) => w.name === name && w.namespace === namespace);
     if (waypoint === undefined) {
         return {
