@@ -14,6 +14,7 @@
  *    were left out and how to narrow them.
  * A pair the model cannot decide is answered `???` with why; nothing is dropped.
  */
+import { CHECK_PATHS, DEMO_CLIENT, DEMO_PORT, DEMO_SERVER } from "../model/demo-workloads";
 import { StackResource, isKubernetes } from "../model/resources";
 import { guarded, readArray, readPath, readString } from "../model/property-reader";
 import { ServiceInfo } from "../model/services";
@@ -78,11 +79,6 @@ export interface PairFilters {
  */
 export const MAX_PREDICTED_PAIRS = 2_500;
 
-export const CHECK_PATHS = ["/ip", "/deny"] as const;
-/** The demo's client Deployment and server Service, in each of its namespaces. */
-export const DEMO_CLIENT = "netshoot";
-export const DEMO_SERVER = "httpbin";
-const DEMO_PORT = 80;
 const NAMESPACE_DEMO = "eks-cilium-istio:index:NamespaceDemo";
 
 /** The answer for every pod behind the target: one code when they agree, `???` when load balancing decides. */
