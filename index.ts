@@ -1,6 +1,6 @@
 /**
- * The root program: one EKS cluster with Cilium and Istio working together, and the red/blue/green demo on it,
- * configured by the stack (Pulumi.<stack>.yaml, namespace `eks-cilium-istio`; see stack-config.ts and the README).
+ * The root program: one EKS cluster with Cilium and Istio working together, and the red/blue/green demo on it (or,
+ * with `meshClusters`, several such clusters joined into one mesh: mesh-program.ts), configured by the stack (Pulumi.<stack>.yaml, namespace `eks-cilium-istio`; see stack-config.ts and the README).
  *
  * An exported function rather than top-level code, so that Pulumi runs it and takes its result as the stack outputs,
  * and the tests and the offline plan can run it again and again on the mock runtime.
@@ -16,6 +16,7 @@ import { DemoCheck, resolveDemoSettings } from "./components/demo-objects";
 import { buildIstioValues, ISTIO_RELEASE_DEFAULTS, resolveIstioSettings } from "./components/istio-values";
 import { IstioRelease, IstioReleaseArgs } from "./components/IstioRelease";
 import { NamespaceDemo, NamespaceDemoArgs } from "./components/NamespaceDemo";
+import { meshProgram, MeshStackOutputs } from "./mesh-program";
 import {
     checkStackConfigKeys,
     readAwsRegion,
@@ -81,9 +82,9 @@ function componentArgs(
     return { cluster, cilium, istio, demo };
 }
 
-export = async (): Promise<StackOutputs> => {
+export = async (): Promise<StackOutputs | MeshStackOutputs> => {
     checkStackConfigKeys(Object.keys(pulumi.runtime.allConfig()));
-    readAwsRegion(new pulumi.Config("aws").get("region"), Object.values(aws.Region));
+    const region = readAwsRegion(new pulumi.Config("aws").get("region"), Object.values(aws.Region));
     const stackConfig = new pulumi.Config(STACK_CONFIG_NAMESPACE);
     const config = readStackConfig((key) => stackConfig.get(key));
     // An existing VPC's IDs are checked by Cluster below, before anything is registered; a new VPC is created only once
@@ -103,6 +104,10 @@ export = async (): Promise<StackOutputs> => {
     buildIstioValues(resolveIstioSettings(args.istio));
     if (config.demoEnabled) {
         resolveDemoSettings(args.demo);
+    }
+    // A mesh stack: several clusters configured alike, joined by ClusterMesh (mesh-program.ts).
+    if (config.meshClusters !== undefined) {
+        return meshProgram(config.meshClusters, args, region, config.demoEnabled);
     }
 
     const cluster = new Cluster(

@@ -114,6 +114,60 @@ function parseInstanceType(key: string, raw: string): string {
 
 const nodeGroup = CLUSTER_DEFAULTS.nodeGroup;
 
+/** One entry of `meshClusters`: what a member of the mesh stack is made of. */
+export interface MeshClusterConfig {
+    name: string;
+    id: number;
+    vpcCidr: string;
+    region?: string;
+    podCidr?: string;
+}
+
+const MESH_CLUSTER_FIELDS: Record<keyof MeshClusterConfig, "string" | "number"> = {
+    name: "string",
+    id: "number",
+    vpcCidr: "string",
+    region: "string",
+    podCidr: "string",
+};
+
+/** The list's shape; the values themselves are ClusterMesh's to check (planClusterMesh), before any resource. */
+function parseMeshClusters(key: string, raw: string): MeshClusterConfig[] {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        throw new InputError(key, raw, "a list of clusters (a YAML list of objects in the stack file)");
+    }
+    if (!Array.isArray(parsed)) {
+        throw new InputError(key, parsed, "a list of clusters, each `{name, id, vpcCidr, region?, podCidr?}`");
+    }
+    return parsed.map((entry: unknown, i) => {
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            throw new InputError(`${key}[${i}]`, entry, "an object `{name, id, vpcCidr, region?, podCidr?}`");
+        }
+        for (const [field, value] of Object.entries(entry)) {
+            const type = MESH_CLUSTER_FIELDS[field as keyof MeshClusterConfig];
+            if (type === undefined) {
+                throw new InputError(
+                    `${key}[${i}]`,
+                    field,
+                    `only the fields ${Object.keys(MESH_CLUSTER_FIELDS).join(", ")}`,
+                );
+            }
+            if (typeof value !== type) {
+                throw new InputError(`${key}[${i}].${field}`, value, `a ${type}`);
+            }
+        }
+        for (const field of ["name", "id", "vpcCidr"] as const) {
+            if (!(field in entry)) {
+                throw new InputError(`${key}[${i}].${field}`, undefined, `required: a ${MESH_CLUSTER_FIELDS[field]}`);
+            }
+        }
+        return entry as MeshClusterConfig;
+    });
+}
+
 /** Every key the root program reads from namespace `eks-cilium-istio`, in the README's order. */
 export const STACK_CONFIG_TABLE = {
     ciliumDatapath: {
@@ -251,6 +305,15 @@ export const STACK_CONFIG_TABLE = {
             "with `l7`: disable mTLS for blue (sidecar) or take red and blue out of ambient; `false` reproduces the " +
             "broken state on purpose, and the policy pack rejects it",
         parse: parseBoolean,
+    },
+    meshClusters: {
+        default: "unset (one cluster)",
+        allowed:
+            "a list of 2 or more `{name, id, vpcCidr, region?, podCidr?}` (ClusterMesh's members; `podCidr` with `overlay` only)",
+        sets:
+            "a mesh stack: a VPC, Cluster, CiliumRelease and IstioRelease per entry, joined by ClusterMesh; the demo in " +
+            "the first cluster calls an httpbin in the second (mesh-program.ts)",
+        parse: parseMeshClusters,
     },
 } satisfies Record<string, ConfigKeySpec<unknown>>;
 

@@ -25,14 +25,17 @@
  * 5c. `diff BASE HEAD` at the largest size, HEAD the same stack with its last tenant's policy also admitting tenant-0
  *    (bench/tenant-stack.ts `openTenantPolicy`); diffRatio = diff / check at that size, per round; how many requests
  *    the diff predicted on each side of how many it compared is counted once, untimed, in this process;
+ * 5d. `check east.json west.json`: two stacks of `MESH_NAMESPACES` tenant namespaces each, one cluster each, judged at
+ *    once as one mesh (bench/tenant-stack.ts `meshMemberStackExport`);
  * 6. the policy pack's start: from spawning it as the CLI does (engine/analyzer/served-pack.ts) to its first Analyze
  *    answer.
  * Peak RSS is the sum of every Node process's peak, npm's and a served pack's included (bench/measure.ts).
  * The JSON document: `{"npmStartMs", "plan": {"wallMs", "floorMs", "ratio", "peakRssMb"[, "peerMs", "peerRatio"]},
  * "check": [{"namespaces", "resources", "wallMs", "resourcesPerSecond", "peakRssMb"}], "served": {"namespaces",
  * "resources", "wallMs", "peakRssMb"}, "narrowed": {"namespaces", "resources", "wallMs", "peakRssMb"}, "diff":
- * {"namespaces", "resources", "wallMs", "peakRssMb", "ratio", "predicted", "requests"}, "growth", "packStartMs"}` plus
- * `marginalGrowth`, `runs` and `machine`; each figure is `{"median", "min", "max"}` but the diff's two counts.
+ * {"namespaces", "resources", "wallMs", "peakRssMb", "ratio", "predicted", "requests"}, "mesh": {"stacks",
+ * "namespaces", "resources", "wallMs", "peakRssMb"}, "growth", "packStartMs"}` plus `marginalGrowth`, `runs` and
+ * `machine`; each figure is `{"median", "min", "max"}` but the diff's two counts.
  *
  * `--generate N --out FILE` writes the stack export with N tenant namespaces, so anyone can reproduce a case with
  * `npm run check -- FILE`.
@@ -44,7 +47,7 @@ import * as path from "path";
 import { ServedPack } from "../engine/analyzer/served-pack";
 import { modelResources } from "../engine/stack-gate";
 import { diffConnectivity } from "../policies/connectivity/connectivity-diff";
-import { openTenantPolicy, tenantStackExport } from "./tenant-stack";
+import { meshMemberStackExport, openTenantPolicy, tenantStackExport } from "./tenant-stack";
 import { Command, Stat, measure, shellQuote, stat } from "./measure";
 import {
     CommandIO,
@@ -86,6 +89,12 @@ const FLOOR_SCRIPT = [
 
 /** One client and one server namespace of the tenant stack: the connectivity matrix narrowed to two pairs. */
 const NARROWED = { from: "tenant-1", to: "tenant-2" };
+/** The mesh case: two clusters (name, Cilium cluster ID, VPC CIDR), each a stack of this many tenant namespaces. */
+const MESH_CLUSTERS: readonly [string, number, string][] = [
+    ["east", 1, "10.1.0.0/16"],
+    ["west", 2, "10.2.0.0/16"],
+];
+const MESH_NAMESPACES = 500;
 
 /** The change `diff` is measured on: the last tenant's policy also admits tenant-0. */
 const changedTenant = (tenants: number) => tenants - 1;
@@ -141,6 +150,8 @@ export interface BenchResult {
         /** Requests it compared: the predicted ones and those the change cannot reach. */
         requests: number;
     };
+    /** Several cluster stacks checked at once: namespaces per stack, resources in all. */
+    mesh: { stacks: number; namespaces: number; resources: number; wallMs: Stat; peakRssMb: Stat };
     growth: Stat;
     /** Present with three sizes or more. */
     marginalGrowth?: Stat;
@@ -257,6 +268,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             modelResources(baseExport.deployment.resources),
             modelResources(headExport.deployment.resources),
         );
+        const meshFiles = MESH_CLUSTERS.map(([cluster, id, cidr], i) => {
+            const file = path.join(dir, `${cluster}.json`);
+            const peer = MESH_CLUSTERS[1 - i][0];
+            const exported = meshMemberStackExport(MESH_NAMESPACES, cluster, id, peer, cidr);
+            fs.writeFileSync(file, JSON.stringify(exported));
+            return { file, resources: exported.deployment.resources.length };
+        });
         const npmStart = npmRun("env", []);
         const floor: Command = { file: process.execPath, args: ["-e", FLOOR_SCRIPT], cwd: PACKAGE_ROOT };
         const plan = npmRun("plan", ["--stack", PLAN_STACK, "--out", path.join(dir, `${PLAN_STACK}.json`)]);
@@ -274,6 +292,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             served: { wallMs: number; rssMb: number };
             narrowed: { wallMs: number; rssMb: number };
             diff: { wallMs: number; rssMb: number };
+            mesh: { wallMs: number; rssMb: number };
             pack: number;
         }[] = [];
         for (let round = 1 - options.warmup; round <= options.runs; round++) {
@@ -314,6 +333,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 `diff of ${largest.namespaces} namespaces`,
                 gateCodes,
             );
+            options.progress(
+                `${label}: check of ${MESH_CLUSTERS.length} stacks of ${MESH_NAMESPACES} namespaces at once`,
+            );
+            const mesh = await run(
+                npmRun(
+                    "check",
+                    meshFiles.map((m) => m.file),
+                ),
+                `check of ${MESH_CLUSTERS.length} cluster stacks`,
+                gateCodes,
+            );
             options.progress(`${label}: pack start`);
             const pack = await packStart();
             if (round >= 1) {
@@ -327,6 +357,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                     served: { wallMs: s.wallMs, rssMb: s.peakRssMb },
                     narrowed: { wallMs: narrowed.wallMs, rssMb: narrowed.peakRssMb },
                     diff: { wallMs: d.wallMs, rssMb: d.peakRssMb },
+                    mesh: { wallMs: mesh.wallMs, rssMb: mesh.peakRssMb },
                     pack,
                 });
             }
@@ -379,6 +410,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
                 ratio: stat(rounds.map((r) => r.diff.wallMs / r.check[last].wallMs)),
                 predicted: counted.compared.length,
                 requests: counted.compared.length + counted.unreached,
+            },
+            mesh: {
+                stacks: MESH_CLUSTERS.length,
+                namespaces: MESH_NAMESPACES,
+                resources: meshFiles.reduce((sum, m) => sum + m.resources, 0),
+                wallMs: stat(rounds.map((r) => r.mesh.wallMs)),
+                peakRssMb: stat(rounds.map((r) => r.mesh.rssMb)),
             },
             growth: stat(rounds.map((r) => perResource(r, last) / perResource(r, last - 1))),
             ...(stacks.length >= 3
@@ -463,6 +501,10 @@ export function renderTable(result: BenchResult): string {
         `${d.predicted.toLocaleString("en-US")} of ${d.requests.toLocaleString("en-US")}`,
         "",
     ]);
+    const mesh = result.mesh;
+    const meshName = `check ${mesh.stacks} cluster stacks × ${mesh.namespaces} ns at once (${mesh.resources} resources)`;
+    rows.push([`${meshName}, wall`, range(mesh.wallMs, 0, " ms"), ""]);
+    rows.push([`${meshName}, peak RSS`, range(mesh.peakRssMb, 0, " MB"), ""]);
     const [before, largest] = result.check.slice(-2).map((c) => c.namespaces);
     // The growth target compares 1000 namespaces with 100.
     const growthTargeted = largest === TARGETS.checkNamespaces && before === TARGETS.checkNamespaces / 10;

@@ -9,7 +9,16 @@
  * kubernetes provider, outputs equal to inputs (what the Kubernetes provider returns for these kinds besides status),
  * and every namespaced resource depending on its Namespace, as a program passing `namespace.metadata.name` would.
  */
-import { tenantStack } from "../policies/test/fixtures";
+import { FixtureResource } from "../policies/test/harness";
+import {
+    ciliumRelease,
+    istioMeshMember,
+    meshCiliumValues,
+    peerAuthentication,
+    tenantNamespaces,
+    tenantStack,
+    vpc,
+} from "../policies/test/fixtures";
 import { ResourceV3, StackExport, manifestMagic } from "../engine/state/stack-export";
 
 const PROJECT = "tenants";
@@ -20,10 +29,14 @@ const KUBERNETES_PROVIDER_NAME = "default_4_34_2";
 /** Says what wrote the file, as the plan's exports do (engine/state/stack-export.ts). */
 const MANIFEST_VERSION = "eks-cilium-istio bench generator";
 
-const urn = (type: string, name: string) => `urn:pulumi:${STACK}::${PROJECT}::${type}::${name}`;
-
-/** The stack export of a stack with `tenants` tenant namespaces. */
-export function tenantStackExport(tenants: number, time: Date = new Date()): StackExport {
+/** The stack export of a stack with `tenants` tenant namespaces, named `stack`. */
+export function tenantStackExport(
+    tenants: number,
+    time: Date = new Date(),
+    stack: string = STACK,
+    fixtures: FixtureResource[] = tenantStack(tenants),
+): StackExport {
+    const urn = (type: string, name: string) => `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
     const root = urn("pulumi:pulumi:Stack", `${PROJECT}-${STACK}`);
     const providerUrn = urn("pulumi:providers:kubernetes", KUBERNETES_PROVIDER_NAME);
     const provider = `${providerUrn}::${KUBERNETES_PROVIDER_NAME}-id`;
@@ -39,7 +52,7 @@ export function tenantStackExport(tenants: number, time: Date = new Date()): Sta
         },
     ];
     const namespaceUrns = new Map<string, string>();
-    for (const fixture of tenantStack(tenants)) {
+    for (const fixture of fixtures) {
         const resourceUrn = urn(fixture.type, fixture.name);
         const namespace: string | undefined = fixture.props.metadata?.namespace;
         const dependsOn = namespace === undefined ? undefined : namespaceUrns.get(namespace);
@@ -56,7 +69,8 @@ export function tenantStackExport(tenants: number, time: Date = new Date()): Sta
             parent: root,
             dependencies: dependsOn ? [dependsOn] : [],
             propertyDependencies: dependsOn ? { metadata: [dependsOn] } : {},
-            provider,
+            // A VPC goes through the AWS provider, not the Kubernetes one (the default provider, left unnamed).
+            provider: fixture.type.startsWith("kubernetes:") ? provider : undefined,
         });
     }
     return {
@@ -66,6 +80,28 @@ export function tenantStackExport(tenants: number, time: Date = new Date()): Sta
             resources,
         },
     };
+}
+
+/**
+ * One cluster of a two-cluster mesh, as a team running one stack per cluster exports it: the tenant stack named after
+ * the cluster, its Cilium a ClusterMesh member (`cluster.name`, `cluster.id`, the other as its peer, the shared CA), its
+ * Istio multi-primary (mesh ID, cluster name, network, cacerts, a remote secret for the other) and its VPC, as the
+ * pack's mesh fixtures configure a good member. `check east.json west.json` judges the two together.
+ */
+export function meshMemberStackExport(
+    tenants: number,
+    cluster: string,
+    id: number,
+    peer: string,
+    vpcCidr: string,
+): StackExport {
+    return tenantStackExport(tenants, new Date(), cluster, [
+        ciliumRelease(meshCiliumValues(cluster, id, [{ name: peer }])),
+        ...istioMeshMember(cluster, "network1", [peer]),
+        peerAuthentication("istio-system", "default", "STRICT"),
+        vpc("vpc", vpcCidr),
+        ...tenantNamespaces(tenants),
+    ]);
 }
 
 /**

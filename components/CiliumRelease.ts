@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     API_HOST_KNOWN_LATER,
+    CA_KNOWN_LATER,
+    KEY_KNOWN_LATER,
     buildCiliumValues,
     CILIUM_CHART,
     CILIUM_DEFAULTS,
@@ -18,6 +20,38 @@ export interface HubbleArgs {
     relay?: boolean;
     /** Deploy the Hubble UI (needs `relay`). Default false. */
     ui?: boolean;
+}
+
+/** Another cluster of the mesh, as this cluster's Cilium connects to it. */
+export interface CiliumClusterMeshPeerArgs {
+    /** Its `cluster.name`. No default. */
+    name: string;
+    /** Host name (or address) of its clustermesh-apiserver (ClusterMesh.apiServerHosts). No default. */
+    address: pulumi.Input<string>;
+    /** Port of its clustermesh-apiserver. Default 2379. */
+    port?: number;
+}
+
+/** This cluster's part of a Cilium ClusterMesh; ClusterMesh.ciliumSettings(name) gives all of it. */
+export interface CiliumClusterMeshArgs {
+    /** `cluster.name`: at most 32 lower-case letters, digits and dashes, not "default". No default. */
+    clusterName: string;
+    /** `cluster.id`: 1–255 (1–511 with maxConnectedClusters 511); 1–127 with eni and chaining. No default. */
+    clusterId: number;
+    /** `clustermesh.maxConnectedClusters`: 255 or 511. Default 255. */
+    maxConnectedClusters?: number;
+    /** Host name of this cluster's clustermesh-apiserver load balancer: its server certificate names it. No default. */
+    apiServerHost: pulumi.Input<string>;
+    /** The other clusters. No default. */
+    peers: CiliumClusterMeshPeerArgs[];
+    /** The clustermesh CA every cluster shares (`tls.ca.cert`), PEM. No default. */
+    caCertPem: pulumi.Input<string>;
+    /** Its private key (`tls.ca.key`), PEM; secret. No default. */
+    caKeyPem: pulumi.Input<string>;
+    /** `ipv4NativeRoutingCIDR` covering every cluster's pods (eni, chaining). Default: unset (the VPC's CIDR). */
+    nativeRoutingCidr?: string;
+    /** The overlay's cluster-pool CIDR (`ipam.operator.clusterPoolIPv4PodCIDRList`); required with overlay. Default none. */
+    podCidr?: string;
 }
 
 export interface CiliumReleaseArgs {
@@ -73,6 +107,8 @@ export interface CiliumReleaseArgs {
      * are checked at construction. Overrides that undo what the datapath or Istio needs are rejected. Default none.
      */
     extraValues?: { [key: string]: any };
+    /** This cluster's part of a ClusterMesh (ClusterMesh.ciliumSettings). Default: not in a mesh. */
+    clusterMesh?: CiliumClusterMeshArgs;
 }
 
 /**
@@ -92,18 +128,59 @@ export class CiliumRelease extends pulumi.ComponentResource {
     public readonly datapath: pulumi.Output<CiliumDatapath>;
 
     constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        // A host only known later (an Output, e.g. Cluster.endpointHost) cannot be looked at now; a stand-in of the
-        // same type lets every other value be checked before registration, and the real host is checked on arrival.
-        const host = args.k8sServiceHost;
-        const hostIsPlain = host === undefined || typeof host === "string";
-        const input: CiliumValuesInput = { ...args, k8sServiceHost: hostIsPlain ? host : API_HOST_KNOWN_LATER };
-        const checkedValues = buildCiliumValues(input);
+        // Values only known later (Outputs: the API server host, the mesh's addresses and CA) cannot be looked at now;
+        // stand-ins of the same shape let every other value be checked before registration. Each Output then takes
+        // its stand-in's place in the values, checked on arrival, so that what is known stays known at preview (a
+        // policy sees cluster.id while the load balancer's host name is still unknown).
+        const mesh = args.clusterMesh;
+        const peers = mesh !== undefined && Array.isArray(mesh.peers) ? mesh.peers : [];
+        const later: [string, pulumi.Input<string> | undefined, string][] = [
+            ["k8sServiceHost", args.k8sServiceHost, API_HOST_KNOWN_LATER],
+            ...(mesh === undefined
+                ? []
+                : ([
+                      ["apiServerHost", mesh.apiServerHost, `mesh.${API_HOST_KNOWN_LATER}`],
+                      ["caCertPem", mesh.caCertPem, CA_KNOWN_LATER],
+                      ["caKeyPem", mesh.caKeyPem, KEY_KNOWN_LATER],
+                      ...peers.map((peer, i) => [`peers.${i}`, peer?.address, `peer-${i}.${API_HOST_KNOWN_LATER}`]),
+                  ] as [string, pulumi.Input<string> | undefined, string][])),
+        ];
+        const plain = (value: unknown) => value === undefined || typeof value === "string";
+        const withValues = (resolved: (string | undefined)[]): CiliumValuesInput => {
+            const at = (key: string) => resolved[later.findIndex(([k]) => k === key)];
+            return {
+                ...args,
+                k8sServiceHost: at("k8sServiceHost"),
+                clusterMesh:
+                    mesh === undefined
+                        ? undefined
+                        : {
+                              ...mesh,
+                              apiServerHost: at("apiServerHost"),
+                              caCertPem: at("caCertPem"),
+                              caKeyPem: at("caKeyPem"),
+                              peers: Array.isArray(mesh.peers)
+                                  ? mesh.peers.map((peer, i) => ({ ...peer, address: at(`peers.${i}`) }))
+                                  : mesh.peers,
+                          },
+            };
+        };
+        const standIns = later.map(([, value, standIn]) => (plain(value) ? (value as string | undefined) : standIn));
+        const checkedValues = buildCiliumValues(withValues(standIns));
 
         super("eks-cilium-istio:index:CiliumRelease", name, args, opts);
 
-        const values: pulumi.Output<HelmValues> = hostIsPlain
-            ? pulumi.output(checkedValues)
-            : pulumi.output(host).apply((resolved) => buildCiliumValues({ ...args, k8sServiceHost: resolved }));
+        const arriving = later.map(([, value], i) =>
+            plain(value)
+                ? undefined
+                : pulumi.output(value as pulumi.Input<string>).apply((resolved) => {
+                      buildCiliumValues(withValues(standIns.map((standIn, j) => (j === i ? resolved : standIn))));
+                      return resolved;
+                  }),
+        );
+        // Given to the Release as an object with Outputs at its leaves, not as one Output: a secret leaf (the CA's key)
+        // then keeps only itself secret in the state, and the cluster's name and ID stay readable to a policy.
+        const values = replaceStandIns(checkedValues, standIns, arriving) as HelmValues;
         const version = args.version ?? CILIUM_DEFAULTS.version;
 
         this.release = new k8s.helm.v3.Release(
@@ -123,7 +200,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.values = values;
+        this.values = pulumi.output(values);
         this.version = pulumi.output(version);
         this.datapath = pulumi.output(args.datapath ?? CILIUM_DEFAULTS.datapath);
         this.registerOutputs({
@@ -133,4 +210,38 @@ export class CiliumRelease extends pulumi.ComponentResource {
             datapath: this.datapath,
         });
     }
+}
+
+/**
+ * The values with each stand-in replaced by the Output it stands for: as is, or base64-encoded where the values
+ * carry it so (the CA's `tls.ca.cert` and `tls.ca.key`).
+ */
+function replaceStandIns(
+    node: unknown,
+    standIns: (string | undefined)[],
+    arriving: (pulumi.Output<string> | undefined)[],
+): unknown {
+    if (typeof node === "string") {
+        for (const [i, output] of arriving.entries()) {
+            if (output === undefined) {
+                continue;
+            }
+            if (node === standIns[i]) {
+                return output;
+            }
+            if (node === Buffer.from(standIns[i]!).toString("base64")) {
+                return output.apply((value) => Buffer.from(value).toString("base64"));
+            }
+        }
+        return node;
+    }
+    if (Array.isArray(node)) {
+        return node.map((item) => replaceStandIns(item, standIns, arriving));
+    }
+    if (typeof node === "object" && node !== null) {
+        return Object.fromEntries(
+            Object.entries(node).map(([key, item]) => [key, replaceStandIns(item, standIns, arriving)]),
+        );
+    }
+    return node;
 }

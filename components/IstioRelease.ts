@@ -9,6 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     ambientHostProbesPolicy,
     buildIstioValues,
+    cacertsData,
+    cacertsSecret,
+    crossNetworkGateway,
+    EAST_WEST_GATEWAY,
+    eastWestGatewayValues,
+    istioNamespace,
+    remoteSecret,
     ISTIO_CHART_REPO,
     ISTIO_CHARTS,
     ISTIO_NAMESPACE,
@@ -30,6 +37,43 @@ export interface IstioExtraValuesArgs {
     cni?: { [key: string]: any };
     /** Values for the `ztunnel` chart (ambient mode only). Default none. */
     ztunnel?: { [key: string]: any };
+}
+
+/** The plug-in CA of one cluster: its intermediate, signed by the mesh's one root (istio.io, "Plug in CA Certificates"). */
+export interface IstioCacertsArgs {
+    /** The mesh's root certificate, PEM. No default. */
+    rootCertPem: pulumi.Input<string>;
+    /** This cluster's intermediate certificate, PEM. No default. */
+    caCertPem: pulumi.Input<string>;
+    /** Its private key, PEM; secret. No default. */
+    caKeyPem: pulumi.Input<string>;
+}
+
+/** Another cluster whose Services and endpoints this istiod reads: a remote secret. */
+export interface IstioRemoteClusterArgs {
+    /** Its Istio clusterName. No default. */
+    name: string;
+    /** A kubeconfig for its API server that istiod can use (a bearer token, not `aws eks get-token`); secret. No default. */
+    kubeconfig: pulumi.Input<string>;
+}
+
+/** Istio multi-primary settings of this cluster; ClusterMesh.istioSettings(name) gives all of them. */
+export interface IstioMultiClusterArgs {
+    /** `global.meshID`, the same in every cluster. No default. */
+    meshId: string;
+    /** `global.multiCluster.clusterName`, unique in the mesh. No default. */
+    clusterName: string;
+    /** `global.network`, also the istio-system namespace's `topology.istio.io/network` label. No default. */
+    network: string;
+    /** The plug-in CA (Secret `cacerts`), created before istiod starts. Default: none (istiod self-signs; the clusters then do not trust each other). */
+    cacerts?: IstioCacertsArgs;
+    /** The other clusters, each given a remote secret. Default none. */
+    remoteClusters?: IstioRemoteClusterArgs[];
+    /**
+     * An east-west gateway for this cluster's network (the `gateway` chart with `networkGateway`, behind an internal
+     * load balancer) and the Gateway passing port 15443 through: for clusters on different networks. Default false.
+     */
+    eastWestGateway?: boolean;
 }
 
 export interface IstioReleaseArgs {
@@ -74,6 +118,8 @@ export interface IstioReleaseArgs {
     nodeGroupMaxSize?: number;
     /** Extra Helm values per chart, merged last. Default none. */
     extraValues?: IstioExtraValuesArgs;
+    /** Istio multi-primary (sidecar mode): mesh ID, cluster name, network, plug-in CA, remote secrets. Default: none. */
+    multiCluster?: IstioMultiClusterArgs;
 }
 
 /**
@@ -81,7 +127,7 @@ export interface IstioReleaseArgs {
  * CiliumRelease) holds back the first chart, and through the chain all the others.
  */
 export class IstioRelease extends pulumi.ComponentResource {
-    /** CRDs and cluster roles; the namespace istio-system is created with it. */
+    /** CRDs and cluster roles; the namespace istio-system is created with it (by the component with multiCluster). */
     public readonly base: k8s.helm.v3.Release;
     /** The control plane, with its injection and validation webhooks. */
     public readonly istiod: k8s.helm.v3.Release;
@@ -101,6 +147,8 @@ export class IstioRelease extends pulumi.ComponentResource {
      * string, not the CustomResource: schema inference cannot describe a CustomResource, which has no fixed type.)
      */
     public readonly meshPeerAuthentication: pulumi.Output<string>;
+    /** The east-west gateway; only with multiCluster.eastWestGateway. */
+    public readonly eastWestGateway?: k8s.helm.v3.Release;
 
     constructor(name: string, args: IstioReleaseArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const settings = resolveIstioSettings(args);
@@ -109,8 +157,49 @@ export class IstioRelease extends pulumi.ComponentResource {
 
         // Install order of the Istio Helm docs: base, istiod, cni, ztunnel (docs/cilium-istio-facts.md#istio-charts),
         // each waiting for the one before; Release waits for its resources to be ready, like `helm install --wait`.
-        this.base = this.release(name, "base", settings, values.base, opts?.dependsOn);
-        this.istiod = this.release(name, "istiod", settings, values.istiod, [this.base]);
+        // Multi-primary: the namespace carries the network, and istiod must find cacerts when it starts (it does not
+        // reload a CA that appears later), so both come before the charts (docs/cluster-mesh.md#istio-multi-primary).
+        const multiCluster = args.multiCluster;
+        const ahead: pulumi.Resource[] = [];
+        if (settings.multiCluster && multiCluster) {
+            const namespace = new k8s.core.v1.Namespace(
+                `${name}-namespace`,
+                istioNamespace(settings.multiCluster.network),
+                {
+                    parent: this,
+                    dependsOn: opts?.dependsOn,
+                },
+            );
+            ahead.push(namespace);
+            const ca = multiCluster.cacerts;
+            if (ca) {
+                ahead.push(
+                    new k8s.core.v1.Secret(
+                        `${name}-cacerts`,
+                        cacertsSecret(
+                            pulumi.secret(
+                                pulumi
+                                    .all([ca.rootCertPem, ca.caCertPem, ca.caKeyPem])
+                                    .apply(([rootCertPem, caCertPem, caKeyPem]) =>
+                                        cacertsData({ rootCertPem, caCertPem, caKeyPem }),
+                                    ),
+                            ),
+                        ),
+                        { parent: this, dependsOn: [namespace], additionalSecretOutputs: ["stringData", "data"] },
+                    ),
+                );
+            }
+            (multiCluster.remoteClusters ?? []).forEach(
+                (remote) =>
+                    new k8s.core.v1.Secret(
+                        `${name}-remote-${remote.name}`,
+                        remoteSecret(remote.name, pulumi.secret(remote.kubeconfig)),
+                        { parent: this, dependsOn: [namespace], additionalSecretOutputs: ["stringData", "data"] },
+                    ),
+            );
+        }
+        this.base = this.release(name, "base", settings, values.base, ahead.length > 0 ? ahead : opts?.dependsOn);
+        this.istiod = this.release(name, "istiod", settings, values.istiod, [this.base, ...ahead]);
         this.cni = this.release(name, "cni", settings, values.cni, [this.istiod]);
         if (values.ztunnel) {
             this.ztunnel = this.release(name, "ztunnel", settings, values.ztunnel, [this.cni]);
@@ -144,7 +233,27 @@ export class IstioRelease extends pulumi.ComponentResource {
             this.ambientHostProbesPolicy = policy.metadata.name;
         }
 
+        if (settings.multiCluster?.eastWestGateway) {
+            this.eastWestGateway = new k8s.helm.v3.Release(
+                `${name}-eastwestgateway`,
+                {
+                    name: EAST_WEST_GATEWAY.releaseName,
+                    chart: "gateway",
+                    version: settings.chartVersion,
+                    repositoryOpts: { repo: ISTIO_CHART_REPO },
+                    namespace: ISTIO_NAMESPACE,
+                    values: eastWestGatewayValues(settings.multiCluster.network),
+                },
+                { parent: this, dependsOn: [this.istiodHostNetwork ?? this.istiod] },
+            );
+            new k8s.apiextensions.CustomResource(`${name}-cross-network-gateway`, crossNetworkGateway(), {
+                parent: this,
+                dependsOn: [this.eastWestGateway],
+            });
+        }
+
         this.registerOutputs({
+            eastWestGateway: this.eastWestGateway,
             base: this.base,
             istiod: this.istiod,
             cni: this.cni,
@@ -171,7 +280,8 @@ export class IstioRelease extends pulumi.ComponentResource {
                 repositoryOpts: { repo: ISTIO_CHART_REPO },
                 namespace: ISTIO_NAMESPACE,
                 // `helm install istio-base ... --create-namespace`; the later charts go into the namespace it made.
-                createNamespace: chart === "base",
+                // With multiCluster the component creates the labelled namespace itself.
+                createNamespace: chart === "base" && settings.multiCluster === undefined,
                 values,
             },
             { parent: this, dependsOn },

@@ -11,11 +11,17 @@ import { carriedSchemaVersions, ciliumSchemaErrors } from "./chart-schemas/ciliu
 import { ISTIO_CNI_NOT_READY_TAINT } from "./cluster-settings";
 import { toleratesIstioCniTaint } from "cilium-istio-guard/model/istio-node-placement";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
-import { bool, InputError, intInRange, oneOf } from "./validation";
+import { bool, InputError, intInRange, ipv4Cidr, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
 import { checkCiliumRelease } from "./release-support";
 import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "cilium-istio-guard/model/carried-charts";
+import {
+    CLUSTER_NAME,
+    CLUSTER_NAME_MAX,
+    CLUSTERMESH_APISERVER_PORT,
+    MAX_CLUSTER_ID,
+} from "cilium-istio-guard/model/cluster-mesh-facts";
 
 /** Where the chart comes from and where it goes (docs/cilium-istio-facts.md#cilium-chart). */
 export const CILIUM_CHART = {
@@ -155,7 +161,29 @@ export interface CiliumValuesInput {
     extraValues?: HelmValues;
     kubernetesVersion?: string;
     allowUnsupportedVersions?: boolean;
+    /** CiliumReleaseArgs.clusterMesh with its Outputs resolved to strings. */
+    clusterMesh?: ClusterMeshValuesInput;
 }
+
+/** The cluster's part of a ClusterMesh (CiliumReleaseArgs.clusterMesh), every value known. */
+export interface ClusterMeshValuesInput {
+    clusterName?: unknown;
+    clusterId?: unknown;
+    maxConnectedClusters?: unknown;
+    apiServerHost?: unknown;
+    peers?: unknown;
+    caCertPem?: unknown;
+    caKeyPem?: unknown;
+    nativeRoutingCidr?: unknown;
+    podCidr?: unknown;
+}
+
+/**
+ * Stands in for a clustermesh CA, or a peer's address, that is still an Output while the rest is checked before
+ * registration (like API_HOST_KNOWN_LATER).
+ */
+export const CA_KNOWN_LATER = "-----BEGIN CERTIFICATE-----\nknown later\n-----END CERTIFICATE-----\n";
+export const KEY_KNOWN_LATER = "-----BEGIN PRIVATE KEY-----\nknown later\n-----END PRIVATE KEY-----\n";
 
 /**
  * kubeProxyReplacement strings each chart accepts (docs/cilium-istio-facts.md#cilium-values-to-config; values.yaml
@@ -196,6 +224,9 @@ const BECAUSE = {
         "which enableNonDefaultDenyPolicies false ignores, turning it into default deny for every pod " +
         "(docs/cilium-datapath.md#enable-default-deny)",
     gatewayApi: "Cilium's Gateway API needs the L7 proxy (docs.cilium.io, Gateway API Support, prerequisites)",
+    clusterMesh:
+        "the ClusterMesh (clusterMesh): the cluster's name, ID and peers, one CA for every cluster, and the " +
+        "clustermesh-apiserver behind the ClusterMesh component's load balancer (docs/cluster-mesh.md)",
 };
 
 /**
@@ -218,6 +249,115 @@ function setAt(values: HelmValues, path: string, value: unknown): void {
         node = node[step];
     }
     node[steps[steps.length - 1]] = value;
+}
+
+/**
+ * The values a ClusterMesh member needs (docs/cluster-mesh.md#cilium-values), by dotted path; throws an InputError
+ * naming `CiliumRelease.clusterMesh.<field>`. The CA is taken as base64 of its PEM, as `tls.ca.cert`/`tls.ca.key`
+ * want it (values.yaml, every carried chart). The chart's own clustermesh-apiserver Service stays ClusterIP: the
+ * ClusterMesh component exposes it through an internal load balancer, whose host name goes into the server
+ * certificate (`extraDnsNames`), since peers connect to that name and verify it.
+ */
+function clusterMeshValues(mesh: ClusterMeshValuesInput, datapath: CiliumDatapath): Record<string, unknown> {
+    const input = (field: string) => `CiliumRelease.clusterMesh.${field}`;
+    if (typeof mesh !== "object" || mesh === null) {
+        throw new InputError(
+            "CiliumRelease.clusterMesh",
+            mesh,
+            "the cluster's ClusterMesh settings (ClusterMesh.ciliumSettings)",
+        );
+    }
+    const name = mesh.clusterName;
+    if (typeof name !== "string" || name.length > CLUSTER_NAME_MAX || !CLUSTER_NAME.test(name) || name === "default") {
+        throw new InputError(
+            input("clusterName"),
+            name,
+            `at most ${CLUSTER_NAME_MAX} lower-case letters, digits and dashes, beginning and ending with one, not "default"`,
+        );
+    }
+    const max = mesh.maxConnectedClusters ?? 255;
+    if (max !== 255 && max !== 511) {
+        throw new InputError(input("maxConnectedClusters"), max, "255 or 511");
+    }
+    const id = intInRange(input("clusterId"), mesh.clusterId, 1, MAX_CLUSTER_ID[max]);
+    if (datapath !== CiliumDatapath.Overlay && (id & 0x80) !== 0) {
+        throw new InputError(
+            input("clusterId"),
+            id,
+            `an ID without its 128 bit with the ${datapath} datapath (cilium/cilium#21330)`,
+        );
+    }
+    const host = mesh.apiServerHost;
+    if (typeof host !== "string" || !HOSTNAME.test(host)) {
+        throw new InputError(
+            input("apiServerHost"),
+            host,
+            "the host name of this cluster's clustermesh-apiserver load balancer",
+        );
+    }
+    if (!Array.isArray(mesh.peers) || mesh.peers.length === 0) {
+        throw new InputError(input("peers"), mesh.peers, "the other clusters of the mesh, one or more");
+    }
+    const peers = mesh.peers.map((peer: any, i: number) => {
+        const where = (field: string) => input(`peers[${i}].${field}`);
+        if (typeof peer?.name !== "string" || !CLUSTER_NAME.test(peer.name) || peer.name === name) {
+            throw new InputError(
+                where("name"),
+                peer?.name,
+                `another cluster's cluster.name (not this cluster's "${name}")`,
+            );
+        }
+        if (typeof peer.address !== "string" || !HOSTNAME.test(peer.address)) {
+            throw new InputError(
+                where("address"),
+                peer.address,
+                "the host name or address of that cluster's clustermesh-apiserver",
+            );
+        }
+        const port = intInRange(where("port"), peer.port ?? CLUSTERMESH_APISERVER_PORT, 1, 65535);
+        return { name: peer.name, address: peer.address, port };
+    });
+    // Checked without echoing the value: a key is a secret.
+    const pem = (field: string, value: unknown, block: RegExp, what: string) => {
+        if (typeof value !== "string" || !block.test(value)) {
+            throw new InputError(input(field), "[secret]", `a PEM ${what}`);
+        }
+        return Buffer.from(value).toString("base64");
+    };
+    const values: Record<string, unknown> = {
+        "cluster.name": name,
+        "cluster.id": id,
+        "clustermesh.useAPIServer": true,
+        "clustermesh.maxConnectedClusters": max,
+        "clustermesh.config.enabled": true,
+        "clustermesh.config.clusters": peers,
+        "clustermesh.apiserver.service.type": "ClusterIP",
+        "clustermesh.apiserver.tls.server.extraDnsNames": [host],
+        "tls.ca.cert": pem("caCertPem", mesh.caCertPem, /-----BEGIN CERTIFICATE-----/, "certificate"),
+        "tls.ca.key": pem("caKeyPem", mesh.caKeyPem, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, "private key"),
+    };
+    if (datapath === CiliumDatapath.Overlay) {
+        if (mesh.nativeRoutingCidr !== undefined) {
+            throw new InputError(
+                input("nativeRoutingCidr"),
+                mesh.nativeRoutingCidr,
+                "unset with the overlay datapath (it tunnels)",
+            );
+        }
+        values["ipam.operator.clusterPoolIPv4PodCIDRList"] = [ipv4Cidr(input("podCidr"), mesh.podCidr)];
+    } else {
+        if (mesh.podCidr !== undefined) {
+            throw new InputError(
+                input("podCidr"),
+                mesh.podCidr,
+                `unset with the ${datapath} datapath (pods take VPC addresses)`,
+            );
+        }
+        if (mesh.nativeRoutingCidr !== undefined) {
+            values.ipv4NativeRoutingCIDR = ipv4Cidr(input("nativeRoutingCidr"), mesh.nativeRoutingCidr);
+        }
+    }
+    return values;
 }
 
 /** kubeProxyReplacement as the chart version wants it, or an InputError naming what it accepts. */
@@ -423,6 +563,11 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         need("gatewayAPI.enabled", true, BECAUSE.gatewayApi);
         need("l7Proxy", true, BECAUSE.gatewayApi);
     }
+    if (input.clusterMesh !== undefined) {
+        for (const [path, value] of Object.entries(clusterMeshValues(input.clusterMesh, datapath))) {
+            need(path, value, BECAUSE.clusterMesh);
+        }
+    }
 
     const values: HelmValues = {};
     for (const [path, essential] of essentials) {
@@ -453,7 +598,7 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     const merged = mergeValues(values, input.extraValues ?? {});
     for (const [path, essential] of essentials) {
         const actual = valueAt(merged, path);
-        if (actual !== essential.value) {
+        if (JSON.stringify(actual) !== JSON.stringify(essential.value)) {
             throw new InputError(
                 `CiliumRelease.extraValues.${path}`,
                 actual,

@@ -8,6 +8,7 @@ import type { NamespaceDemoArgs } from "./NamespaceDemo";
 import { DemoStage, IstioMode } from "./types";
 import { bool, oneOf } from "./validation";
 import { HBONE_PORT as HBONE } from "cilium-istio-guard/model/ambient-network";
+import { CHECK_PATHS, DEMO_CLIENT, DEMO_PORT, DEMO_SERVER } from "cilium-istio-guard/model/demo-workloads";
 
 /** The one place NamespaceDemo's defaults live (its Args doc comments repeat them). */
 export const NAMESPACE_DEMO_DEFAULTS = {
@@ -23,12 +24,9 @@ export type DemoNamespace = (typeof DEMO_NAMESPACES)[number];
 export const SERVER_NAMESPACES: readonly DemoNamespace[] = ["red", "blue"];
 /** The namespace whose httpbin the Cilium policy protects. */
 export const POLICY_NAMESPACE: DemoNamespace = "blue";
-/** `/ip` is what the L7 rule admits; `/deny` is any other path. */
-export const CHECK_PATHS = ["/ip", "/deny"] as const;
 
 /** HBONE, where ambient mode tunnels pod-to-pod traffic (docs/failure-modes.md#f4), as a Cilium port string. */
 const HBONE_PORT = String(HBONE);
-const HTTPBIN_PORT = 80;
 
 /** One connectivity check: run `command` and compare the HTTP code it prints. */
 export interface DemoCheck {
@@ -98,20 +96,20 @@ export function namespaceLabels(namespace: DemoNamespace, settings: DemoSettings
 }
 
 /** httpbin's Service: ClusterIP, TCP 80 to the pods' port 80. */
-export function httpbinService(namespace: DemoNamespace): DemoObject<k8s.types.input.core.v1.ServiceSpec> {
+export function httpbinService(namespace: string): DemoObject<k8s.types.input.core.v1.ServiceSpec> {
     return {
-        metadata: { name: "httpbin", namespace, labels: { app: "httpbin" } },
+        metadata: { name: DEMO_SERVER, namespace, labels: { app: DEMO_SERVER } },
         spec: {
-            selector: { app: "httpbin" },
+            selector: { app: DEMO_SERVER },
             // Named `http` so Istio treats the port as HTTP without protocol sniffing (istio.io protocol selection).
-            ports: [{ name: "http", port: HTTPBIN_PORT, targetPort: HTTPBIN_PORT, protocol: "TCP" }],
+            ports: [{ name: "http", port: DEMO_PORT, targetPort: DEMO_PORT, protocol: "TCP" }],
         },
     };
 }
 
 /** A one-replica Deployment of a single container, labelled and selected by `app` (both demo apps are this shape). */
 function appDeployment(
-    namespace: DemoNamespace,
+    namespace: string,
     app: string,
     container: Omit<k8s.types.input.core.v1.Container, "name">,
 ): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
@@ -127,16 +125,16 @@ function appDeployment(
 }
 
 /** httpbin's Deployment: one replica of docker.io/kong/httpbin listening on 80. */
-export function httpbinDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
-    return appDeployment(namespace, "httpbin", {
+export function httpbinDeployment(namespace: string): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
+    return appDeployment(namespace, DEMO_SERVER, {
         image: "docker.io/kong/httpbin",
-        ports: [{ containerPort: HTTPBIN_PORT }],
+        ports: [{ containerPort: DEMO_PORT }],
     });
 }
 
 /** netshoot's Deployment: the curl client, nicolaka/netshoot:v0.9 sleeping forever. */
 export function netshootDeployment(namespace: DemoNamespace): DemoObject<k8s.types.input.apps.v1.DeploymentSpec> {
-    return appDeployment(namespace, "netshoot", { image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] });
+    return appDeployment(namespace, DEMO_CLIENT, { image: "nicolaka/netshoot:v0.9", command: ["sleep", "infinite"] });
 }
 
 /**
@@ -148,7 +146,7 @@ export function ciliumNetworkPolicy(settings: DemoSettings): DemoCustomObject | 
     if (settings.stage === DemoStage.Open) {
         return undefined;
     }
-    const appPort = { port: String(HTTPBIN_PORT), protocol: "TCP" };
+    const appPort = { port: String(DEMO_PORT), protocol: "TCP" };
     const hbonePort = { port: HBONE_PORT, protocol: "TCP" };
     const ambient = settings.istioMode === IstioMode.Ambient;
 
@@ -165,7 +163,7 @@ export function ciliumNetworkPolicy(settings: DemoSettings): DemoCustomObject | 
         kind: "CiliumNetworkPolicy",
         metadata: { name: "default", namespace: POLICY_NAMESPACE },
         spec: {
-            endpointSelector: { matchLabels: { app: "httpbin" } },
+            endpointSelector: { matchLabels: { app: DEMO_SERVER } },
             ingress: [
                 {
                     fromEndpoints: SERVER_NAMESPACES.map((ns) => ({

@@ -13,7 +13,7 @@
  *   entry here.
  */
 import { CLUSTER_DEFAULTS, MAX_NODES_PER_GROUP } from "./cluster-settings";
-import type { IstioExtraValuesArgs, IstioReleaseArgs } from "./IstioRelease";
+import type { IstioExtraValuesArgs, IstioMultiClusterArgs, IstioReleaseArgs } from "./IstioRelease";
 import { CiliumDatapath, IstioMode, MtlsMode } from "./types";
 import { InputError, bool, intInRange, oneOf } from "./validation";
 import { HelmValues, mergeValues, valueAt } from "./values-merge";
@@ -21,6 +21,16 @@ import { atLeast, parseVersion, Version } from "./versions";
 import { checkIstioRelease } from "./release-support";
 import { AMBIENT_HOST_PROBES_POLICY, AMBIENT_PROBE_CIDR } from "cilium-istio-guard/model/ambient-network";
 import { UNTAINT_CONTROLLER_ENV, unavailableAllowed } from "cilium-istio-guard/model/istio-node-placement";
+import {
+    CACERTS_KEYS,
+    CACERTS_SECRET,
+    CROSS_NETWORK_PORT,
+    ISTIO_NETWORK_NAME,
+    MULTICLUSTER_SECRET_LABEL,
+    NETWORK_LABEL,
+    REMOTE_CLUSTER_ANNOTATION,
+    REMOTE_SECRET_PREFIX,
+} from "cilium-istio-guard/model/cluster-mesh-facts";
 
 /** The one place IstioRelease's defaults live (its Args doc comments repeat them). */
 export const ISTIO_RELEASE_DEFAULTS = {
@@ -77,7 +87,23 @@ export interface IstioSettings {
     /** The most nodes istiod can be placed on (the node group's maxSize); bounds istiod on the host network. */
     nodeGroupMaxSize: number;
     extraValues: IstioExtraValuesArgs;
+    /** Multi-primary settings (IstioReleaseArgs.multiCluster), checked; undefined for a cluster on its own. */
+    multiCluster?: IstioMultiClusterSettings;
 }
+
+/** IstioReleaseArgs.multiCluster with its plain parts checked. */
+export interface IstioMultiClusterSettings {
+    meshId: string;
+    clusterName: string;
+    network: string;
+    /** The remote clusters' names, in the order given. */
+    remoteClusters: string[];
+    pluggedCa: boolean;
+    eastWestGateway: boolean;
+}
+
+/** An Istio cluster name: letters, digits, dots, dashes and underscores (istiod's CLUSTER_ID; no spaces or slashes). */
+const ISTIO_CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9._]{0,61}[A-Za-z0-9])?$/;
 
 /** Helm values per chart; `ztunnel` only in ambient mode. */
 export interface IstioChartValues {
@@ -178,6 +204,7 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
     });
 
     const chartVersion = version.text.replace(/^v/, "");
+    const multiCluster = args.multiCluster === undefined ? undefined : resolveMultiCluster(args.multiCluster, mode);
     return {
         version,
         chartVersion,
@@ -189,6 +216,75 @@ export function resolveIstioSettings(args: IstioReleaseArgs): IstioSettings {
         untaintNodes,
         nodeGroupMaxSize,
         extraValues,
+        multiCluster,
+    };
+}
+
+function resolveMultiCluster(args: IstioMultiClusterArgs, mode: IstioMode): IstioMultiClusterSettings {
+    const input = (field: string) => `IstioRelease.multiCluster.${field}`;
+    if (typeof args !== "object" || args === null) {
+        throw new InputError(
+            "IstioRelease.multiCluster",
+            args,
+            "the cluster's multi-primary settings (ClusterMesh.istioSettings)",
+        );
+    }
+    // Istio's ambient multicluster is multi-network only, with its own east-west gateway and feature flag
+    // (istio.io/latest/docs/ambient/install/multicluster); this component builds sidecar multi-primary.
+    if (mode === IstioMode.Ambient) {
+        throw new InputError(
+            input("mode"),
+            mode,
+            "sidecar mode: ambient multicluster is supported upstream on different networks only, with an ambient " +
+                "east-west gateway this component does not build (docs/cluster-mesh.md#istio-multi-primary)",
+        );
+    }
+    for (const field of ["meshId", "network"] as const) {
+        if (typeof args[field] !== "string" || !ISTIO_NETWORK_NAME.test(args[field])) {
+            throw new InputError(
+                input(field),
+                args[field],
+                "a DNS label: lower-case letters, digits and dashes, at most 63",
+            );
+        }
+    }
+    const name = args.clusterName;
+    if (typeof name !== "string" || !ISTIO_CLUSTER_NAME.test(name)) {
+        throw new InputError(input("clusterName"), name, "letters, digits, dots, dashes and underscores, at most 63");
+    }
+    const remotes = args.remoteClusters ?? [];
+    if (!Array.isArray(remotes)) {
+        throw new InputError(input("remoteClusters"), remotes, "a list of the other clusters");
+    }
+    const remoteClusters = remotes.map((remote, i) => {
+        const remoteName = remote?.name;
+        if (typeof remoteName !== "string" || !ISTIO_CLUSTER_NAME.test(remoteName) || remoteName === name) {
+            throw new InputError(
+                input(`remoteClusters[${i}].name`),
+                remoteName,
+                `another cluster's clusterName (not "${name}")`,
+            );
+        }
+        if (remote.kubeconfig === undefined) {
+            throw new InputError(
+                input(`remoteClusters[${i}].kubeconfig`),
+                undefined,
+                "a kubeconfig for that cluster (secret)",
+            );
+        }
+        return remoteName;
+    });
+    const duplicate = remoteClusters.find((n, i) => remoteClusters.indexOf(n) !== i);
+    if (duplicate !== undefined) {
+        throw new InputError(input("remoteClusters"), duplicate, "each remote cluster once");
+    }
+    return {
+        meshId: args.meshId,
+        clusterName: name,
+        network: args.network,
+        remoteClusters,
+        pluggedCa: args.cacerts !== undefined,
+        eastWestGateway: bool(input("eastWestGateway"), args.eastWestGateway ?? false),
     };
 }
 
@@ -221,6 +317,18 @@ export function buildIstioValues(settings: IstioSettings): IstioChartValues {
     // explicitly because the pairing depends on it.
     const cniChained = { chained: true };
 
+    // Multi-primary: one mesh ID, this cluster's name and network (istio.io, "Install Multi-Primary on different
+    // networks", Helm; docs/cluster-mesh.md#istio-multi-primary). `global.*` keeps its place in every layout.
+    const multiCluster = settings.multiCluster;
+    const global: HelmValues = multiCluster
+        ? {
+              global: {
+                  meshID: multiCluster.meshId,
+                  multiCluster: { clusterName: multiCluster.clusterName },
+                  network: multiCluster.network,
+              },
+          }
+        : {};
     const istiod: HelmValues = {
         ...istiodCni,
         ...(settings.untaintNodes ? untaintValues(settings.version) : {}),
@@ -228,7 +336,7 @@ export function buildIstioValues(settings: IstioSettings): IstioChartValues {
     };
     const built: IstioChartValues = {
         base: {},
-        istiod: { ...profile, ...(flat ? istiod : { pilot: istiod }) },
+        istiod: { ...profile, ...global, ...(flat ? istiod : { pilot: istiod }) },
         cni: { ...profile, ...(flat ? cniChained : { cni: cniChained }) },
         ...(ambient ? { ztunnel: {} } : {}),
     };
@@ -393,6 +501,22 @@ function checkIstioRequirements(settings: IstioSettings, values: IstioChartValue
     if (settings.istiodHostNetwork) {
         checkHostNetworkIstiod(settings, values.istiod);
     }
+    const multiCluster = settings.multiCluster;
+    if (multiCluster) {
+        for (const [path, value] of [
+            ["global.meshID", multiCluster.meshId],
+            ["global.multiCluster.clusterName", multiCluster.clusterName],
+            ["global.network", multiCluster.network],
+        ]) {
+            if (valueAt(values.istiod, path) !== value) {
+                throw new InputError(
+                    `IstioRelease.extraValues.istiod.${path}`,
+                    valueAt(values.istiod, path),
+                    `${JSON.stringify(value)}, as multiCluster sets it (docs/cluster-mesh.md#istio-multi-primary)`,
+                );
+            }
+        }
+    }
     if (settings.untaintNodes) {
         const enabled = istiodValue(values.istiod, flat, "taint.enabled");
         if (enabled !== true) {
@@ -486,6 +610,92 @@ export function ambientHostProbesPolicy(): {
             enableDefaultDeny: { egress: false, ingress: false },
             endpointSelector: {},
             ingress: [{ fromCIDR: [AMBIENT_PROBE_CIDR] }],
+        },
+    };
+}
+
+/**
+ * The Istio namespace of a multi-primary cluster, labelled with its network: Istio takes a cluster's network from
+ * this label (istio.io, "Install Multi-Primary on different networks": "label namespace istio-system
+ * topology.istio.io/network=network1").
+ */
+export function istioNamespace(network: string): { metadata: HelmValues } {
+    return { metadata: { name: ISTIO_NAMESPACE, labels: { [NETWORK_LABEL]: network } } };
+}
+
+/**
+ * The plug-in CA Secret istiod reads at start (istio.io, "Plug in CA Certificates"), holding `data` (cacertsData):
+ * the cluster's intermediate and key, the root, and the chain intermediate + root as Istio's tools/certs write it
+ * (tools/certs/Makefile.selfsigned.mk@1.30.3, `cert-chain.pem`).
+ */
+export function cacertsSecret<T>(data: T): { metadata: HelmValues; stringData: T } {
+    return { metadata: { name: CACERTS_SECRET, namespace: ISTIO_NAMESPACE }, stringData: data };
+}
+
+/** The keys and contents of the `cacerts` Secret (cacertsSecret): cert-chain.pem is the intermediate, then the root. */
+export function cacertsData(ca: { rootCertPem: string; caCertPem: string; caKeyPem: string }): Record<string, string> {
+    return {
+        [CACERTS_KEYS.rootCert]: ca.rootCertPem,
+        [CACERTS_KEYS.caCert]: ca.caCertPem,
+        [CACERTS_KEYS.caKey]: ca.caKeyPem,
+        [CACERTS_KEYS.certChain]: `${ca.caCertPem.trimEnd()}\n${ca.rootCertPem}`,
+    };
+}
+
+/**
+ * A remote secret as `istioctl create-remote-secret --name <cluster>` writes it (istioctl/pkg/multicluster/
+ * remote_secret.go@1.30.3): named `istio-remote-secret-<cluster>`, labelled `istio/multiCluster: "true"`, annotated
+ * with the cluster's name, its kubeconfig under the cluster's name.
+ */
+export function remoteSecret<T>(
+    cluster: string,
+    kubeconfig: T,
+): { metadata: HelmValues; stringData: Record<string, T> } {
+    return {
+        metadata: {
+            name: `${REMOTE_SECRET_PREFIX}${cluster}`,
+            namespace: ISTIO_NAMESPACE,
+            labels: { [MULTICLUSTER_SECRET_LABEL]: "true" },
+            annotations: { [REMOTE_CLUSTER_ANNOTATION]: cluster },
+        },
+        stringData: { [cluster]: kubeconfig },
+    };
+}
+
+/** The east-west gateway's release name and the label its pods carry (the gateway chart: `istio: <name minus istio->`). */
+export const EAST_WEST_GATEWAY = {
+    releaseName: "istio-eastwestgateway",
+    selector: { istio: "eastwestgateway" },
+} as const;
+
+/**
+ * Values of the `gateway` chart for an east-west gateway on `network`, as the Istio Helm docs install it
+ * (`--set name=istio-eastwestgateway --set networkGateway=network1`), behind an internal AWS load balancer
+ * (docs/cluster-mesh.md#apiserver-exposure for the annotation).
+ */
+export function eastWestGatewayValues(network: string): HelmValues {
+    return {
+        name: EAST_WEST_GATEWAY.releaseName,
+        networkGateway: network,
+        service: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } },
+    };
+}
+
+/** The Gateway that passes the mesh's mTLS through the east-west gateway (samples/multicluster/expose-services.yaml@1.30.3). */
+export function crossNetworkGateway(): { apiVersion: string; kind: string; metadata: HelmValues; spec: HelmValues } {
+    return {
+        apiVersion: "networking.istio.io/v1",
+        kind: "Gateway",
+        metadata: { name: "cross-network-gateway", namespace: ISTIO_NAMESPACE },
+        spec: {
+            selector: { ...EAST_WEST_GATEWAY.selector },
+            servers: [
+                {
+                    port: { number: CROSS_NETWORK_PORT, name: "tls", protocol: "TLS" },
+                    tls: { mode: "AUTO_PASSTHROUGH" },
+                    hosts: ["*.local"],
+                },
+            ],
         },
     };
 }

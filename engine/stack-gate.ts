@@ -132,6 +132,8 @@ export function modelResources(resources: readonly ResourceV3[]): StackResource[
                 urn: provider.urn,
                 props: stateToPlain(provider.inputs ?? provider.outputs ?? {}),
             },
+            // Parents attribute a resource to its cluster in a mesh (policies/model/clusters.ts).
+            parent: r.parent === undefined ? undefined : { urn: r.parent },
         };
     });
 }

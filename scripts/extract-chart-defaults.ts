@@ -43,6 +43,16 @@ const CILIUM_KEYS = [
     "operator.tolerations",
     "gatewayAPI.enabled",
     "l7Proxy",
+    "cluster.name",
+    "cluster.id",
+    "clustermesh.useAPIServer",
+    "clustermesh.maxConnectedClusters",
+    "clustermesh.config.enabled",
+    "clustermesh.policyDefaultLocalCluster",
+    "ipam.operator.clusterPoolIPv4PodCIDRList",
+    "ipv4NativeRoutingCIDR",
+    "tunnelProtocol",
+    "tls.ca.cert",
 ] as const;
 
 /**
@@ -77,6 +87,9 @@ const ISTIO_KEYS: Record<string, readonly string[]> = {
     cni: ["excludeNamespaces", "ambient.shareHostNetworkNamespace"],
     istiod: [
         "global.istioNamespace",
+        "global.meshID",
+        "global.multiCluster.clusterName",
+        "global.network",
         "taint.enabled",
         "autoscaleEnabled",
         "autoscaleMin",

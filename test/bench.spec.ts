@@ -182,6 +182,14 @@ describe("npm run bench", function () {
         assert.ok(close(doc.diff.ratio.median, doc.diff.wallMs.median / doc.check[2].wallMs.median), "diff / check");
         // tenant-2 changed: its 2 workloads to the 3 Service ports, and the 4 others to tenant-2's one port.
         assert.deepStrictEqual([doc.diff.predicted, doc.diff.requests], [2 * 3 + 4, 6 * 3]);
+        // Two cluster stacks of 500 tenant namespaces each (6 resources a namespace; besides, the root, the provider,
+        // Cilium, Istio's namespace, three charts, cacerts, a remote secret, the mesh-wide PeerAuthentication, the VPC).
+        assert.deepStrictEqual(
+            [doc.mesh.stacks, doc.mesh.namespaces, doc.mesh.resources],
+            [2, 500, 2 * (500 * 6 + 11)],
+        );
+        assertStat(doc.mesh.wallMs, "mesh.wallMs");
+        assertStat(doc.mesh.peakRssMb, "mesh.peakRssMb");
         assert.deepStrictEqual([doc.runs, doc.machine.cores, doc.machine.node], [1, os.cpus().length, process.version]);
 
         const table = renderTable(doc);
@@ -189,6 +197,7 @@ describe("npm run bench", function () {
             "npm's own start-up",
             "plan / (floor + npm start-up)",
             "check --served 3 ns (25 resources), wall",
+            "check 2 cluster stacks × 500 ns at once (6022 resources), wall",
             "check 3 ns (25 resources), wall",
             "check 3 ns --from tenant-1 --to tenant-2, wall",
             "diff 3 ns, one tenant's policy changed / check 3 ns",

@@ -77,7 +77,9 @@ describe("every subcommand's --help against its parser", () => {
             it("has a usage line, a description, exit codes 0, 1 and 2, and an example", () => {
                 assert.match(
                     help,
-                    new RegExp(`^Usage: ${PROGRAM} ${command.name}( \\[?[A-Z]+( [A-Z]+)*\\]?)? \\[flags\\]\n`),
+                    new RegExp(
+                        `^Usage: ${PROGRAM} ${command.name}( \\[?[A-Z]+(\\.\\.\\.)?( [A-Z]+)*\\]?)? \\[flags\\]\n`,
+                    ),
                 );
                 assert.ok(help.includes(command.description));
                 assert.match(help, /\nExit codes:\n {2}0 {2}\S.*\n {2}1 {2}\S.*\n {2}2 {2}\S.*\n/);

@@ -55,7 +55,7 @@ describe("probe syntax", () => {
 
     it("names the part that is wrong, its value and what is allowed", () => {
         const cases: [string, RegExp][] = [
-            ["red/netshoot GET", /has 2 parts; expected "<namespace>\/<workload> <METHOD> <URL>"/],
+            ["red/netshoot GET", /has 2 parts; expected "\[<cluster>:\]<namespace>\/<workload> <METHOD> <URL>"/],
             [
                 "netshoot GET http://httpbin.blue/",
                 /the client "netshoot" is not valid; expected <namespace>\/<workload> or <namespace>\/<kind>\/<name>/,

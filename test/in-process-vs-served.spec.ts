@@ -21,7 +21,7 @@ import { PackLocation, startPack } from "../engine/stack-gate";
 import { ResourceV3 } from "../engine/state/stack-export";
 import { readStateFile } from "../engine/state/state-files";
 import { ADVISORIES_POLICY } from "../policies/kit/findings";
-import { RecordedStack, UNKNOWN, urnOf } from "../policies/test/harness";
+import { RecordedStack, UNKNOWN, providerUrn, urnOf } from "../policies/test/harness";
 import { FIXTURE_PACK } from "./fixture-pack";
 
 const REPOSITORY = path.resolve(__dirname, "..");
@@ -230,7 +230,22 @@ describe("in-process and served evaluation give the same verdicts", function () 
                 type: r.type,
                 inputs: r.props,
                 outputs: r.props,
+                ...(r.provider && { provider: `${providerUrn(r.provider)}::${r.provider.name}-id` }),
+                ...(r.parent && { parent: r.parent }),
             }));
+            // The providers the resources name, as a stack export holds them.
+            for (const provider of new Map(
+                resources.filter((r) => r.provider).map((r) => [r.provider!.name, r.provider!]),
+            ).values()) {
+                asState.push({
+                    urn: providerUrn(provider),
+                    custom: true,
+                    id: `${provider.name}-id`,
+                    type: provider.type ?? "pulumi:providers:kubernetes",
+                    inputs: provider.props ?? {},
+                    outputs: provider.props ?? {},
+                });
+            }
             const entry: PolicyConfigEntry = {};
             if (options.enforcementLevel) {
                 entry.enforcementLevel = options.enforcementLevel;

@@ -8,6 +8,10 @@ import { InputError } from "../components/validation";
 import { MOCK_ENDPOINT_HOST, Registration, recordRegistrations } from "../engine/mock/mock-runtime";
 import { one, ofType, providerUrn } from "./registrations";
 import program = require("../index");
+import type { MeshStackOutputs } from "../mesh-program";
+
+/** What the one-cluster stacks' program returns (a mesh stack returns MeshStackOutputs). */
+type OneClusterOutputs = Exclude<Awaited<ReturnType<typeof program>>, MeshStackOutputs>;
 
 const ROOT = path.join(__dirname, "..");
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -41,7 +45,7 @@ function stackFileConfig(file: string): { [key: string]: string } {
 async function run(config: { [key: string]: string }): Promise<Run> {
     const recorder = recordRegistrations({ stack: "test" });
     pulumi.runtime.setAllConfig(config);
-    const outputs = await program();
+    const outputs = (await program()) as OneClusterOutputs;
     const [clusterName, checks, kubeconfigIsSecret] = await Promise.all([
         value(outputs.clusterName),
         value(outputs.checks),

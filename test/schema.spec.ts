@@ -1,7 +1,7 @@
 /**
  * The package schema that other languages get their SDK from (`pulumi package add`), inferred offline by Pulumi's
  * own schema inference (@pulumi/pulumi provider/experimental, the code the plugin host answers GetSchema with).
- * The four components with their inputs, outputs, enums and descriptions.
+ * The five components with their inputs, outputs, enums and descriptions.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -20,7 +20,9 @@ import {
 const token = (name: string) => `${PROVIDER_NAME}:index:${name}`;
 
 /** The public args and outputs agreed for each component (interfaces: keep them; README's tables). */
-const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string[]; optionalOutputs: string[] } } = {
+const PUBLIC_SURFACE: {
+    [component: string]: { inputs: string[]; outputs: string[]; optionalOutputs: string[]; requiredInputs?: string[] };
+} = {
     Cluster: {
         inputs: [
             "kubernetesVersion",
@@ -67,6 +69,7 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
             "operatorReplicas",
             "kubeProxyReplacement",
             "extraValues",
+            "clusterMesh",
         ],
         outputs: ["release", "values", "version", "datapath"],
         optionalOutputs: [],
@@ -83,6 +86,7 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
             "untaintNodes",
             "nodeGroupMaxSize",
             "extraValues",
+            "multiCluster",
         ],
         outputs: [
             "base",
@@ -92,13 +96,31 @@ const PUBLIC_SURFACE: { [component: string]: { inputs: string[]; outputs: string
             "istiodHostNetwork",
             "ambientHostProbesPolicy",
             "meshPeerAuthentication",
+            "eastWestGateway",
         ],
-        optionalOutputs: ["ambientHostProbesPolicy", "istiodHostNetwork", "ztunnel"],
+        optionalOutputs: ["ambientHostProbesPolicy", "istiodHostNetwork", "ztunnel", "eastWestGateway"],
     },
     NamespaceDemo: {
         inputs: ["istioMode", "stage", "mtlsFix"],
         outputs: ["namespaces", "checks"],
         optionalOutputs: [],
+    },
+    ClusterMesh: {
+        inputs: [
+            "clusters",
+            "datapath",
+            "tunnelProtocol",
+            "maxConnectedClusters",
+            "meshId",
+            "istioNetwork",
+            "ciliumCa",
+            "istioRootCa",
+            "vpcPeering",
+        ],
+        outputs: ["apiServerHosts", "ciliumCaCertPem", "istioRootCertPem", "peeringConnectionIds"],
+        optionalOutputs: [],
+        // A mesh has no default members.
+        requiredInputs: ["clusters"],
     },
 };
 
@@ -185,7 +207,7 @@ describe("component package schema (inferred offline, as `pulumi package add` re
         schema = await inferredSchema();
     });
 
-    it("is named after package.json and describes exactly the four components", () => {
+    it("is named after package.json and describes exactly the five components", () => {
         const packageJson = JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"));
         assert.strictEqual(schema.name, PROVIDER_NAME);
         assert.strictEqual(PROVIDER_NAME, "eks-cilium-istio", "the type tokens eks-cilium-istio:index:<Name> need it");
@@ -199,10 +221,10 @@ describe("component package schema (inferred offline, as `pulumi package add` re
 
     for (const [name, surface] of Object.entries(PUBLIC_SURFACE)) {
         describe(name, () => {
-            it("takes the agreed inputs, all optional, each with a description that states its default", () => {
+            it("takes the agreed inputs, optional but where agreed, each with a description that states its default", () => {
                 const resource = schema.resources[token(name)];
                 assert.deepStrictEqual(Object.keys(resource.inputProperties).sort(), [...surface.inputs].sort());
-                assert.deepStrictEqual(resource.requiredInputs, []);
+                assert.deepStrictEqual(resource.requiredInputs, surface.requiredInputs ?? []);
                 for (const [input, property] of Object.entries(resource.inputProperties)) {
                     assert.match(property.description ?? "", /default/i, `${name}.${input} says no default`);
                 }
@@ -258,7 +280,20 @@ describe("component package schema (inferred offline, as `pulumi package add` re
         const reachable = inputTypeTokens(schema);
         assert.deepStrictEqual(
             [...reachable].sort(),
-            ["HubbleArgs", "IstioExtraValuesArgs", "NodeGroupArgs"].map(token).sort(),
+            [
+                "HubbleArgs",
+                "IstioExtraValuesArgs",
+                "NodeGroupArgs",
+                "CaArgs",
+                "CiliumClusterMeshArgs",
+                "CiliumClusterMeshPeerArgs",
+                "ClusterMeshMemberArgs",
+                "IstioCacertsArgs",
+                "IstioMultiClusterArgs",
+                "IstioRemoteClusterArgs",
+            ]
+                .map(token)
+                .sort(),
         );
         for (const typeToken of reachable) {
             for (const [name, property] of Object.entries(schema.types[typeToken].properties ?? {})) {

@@ -29,6 +29,35 @@ function expectConfigError(values: { [key: string]: string }, key: string, allow
     );
 }
 
+describe("stack config meshClusters", () => {
+    const two = [
+        { name: "east", id: 1, vpcCidr: "10.0.0.0/16" },
+        { name: "west", id: 2, vpcCidr: "10.1.0.0/16", region: "us-east-1" },
+    ];
+
+    it("reads the list the stack file holds (the CLI hands objects to the program as JSON)", () => {
+        assert.deepStrictEqual(readStackConfig(from({ meshClusters: JSON.stringify(two) })).meshClusters, two);
+    });
+
+    const cases: [string, string, string, string][] = [
+        ["text that is not a list", "east,west", "meshClusters", "a list of clusters"],
+        ["an object", JSON.stringify({ east: 1 }), "meshClusters", "a list of clusters"],
+        ["an entry that is not an object", JSON.stringify(["east"]), "meshClusters[0]", "an object"],
+        [
+            "an unknown field",
+            JSON.stringify([{ ...two[0], cidr: "10.0.0.0/16" }]),
+            "meshClusters[0]",
+            "only the fields",
+        ],
+        ["an ID as text", JSON.stringify([{ ...two[0], id: "1" }]), "meshClusters[0].id", "a number"],
+        ["no vpcCidr", JSON.stringify([{ name: "east", id: 1 }]), "meshClusters[0].vpcCidr", "required"],
+    ];
+    for (const [what, raw, key, fragment] of cases) {
+        it(`refuses ${what}, naming the entry and field`, () =>
+            expectConfigError({ meshClusters: raw }, key, fragment));
+    }
+});
+
 describe("stack config", () => {
     it("knows the stack config keys the README documents", () => {
         for (const key of [

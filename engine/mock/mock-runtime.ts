@@ -246,6 +246,15 @@ export interface RecorderOptions {
     stack?: string;
     /** Run as `pulumi preview` would (unknown outputs stay unknown). Default false. */
     preview?: boolean;
+    /**
+     * Outputs a spec gives for resources the mocks leave to the provider (a certificate, a load balancer's address),
+     * asked first; undefined to fall back to the mocks. Default none.
+     */
+    answer?: (
+        type: string,
+        name: string,
+        inputs: Record<string, any>,
+    ) => { id: string; state: Record<string, any> } | undefined;
 }
 
 /** The engine's URN: the parent's qualified type chain, then this type (the root Stack type is not part of it). */
@@ -272,7 +281,8 @@ export function recordRegistrations(options: RecorderOptions = {}): Recorder {
 
     pulumi.runtime.setMocks(
         {
-            newResource: (args) => mockOutputs(args.type, args.name, args.inputs),
+            newResource: (args) =>
+                options.answer?.(args.type, args.name, args.inputs) ?? mockOutputs(args.type, args.name, args.inputs),
             call: (args) => {
                 const answer = mockCall(args.token, args.inputs);
                 if (answer !== undefined) {

@@ -9,7 +9,7 @@
  * notes, criticalPath}`, where `request` is the demo's `{from, to, path}` or a probe's `{probe, from, to, port, method,
  * path}` and `base`/`head` are `{code, reason, decidedBy}` or null on the side without the request.
  */
-import { DEMO_CLIENT, DEMO_SERVER } from "cilium-istio-guard/connectivity/connectivity";
+import { DEMO_CLIENT, DEMO_SERVER } from "cilium-istio-guard/model/demo-workloads";
 import {
     ComparedRequest,
     ConnectivityDiff,

@@ -9,7 +9,8 @@
  * A pull-request comment holds at most 65,536 characters (GitHub), so each table stops at MAX_TABLE_ROWS rows and says
  * how many it left out; the text and `--json` outputs hold them all.
  */
-import { DEMO_CLIENT, DEMO_SERVER, HttpCode } from "cilium-istio-guard/connectivity/connectivity";
+import { HttpCode } from "cilium-istio-guard/connectivity/connectivity";
+import { DEMO_CLIENT, DEMO_PORT, DEMO_SERVER } from "cilium-istio-guard/model/demo-workloads";
 import { ComparedRequest } from "cilium-istio-guard/connectivity/connectivity-diff";
 import { Violation } from "../analyzer/policy-evaluation";
 import { parseUrn } from "../state/stack-export";
@@ -106,7 +107,7 @@ function serverEnd(namespace: string, host: string, port: number): Flow["to"] {
 function demoFlowEnds(from: string, to: string): Pick<Flow, "from" | "to"> {
     return {
         from: { namespace: from, key: `${from}/deployment/${DEMO_CLIENT}`, label: DEMO_CLIENT },
-        to: serverEnd(to, `${DEMO_SERVER}.${to}`, 80),
+        to: serverEnd(to, `${DEMO_SERVER}.${to}`, DEMO_PORT),
     };
 }
 

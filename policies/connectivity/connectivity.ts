@@ -14,12 +14,15 @@
  *    were left out and how to narrow them.
  * A pair the model cannot decide is answered `???` with why; nothing is dropped.
  */
+import { CHECK_PATHS, DEMO_CLIENT, DEMO_PORT, DEMO_SERVER } from "../model/demo-workloads";
 import { StackResource, isKubernetes } from "../model/resources";
 import { guarded, readArray, readPath, readString } from "../model/property-reader";
 import { ServiceInfo } from "../model/services";
 import { Workload, namespaceOf, podTemplatePath } from "../model/workloads";
 import { HttpCode, Prediction, TraceStep, UNKNOWN_CODE, predictBackend } from "./predict";
-import { Probe, probeText } from "./probe";
+import { MeshOfClusters, meshOfClustersFor } from "../model/mesh-of-clusters";
+import { PredictOne, predictAcrossClusters } from "./across-clusters";
+import { Probe, parseProbe, probeText } from "./probe";
 import { Target, describeClient, resolveClient, resolveTarget, targetFor } from "./targets";
 import { TrafficModel, buildTrafficModel } from "./traffic-model";
 
@@ -76,11 +79,6 @@ export interface PairFilters {
  */
 export const MAX_PREDICTED_PAIRS = 2_500;
 
-export const CHECK_PATHS = ["/ip", "/deny"] as const;
-/** The demo's client Deployment and server Service, in each of its namespaces. */
-export const DEMO_CLIENT = "netshoot";
-export const DEMO_SERVER = "httpbin";
-const DEMO_PORT = 80;
 const NAMESPACE_DEMO = "eks-cilium-istio:index:NamespaceDemo";
 
 /** The answer for every pod behind the target: one code when they agree, `???` when load balancing decides. */
@@ -395,13 +393,101 @@ export function predictDemoChecks(
     return { kind: "demo", answers: predictSpace(demoSpace(buildTrafficModel(resources), filters)) };
 }
 
-/** What `plan` and `check` predict: the probes asked for, else the demo's checks, else the default matrix. */
+/**
+ * The demo's checks and the default matrix in a mesh of several clusters: each cluster's clients against the
+ * Services their cluster resolves, the demo's through predictAcrossClusters (a Service may be served by another
+ * cluster), the matrix within each cluster (cross-cluster requests are asked for with probes). Clients are named
+ * `<cluster>:<namespace>`.
+ */
+function predictMesh(
+    mesh: MeshOfClusters,
+    filters: PairFilters,
+    maxPairs: number,
+    predictOne: PredictOne,
+): ConnectivityPrediction {
+    if (mesh.members.some((m) => holdsNamespaceDemo(m.resources))) {
+        const answers: DemoAnswer[] = [];
+        for (const member of mesh.members) {
+            const model = buildTrafficModel(member.resources);
+            const servers = model.services.filter((s) => s.name === DEMO_SERVER && inFilter(filters.to, s.namespace));
+            const clients = model.workloads.filter(
+                (w) => w.kind === "Deployment" && w.name === DEMO_CLIENT && inFilter(filters.from, w.namespace),
+            );
+            const probes = clients.flatMap((client) =>
+                servers.flatMap((service) =>
+                    CHECK_PATHS.map((path) =>
+                        parseProbe(
+                            `${member.name}:${client.namespace}/deployment/${DEMO_CLIENT} GET http://${DEMO_SERVER}.${service.namespace}${path}`,
+                        ),
+                    ),
+                ),
+            );
+            if (answers.length + probes.length > maxPairs) {
+                return {
+                    kind: "demo",
+                    answers: [],
+                    omitted: pairsNote(answers.length + probes.length, "the demo's checks", maxPairs),
+                };
+            }
+            for (const [i, a] of predictAcrossClusters(mesh, probes, predictOne).entries()) {
+                answers.push({
+                    from: `${member.name}:${probes[i].from.namespace}`,
+                    to: probes[i].namespace,
+                    path: probes[i].path,
+                    code: a.code,
+                    reason: a.reason,
+                    decidedBy: a.decidedBy,
+                });
+            }
+        }
+        return { kind: "demo", answers };
+    }
+    const answers: ProbeAnswer[] = [];
+    const omitted: string[] = [];
+    for (const member of mesh.members) {
+        const matrix = predictMatrix(member.resources, filters, maxPairs);
+        if (matrix.omitted) {
+            omitted.push(`cluster ${member.name}: ${matrix.omitted}`);
+        }
+        answers.push(
+            ...matrix.answers.map((a) => ({
+                ...a,
+                probe: `${member.name}:${a.probe}`,
+                from: `${member.name}:${a.from}`,
+            })),
+        );
+    }
+    return { kind: "matrix", answers, ...(omitted.length > 0 ? { omitted: omitted.join("; ") } : {}) };
+}
+
+/**
+ * Whether the judged set holds several clusters: members told apart by their Kubernetes providers, or stacks of
+ * different names. Objects without provider from two projects of one stack name (hand-assembled files) stay one.
+ */
+function severalClusters(mesh: MeshOfClusters): boolean {
+    const defaults = mesh.members.filter((m) => m.key.startsWith("default "));
+    const stackNames = new Set(defaults.map((m) => m.key.slice("default ".length).split("::")[0]));
+    return mesh.members.length > 1 && (defaults.length < mesh.members.length || stackNames.size > 1);
+}
+
+/**
+ * What `plan` and `check` predict: the probes asked for, else the demo's checks, else the default matrix; in a mesh of
+ * several clusters (a mesh stack, or several stacks checked together) across the clusters (across-clusters.ts).
+ */
 export function predictForGate(
     resources: readonly StackResource[],
     options: { probes?: readonly Probe[]; filters?: PairFilters; maxPairs?: number } = {},
 ): ConnectivityPrediction {
-    if (options.probes && options.probes.length > 0) {
-        return { kind: "probes", answers: predictProbes(resources, options.probes) };
+    const probes = options.probes ?? [];
+    const mesh = meshOfClustersFor(resources);
+    const predictOne: PredictOne = (subset, probe) => predictProbes(subset, [probe])[0];
+    if (severalClusters(mesh) || probes.some((p) => p.cluster !== undefined)) {
+        return probes.length > 0
+            ? { kind: "probes", answers: predictAcrossClusters(mesh, probes, predictOne) }
+            : predictMesh(mesh, options.filters ?? {}, options.maxPairs ?? MAX_PREDICTED_PAIRS, predictOne);
+    }
+    if (probes.length > 0) {
+        return { kind: "probes", answers: predictProbes(resources, probes) };
     }
     return holdsNamespaceDemo(resources)
         ? predictDemoChecks(resources, options.filters, options.maxPairs)

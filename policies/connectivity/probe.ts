@@ -1,6 +1,9 @@
 /**
- * A probe: one request a user asks about, written as `<namespace>/<workload> <METHOD> <URL>`.
+ * A probe: one request a user asks about, written as `[<cluster>:]<namespace>/<workload> <METHOD> <URL>`.
  *
+ * - `<cluster>:` names the client's cluster when the judged resources hold several (a mesh stack, or `check` of
+ *   several stacks): a name of policies/model/mesh-of-clusters.ts (Cilium's cluster.name, else Istio's clusterName,
+ *   else its provider's or stack's name). The URL is resolved in that cluster (connectivity/across-clusters.ts).
  * - `<workload>` is a workload's name, or `<kind>/<name>` when a name is used by two kinds (`default/pod/tiefighter`);
  *   kinds: pod, deployment, statefulset, daemonset, replicaset, job, cronjob.
  * - `<URL>` is `http://<service>.<namespace>[.svc[.cluster.local]][:<port>]<path>`; the port defaults to 80, the path
@@ -21,6 +24,8 @@ export class ProbeError extends Error {
 export interface Probe {
     /** The probe exactly as given (for an object, `<from> <method> <url>`). */
     readonly text: string;
+    /** The client's cluster, when the probe names one. */
+    readonly cluster?: string;
     readonly from: { readonly namespace: string; readonly kind?: string; readonly name: string };
     readonly method: string;
     readonly url: string;
@@ -40,6 +45,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Object names are DNS subdomains (dots allowed); namespaces are DNS labels. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** A cluster's name: Cilium's (lower-case, dashes) or Istio's (letters, digits, dots, dashes, underscores). */
+const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9._]*[A-Za-z0-9])?$/;
 const URL_PATTERN = /^http:\/\/([^/:?#\s]+)(?::(\d+))?([/?][^\s#]*)?$/;
 
 function fail(probe: string, part: string, value: string, allowed: string): never {
@@ -102,14 +109,20 @@ export function parseProbe(text: string): Probe {
     const parts = text.trim().split(/\s+/);
     if (parts.length !== 3) {
         throw new ProbeError(
-            `probe "${text}" has ${parts.length} part${parts.length === 1 ? "" : "s"}; expected "<namespace>/<workload> <METHOD> <URL>"`,
+            `probe "${text}" has ${parts.length} part${parts.length === 1 ? "" : "s"}; expected "[<cluster>:]<namespace>/<workload> <METHOD> <URL>"`,
         );
     }
-    const [from, method, url] = parts;
+    const [given, method, url] = parts;
     if (!TOKEN.test(method)) {
         fail(text, "the method", method, "an HTTP method such as GET or POST");
     }
-    return { text, from: parseFrom(text, from), method, url, ...parseUrl(text, url) };
+    const colon = given.indexOf(":");
+    const cluster = colon < 0 ? undefined : given.slice(0, colon);
+    if (cluster !== undefined && !CLUSTER_NAME.test(cluster)) {
+        fail(text, "the cluster", cluster, "a cluster's name before the colon, such as east in east:red/netshoot");
+    }
+    const from = parseFrom(text, colon < 0 ? given : given.slice(colon + 1));
+    return { text, ...(cluster === undefined ? {} : { cluster }), from, method, url, ...parseUrl(text, url) };
 }
 
 /** One entry of a probes file: a probe string, or `{from, method, url}`. */

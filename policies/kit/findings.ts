@@ -27,6 +27,7 @@ import {
 } from "@pulumi/policy";
 import { Rule, RuleMetadata, policyFields } from "./rule-metadata";
 import { MeshModel, meshModelFor } from "../model/mesh-model";
+import { MeshOfClusters, meshOfClustersFor } from "../model/mesh-of-clusters";
 import { UnknownValueError } from "../model/property-reader";
 import { SourceRef, describeSource } from "../model/resources";
 
@@ -140,16 +141,25 @@ export function packPolicies(rules: readonly Policy[]): Policy[] {
 
 export interface StackRuleSpec<Config extends object> extends RuleMetadata {
     configSchema?: PolicyConfigSchema;
-    /** Decides from the stack's mesh model; pure. */
+    /** Decides from one cluster's mesh model; pure. */
     evaluate(model: MeshModel, config: Config): Finding[];
 }
 
+export interface MeshRuleSpec<Config extends object> extends RuleMetadata {
+    configSchema?: PolicyConfigSchema;
+    /** Decides from every cluster the judged resources hold (policies/model/mesh-of-clusters.ts); pure. */
+    evaluate(mesh: MeshOfClusters, config: Config): Finding[];
+}
+
 /**
- * A stack policy deciding from the stack's mesh model (built once per stack, mesh-model.ts). An UnknownValueError
- * that escapes the readers becomes an advisory rather than a crash.
+ * A stack policy deciding from `decide`. An UnknownValueError that escapes the readers becomes an advisory rather
+ * than a crash.
  */
-export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): Rule<StackValidationPolicy> {
-    const { configSchema, evaluate, ...metadata } = spec;
+function stackPolicy<Config extends object>(
+    metadata: RuleMetadata,
+    configSchema: PolicyConfigSchema | undefined,
+    decide: (resources: StackValidationArgs["resources"], config: Config) => Finding[],
+): Rule<StackValidationPolicy> {
     return {
         ...policyFields(metadata),
         configSchema,
@@ -157,7 +167,7 @@ export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): R
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             let findings: Finding[];
             try {
-                findings = evaluate(meshModelFor(args.resources), args.getConfig<Config>());
+                findings = decide(args.resources, args.getConfig<Config>());
             } catch (error) {
                 if (!(error instanceof UnknownValueError)) {
                     throw error;
@@ -166,6 +176,38 @@ export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): R
             }
             kept.report(metadata.name, { stack: stackKey(args) }, findings, reportViolation);
         },
+    };
+}
+
+/**
+ * A stack policy deciding from a cluster's mesh model (built once per cluster, mesh-model.ts). When the judged
+ * resources hold several clusters (a mesh stack, or several stacks' exports judged together), it judges each cluster
+ * on its own and its messages name the cluster.
+ */
+export function stackRule<Config extends object>(spec: StackRuleSpec<Config>): Rule<StackValidationPolicy> {
+    const { configSchema, evaluate, ...metadata } = spec;
+    return stackPolicy<Config>(metadata, configSchema, (resources, config) => {
+        const { members } = meshOfClustersFor(resources);
+        if (members.length <= 1) {
+            return evaluate(members[0]?.model ?? meshModelFor(resources), config);
+        }
+        return members.flatMap((member) =>
+            evaluate(member.model, config).map((finding) => ({
+                ...finding,
+                message: `In cluster "${member.name}": ${finding.message}`,
+            })),
+        );
+    });
+}
+
+/** A stack policy deciding from every cluster at once: what must hold across the clusters of a mesh. */
+export function meshRule<Config extends object>(spec: MeshRuleSpec<Config>): Rule<StackValidationPolicy> {
+    const { configSchema, evaluate, ...metadata } = spec;
+    return {
+        ...stackPolicy<Config>(metadata, configSchema, (resources, config) =>
+            evaluate(meshOfClustersFor(resources), config),
+        ),
+        acrossClusters: true,
     };
 }
 

@@ -27,8 +27,11 @@ export interface RuleMetadata {
     readonly sources: readonly string[];
 }
 
-/** A policy of the pack together with what it says about itself. */
-export type Rule<P extends Policy = Policy> = P & { readonly metadata: RuleMetadata };
+/**
+ * A policy of the pack together with what it says about itself. `acrossClusters`: a stack rule that judges every
+ * cluster of the judged resources at once (kit/findings.ts `meshRule`) rather than each cluster on its own.
+ */
+export type Rule<P extends Policy = Policy> = P & { readonly metadata: RuleMetadata; readonly acrossClusters?: true };
 
 /** The policy fields that come from the metadata. */
 export function policyFields(

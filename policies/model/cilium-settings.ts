@@ -63,6 +63,25 @@ export interface CiliumSettings {
     readonly operatorTolerations: Setting<readonly unknown[]>;
     /** Cilium's Gateway API controller. */
     readonly gatewayApi: Setting<boolean>;
+    /** `cluster.name`: the cluster's name in a ClusterMesh (chart default "default"). */
+    readonly clusterName: Setting<string>;
+    /** `cluster.id`: 0 (the chart default) means "not in a ClusterMesh". */
+    readonly clusterId: Setting<number>;
+    /** `clustermesh.maxConnectedClusters`: 255 or 511, the same in every cluster of a mesh. */
+    readonly maxConnectedClusters: Setting<number>;
+    /** `ipam.mode` ("eni" with `eni.enabled`); "cluster-pool" is the chart default. */
+    readonly ipamMode: Setting<string>;
+    /** `ipam.operator.clusterPoolIPv4PodCIDRList`: the pod CIDRs cluster-pool IPAM hands out. */
+    readonly clusterPoolIpv4Cidrs: Setting<readonly string[]>;
+    /** `ipv4NativeRoutingCIDR`: "" when unset (in ENI mode the agent then takes the VPC's CIDR). */
+    readonly nativeRoutingCidr: Setting<string>;
+    /** `tunnelProtocol` ("vxlan" or "geneve") for routingMode tunnel. */
+    readonly tunnelProtocol: Setting<string>;
+    /**
+     * `clustermesh.policyDefaultLocalCluster` (1.18+): policy selectors without a cluster label select the local
+     * cluster only. Charts before 1.18 have no such value: their policies select every cluster (false).
+     */
+    readonly policyDefaultLocalCluster: Setting<boolean>;
 }
 
 export interface CiliumInstall {
@@ -183,6 +202,16 @@ const asBoolean: Parse<boolean> = parseBoolean;
 const asString: Parse<string> = (raw) =>
     typeof raw === "string" ? raw : typeof raw === "boolean" ? String(raw) : undefined;
 const asList: Parse<readonly unknown[]> = (raw) => (Array.isArray(raw) ? raw : undefined);
+/** A whole number, as Helm values carry it or as cilium-config writes it ("1"). */
+const asInteger: Parse<number> = (raw) => {
+    const value = typeof raw === "string" && /^\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    return typeof value === "number" && Number.isInteger(value) ? value : undefined;
+};
+/** A list of CIDRs: a YAML list in Helm values, space-separated in cilium-config (and accepted so in values). */
+const asCidrList: Parse<readonly string[]> = (raw) => {
+    const list = typeof raw === "string" ? raw.split(/[\s,]+/).filter((c) => c !== "") : raw;
+    return Array.isArray(list) && list.every((c) => typeof c === "string") ? list : undefined;
+};
 
 /** A Helm value as set, else the chart version's default (`whenNull` stands for a default of `~`, e.g. chainingMode none). */
 function fromHelm<T>(
@@ -272,7 +301,42 @@ function settingsFromHelm(helm: HelmSource, version: ChartVersion): CiliumSettin
         nonDefaultDenyPolicies: helmNonDefaultDenyPolicies(helm, version),
         operatorTolerations: fromHelm(helm, version, "operator.tolerations", "operator.tolerations", asList),
         gatewayApi: fromHelm(helm, version, "gatewayAPI.enabled", "enable-gateway-api", asBoolean),
+        clusterName: fromHelm(helm, version, "cluster.name", "cluster-name", asString),
+        clusterId: fromHelm(helm, version, "cluster.id", "cluster-id", asInteger),
+        maxConnectedClusters: fromHelm(
+            helm,
+            version,
+            "clustermesh.maxConnectedClusters",
+            "max-connected-clusters",
+            asInteger,
+        ),
+        ipamMode: helmIpamMode(helm, version, eniEnabled),
+        clusterPoolIpv4Cidrs: fromHelm(
+            helm,
+            version,
+            "ipam.operator.clusterPoolIPv4PodCIDRList",
+            "cluster-pool-ipv4-cidr",
+            asCidrList,
+        ),
+        nativeRoutingCidr: fromHelm(helm, version, "ipv4NativeRoutingCIDR", "ipv4-native-routing-cidr", asString, ""),
+        tunnelProtocol: fromHelm(helm, version, "tunnelProtocol", "tunnel-protocol", asString),
+        policyDefaultLocalCluster: fromHelm(
+            helm,
+            version,
+            "clustermesh.policyDefaultLocalCluster",
+            "policy-default-local-cluster",
+            asBoolean,
+            false,
+        ),
     };
+}
+
+/** `eni.enabled` means ENI IPAM whatever `ipam.mode` says (the chart's EKS install sets both). */
+function helmIpamMode(helm: HelmSource, version: ChartVersion, eniEnabled: Setting<boolean>): Setting<string> {
+    const mode = fromHelm(helm, version, "ipam.mode", "ipam", asString);
+    return eniEnabled.value === true && mode.value !== "eni"
+        ? { ...mode, value: "eni", detail: `${describeSetting(eniEnabled)}` }
+        : mode;
 }
 
 /**
@@ -578,7 +642,80 @@ function settingsFromConfigMap(
             false,
             "the chart writes it only when Gateway API is on",
         ),
+        clusterName: fromConfigMap(
+            data,
+            "cluster-name",
+            "cluster.name",
+            asString,
+            agentDefault("cluster.name", asString),
+            agentDefaultApplies,
+        ),
+        clusterId: fromConfigMap(
+            data,
+            "cluster-id",
+            "cluster.id",
+            asInteger,
+            agentDefault("cluster.id", asInteger),
+            agentDefaultApplies,
+        ),
+        maxConnectedClusters: fromConfigMap(
+            data,
+            "max-connected-clusters",
+            "clustermesh.maxConnectedClusters",
+            asInteger,
+            agentDefault("clustermesh.maxConnectedClusters", asInteger),
+            agentDefaultApplies,
+        ),
+        ipamMode: ipam,
+        clusterPoolIpv4Cidrs: fromConfigMap(
+            data,
+            "cluster-pool-ipv4-cidr",
+            "ipam.operator.clusterPoolIPv4PodCIDRList",
+            asCidrList,
+            agentDefault("ipam.operator.clusterPoolIPv4PodCIDRList", asCidrList),
+            agentDefaultApplies,
+        ),
+        nativeRoutingCidr: fromConfigMap(
+            data,
+            "ipv4-native-routing-cidr",
+            "ipv4NativeRoutingCIDR",
+            asString,
+            "",
+            "not set (in ENI mode the agent takes the VPC's CIDR)",
+        ),
+        tunnelProtocol: fromConfigMap(
+            data,
+            "tunnel-protocol",
+            "tunnelProtocol",
+            asString,
+            agentDefault("tunnelProtocol", asString),
+            agentDefaultApplies,
+        ),
+        policyDefaultLocalCluster: configMapPolicyDefaultLocalCluster(data),
     };
+}
+
+/**
+ * `policy-default-local-cluster` absent: an agent before 1.18 (no such flag: every cluster is selected) or one left at
+ * its default, which 1.19 turned to true (chart-defaults/cilium.json), so the agent's version decides.
+ */
+function configMapPolicyDefaultLocalCluster(data: Read<object>): Setting<boolean> {
+    const setting = fromConfigMap(
+        data,
+        "policy-default-local-cluster",
+        "clustermesh.policyDefaultLocalCluster",
+        asBoolean,
+        false,
+        "",
+    );
+    return setting.origin === "default"
+        ? {
+              ...setting,
+              value: undefined,
+              origin: "unchecked",
+              detail: "not in cilium-config: an agent before 1.18 selects every cluster, a 1.19 one defaults to the local cluster",
+          }
+        : setting;
 }
 
 /** `enable-non-default-deny-policies` absent: an agent before 1.17 (no such flag) or one left at its default true. */

@@ -297,7 +297,8 @@ let lastStack: { fingerprint: string; model: MeshModel } | undefined;
 /** The server's proxies expose their target under this key (pulumi-policy proxy.js `getSpecialProxyTarget`). */
 const PROXY_TARGET = "__getSpecialProxyTarget";
 
-function fingerprint(resources: readonly StackResource[]): string | undefined {
+/** The stack's content (types, URNs, raw props), the key of the by-content caches; undefined when not serializable. */
+export function stackFingerprint(resources: readonly StackResource[]): string | undefined {
     try {
         return JSON.stringify(resources.map((r) => [r.type, r.urn, (r.props && r.props[PROXY_TARGET]) ?? r.props]));
     } catch {
@@ -306,12 +307,16 @@ function fingerprint(resources: readonly StackResource[]): string | undefined {
     }
 }
 
-export function meshModelFor(resources: readonly StackResource[]): MeshModel {
+/** The stack's one model; `fingerprint` when the caller has already computed it (mesh-of-clusters.ts). */
+export function meshModelFor(
+    resources: readonly StackResource[],
+    fingerprint: string | undefined = stackFingerprint(resources),
+): MeshModel {
     const cached = byArray.get(resources);
     if (cached) {
         return cached;
     }
-    const key = fingerprint(resources);
+    const key = fingerprint;
     const model = key !== undefined && lastStack?.fingerprint === key ? lastStack.model : buildMeshModel(resources);
     byArray.set(resources, model);
     if (key !== undefined) {

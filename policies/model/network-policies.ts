@@ -37,6 +37,7 @@ import {
 } from "./property-reader";
 import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
 import { namespaceOf } from "./workloads";
+import { cidrContains } from "./ipv4-cidrs";
 
 export type PolicyKind = "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy" | "NetworkPolicy";
 
@@ -875,25 +876,4 @@ export function admitsSourceAddress(allow: IngressAllow, ip: string): boolean {
             (block) => cidrContains(block.cidr, ip) && !block.except.some((except) => cidrContains(except, ip)),
         )
     );
-}
-
-function ipv4ToNumber(ip: string): number | undefined {
-    const parts = ip.split(".");
-    if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) {
-        return undefined;
-    }
-    return parts.reduce((sum, part) => sum * 256 + Number(part), 0);
-}
-
-/** True when the IPv4 CIDR contains the address (an address alone counts as /32). */
-function cidrContains(cidr: string, ip: string): boolean {
-    const [base, bitsText] = cidr.split("/");
-    const bits = bitsText === undefined ? 32 : Number(bitsText);
-    const baseNumber = ipv4ToNumber(base);
-    const ipNumber = ipv4ToNumber(ip);
-    if (baseNumber === undefined || ipNumber === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) {
-        return false;
-    }
-    const size = 2 ** (32 - bits);
-    return Math.floor(baseNumber / size) === Math.floor(ipNumber / size);
 }

@@ -17,6 +17,8 @@ export interface StackResource {
      * Kubernetes provider's `namespace` is where its namespaced objects without `metadata.namespace` land.
      */
     provider?: { type: string; urn: string; props: any };
+    /** The resource's parent (a `PolicyResource.parent` in AnalyzeStack); only its URN is read. */
+    parent?: { urn: string };
 }
 
 /** The resource a finding is about, for messages and for the violation's URN. */
@@ -61,6 +63,9 @@ export function isKubernetes(type: string, group: string, kind: string): boolean
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 export const HELM_CHART_V3 = "kubernetes:helm.sh/v3:Chart";
+
+/** The type token of a Kubernetes provider: the resources it manages are in one cluster (policies/model/clusters.ts). */
+export const KUBERNETES_PROVIDER = "pulumi:providers:kubernetes";
 
 /** Type tokens of the EKS resources the pack reads (@pulumi/eks v4, @pulumi/aws v7). */
 export const EKS_CLUSTER = "eks:index:Cluster";

@@ -35,6 +35,8 @@ export interface ServiceInfo {
     readonly name: string;
     readonly namespace: string;
     readonly labels: LabelSet;
+    /** Its annotations (Cilium's global-service annotations among them, clustermesh.ts). */
+    readonly annotations: LabelSet;
     /** `absent`: no selector (endpoints managed elsewhere). */
     readonly selector: Read<Selector>;
     readonly headless: boolean;
@@ -60,6 +62,7 @@ export function readServices(resources: readonly StackResource[]): ServiceInfo[]
             name: name.value,
             namespace: namespace.value,
             labels: readLabels(props, ["metadata", "labels"]),
+            annotations: readLabels(props, ["metadata", "annotations"]),
             selector: readSelectorMap(props),
             headless: clusterIP.state === "known" && clusterIP.value === "None",
             ports: readPorts(props),

@@ -339,11 +339,17 @@ export function service(ns: string, name: string): FixtureResource {
  * shape the benchmark (`npm run bench`) grows.
  */
 export function tenantStack(tenants: number): FixtureResource[] {
-    const resources: FixtureResource[] = [
+    return [
         ciliumRelease(),
         ...istioSidecar(),
         peerAuthentication("istio-system", "default", "STRICT"),
+        ...tenantNamespaces(tenants),
     ];
+}
+
+/** The tenant namespaces of tenantStack, each like the demo's blue with the mTLS fix. */
+export function tenantNamespaces(tenants: number): FixtureResource[] {
+    const resources: FixtureResource[] = [];
     for (let i = 0; i < tenants; i++) {
         const ns = `tenant-${i}`;
         resources.push(
@@ -356,4 +362,133 @@ export function tenantStack(tenants: number): FixtureResource[] {
         );
     }
     return resources;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Several clusters in one judged set (policies/model/clusters.ts): each cluster's objects on its own Kubernetes
+// provider, its AWS resources under a component that also parents that provider.
+
+/** A PEM certificate's text for fixtures: recognisable, never a real key or certificate. */
+export function fixturePem(label: string): string {
+    return `-----BEGIN CERTIFICATE-----\nZml4dHVyZS${Buffer.from(label).toString("base64")}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The ClusterMesh CA every good member shares, as Cilium's `tls.ca.cert` takes it (base64 of the PEM). */
+export const MESH_CA = Buffer.from(fixturePem("clustermesh-ca")).toString("base64");
+/** The Istio root every good member's cacerts holds. */
+export const ISTIO_ROOT = fixturePem("istio-root");
+
+/** The resources of cluster `cluster`: renamed `<cluster>-<name>`, on provider `<cluster>-k8s` (non-Kubernetes ones under its component). */
+export function onCluster(cluster: string, resources: FixtureResource[]): FixtureResource[] {
+    const component = `urn:pulumi:test::fixture::eks-cilium-istio:index:Cluster::${cluster}`;
+    const provider = { name: `${cluster}-k8s` };
+    return [
+        { type: "eks-cilium-istio:index:Cluster", name: cluster, props: {} },
+        { type: "pulumi:providers:kubernetes", name: provider.name, props: {}, parent: component },
+        ...resources.map((resource) =>
+            resource.type.startsWith("kubernetes:")
+                ? { ...resource, name: `${cluster}-${resource.name}`, provider }
+                : { ...resource, name: `${cluster}-${resource.name}`, parent: component },
+        ),
+    ];
+}
+
+export interface MeshPeer {
+    name: string;
+    address?: string;
+}
+
+/** Cilium values of a ClusterMesh member (ENI, as goodCiliumValues), with its name, ID, peers and the shared CA. */
+export function meshCiliumValues(
+    name: string,
+    id: number,
+    peers: MeshPeer[],
+    extra: Record<string, any> = {},
+): Record<string, any> {
+    return {
+        ...goodCiliumValues(),
+        cluster: { name, id },
+        ipv4NativeRoutingCIDR: "10.0.0.0/8",
+        clustermesh: {
+            useAPIServer: true,
+            config: {
+                enabled: true,
+                clusters: peers.map((p) => ({
+                    name: p.name,
+                    address: p.address ?? `${p.name}.elb.example`,
+                    port: 2379,
+                })),
+            },
+        },
+        tls: { ca: { cert: MESH_CA, key: "bWVzaC1jYS1rZXk=" } },
+        ...extra,
+    };
+}
+
+export function vpc(name: string, cidrBlock: string): FixtureResource {
+    return { type: "aws:ec2/vpc:Vpc", name, props: { cidrBlock } };
+}
+
+export function secret(ns: string, name: string, props: Record<string, any>): FixtureResource {
+    return {
+        type: "kubernetes:core/v1:Secret",
+        name: `${ns}/${name}`,
+        props: {
+            apiVersion: "v1",
+            kind: "Secret",
+            ...props,
+            metadata: { name, namespace: ns, ...(props.metadata ?? {}) },
+        },
+    };
+}
+
+/** The plug-in CA of a cluster: `cacerts` with the shared root and an intermediate of its own. */
+export function cacerts(cluster: string, root = ISTIO_ROOT): FixtureResource {
+    return secret("istio-system", "cacerts", {
+        stringData: {
+            "root-cert.pem": root,
+            "ca-cert.pem": fixturePem(`intermediate-${cluster}`),
+            "cert-chain.pem": fixturePem(`intermediate-${cluster}`) + root,
+            "ca-key.pem": "[fixture key]",
+        },
+    });
+}
+
+/** A remote secret as `istioctl create-remote-secret --name <remote>` writes it. */
+export function remoteSecret(remote: string): FixtureResource {
+    return secret("istio-system", `istio-remote-secret-${remote}`, {
+        metadata: { labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": remote } },
+        stringData: { [remote]: "apiVersion: v1\nkind: Config\n" },
+    });
+}
+
+/** Istio multi-primary in one cluster: istiod with meshID, clusterName and network, the labelled namespace, cacerts, remote secrets. */
+export function istioMeshMember(
+    cluster: string,
+    network: string,
+    remotes: string[],
+    meshID = "mesh1",
+): FixtureResource[] {
+    return [
+        namespace("istio-system", { "topology.istio.io/network": network }),
+        istioRelease("base"),
+        istioRelease("istiod", { global: { meshID, multiCluster: { clusterName: cluster }, network } }),
+        istioRelease("cni"),
+        cacerts(cluster),
+        ...remotes.map(remoteSecret),
+    ];
+}
+
+/** Cluster `name` of a good two-cluster mesh (ENI, one network, ClusterMesh and Istio multi-primary). */
+export function meshMember(name: string, id: number, peer: string, cidr: string): FixtureResource[] {
+    return onCluster(name, [
+        ciliumRelease(meshCiliumValues(name, id, [{ name: peer }])),
+        vpc("vpc", cidr),
+        ...istioMeshMember(name, "network1", [peer]),
+    ]);
+}
+
+/** A good two-cluster mesh: clusters "east" (ID 1, 10.1.0.0/16) and "west" (ID 2, 10.2.0.0/16). */
+export function twoClusterMesh(): FixtureResource[] {
+    return [...meshMember("east", 1, "west", "10.1.0.0/16"), ...meshMember("west", 2, "east", "10.2.0.0/16")];
 }

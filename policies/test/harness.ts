@@ -44,6 +44,29 @@ export interface FixtureResource {
     parentTypes?: string[];
     /** The URN as recorded, for resources that come from a program run rather than a builder. */
     urn?: string;
+    /**
+     * The resource's provider, as the server hands `PolicyResource.provider`: a Kubernetes provider puts the resource
+     * in that provider's cluster (policies/model/clusters.ts).
+     */
+    provider?: FixtureProvider;
+    /** URN of the parent resource. */
+    parent?: string;
+}
+
+export interface FixtureProvider {
+    /** Default `pulumi:providers:kubernetes`. */
+    type?: string;
+    name: string;
+    props?: Record<string, any>;
+    /** The provider's URN, for providers recorded by a program run (as FixtureResource.urn). */
+    urn?: string;
+}
+
+/** The provider's URN in the fixture stack. */
+export function providerUrn(provider: FixtureProvider): string {
+    return (
+        provider.urn ?? `urn:pulumi:test::fixture::${provider.type ?? "pulumi:providers:kubernetes"}::${provider.name}`
+    );
 }
 
 export interface Reported {
@@ -158,6 +181,7 @@ async function stackPolicyReports(
     }
     const policyResources: PolicyResource[] = resources.map((resource) => {
         const props = unknownCheckingProxy(resource.props);
+        const provider = resource.provider;
         return {
             type: resource.type,
             props,
@@ -166,8 +190,24 @@ async function stackPolicyReports(
             opts: OPTIONS,
             dependencies: [],
             propertyDependencies: {},
+            ...(provider && {
+                provider: {
+                    type: provider.type ?? "pulumi:providers:kubernetes",
+                    props: unknownCheckingProxy(provider.props ?? {}),
+                    urn: providerUrn(provider),
+                    name: provider.name,
+                },
+            }),
             ...typeChecks(resource.type, props),
         };
+    });
+    // As the server links them: the parent is the resource object itself.
+    const byUrn = new Map(policyResources.map((r) => [r.urn, r]));
+    resources.forEach((resource, i) => {
+        const parent = resource.parent ? byUrn.get(resource.parent) : undefined;
+        if (parent) {
+            policyResources[i].parent = parent;
+        }
     });
     const args: StackValidationArgs = {
         resources: policyResources,

@@ -11,6 +11,10 @@ import { buildMeshModel } from "../model/mesh-model";
 import { policies } from "../policies";
 import { FixtureResource, Reported, runResourcePolicy, runStackPolicy } from "./harness";
 import program = require("../../index");
+import type { MeshStackOutputs } from "../../mesh-program";
+
+/** What the one-cluster stacks' program returns (a mesh stack returns MeshStackOutputs). */
+type OneClusterOutputs = Exclude<Awaited<ReturnType<typeof program>>, MeshStackOutputs>;
 
 export interface Verdict {
     policy: string;
@@ -24,7 +28,7 @@ export async function runProgram(config: Record<string, string>): Promise<Regist
         "aws:region": "us-west-2",
         ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`eks-cilium-istio:${k}`, v])),
     });
-    const outputs = await program();
+    const outputs = (await program()) as OneClusterOutputs;
     await new Promise((resolve) => outputs.clusterName.apply(resolve));
     await recorder.settle();
     return recorder.registrations;

@@ -149,9 +149,9 @@ describe("the cilium-istio-guard pack", () => {
         assert.deepStrictEqual(withOptions, ["cilium-l7-policy-vs-istio-mtls", "istio-mesh-mtls-not-disabled"]);
     });
 
-    it("is one resource rule and twenty stack rules", () => {
+    it("is one resource rule and thirty-five stack rules", () => {
         const stackRules = policies.filter((p) => "validateStack" in p) as StackValidationPolicy[];
-        assert.strictEqual(stackRules.length, 20);
+        assert.strictEqual(stackRules.length, 35);
         assert.deepStrictEqual(
             policies.filter((p) => !("validateStack" in p)).map((p) => p.name),
             ["cilium-kpr-value-for-chart-version"],
