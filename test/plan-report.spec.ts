@@ -12,6 +12,7 @@ import { ExitCode } from "../engine/command-line";
 import { plan, PROJECT_LOCATIONS } from "../engine/commands/plan";
 import { check } from "../engine/commands/check";
 import { Report } from "../engine/report/report";
+import { criticalPathSummary } from "../engine/report/critical-path";
 import { PUBLIC_PACK_README } from "../engine/stack-gate";
 
 const out = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-report-spec-")), "stack.json");
@@ -65,6 +66,14 @@ describe("the plan report", function () {
         it("puts the node group on the critical path, between the cluster and the charts whose pods need nodes", () => {
             const chain = run.lines[run.lines.findIndex((l) => l.startsWith("Critical path")) + 1];
             assert.match(chain, /^ {2}cluster-eks -> cluster-nodes -> cilium -> istio-base/);
+        });
+
+        it("states the path's steps and their rough minutes the same way in the text and the review report", () => {
+            const headline = run.lines.find((l) => l.startsWith("Critical path"))!;
+            // EKS control plane 10 min, node group 4, four Helm releases 1.5 each, two small steps: about 20 min.
+            assert.match(headline, /^Critical path \(8 steps, each waiting for the one before; about 20 min by rough/);
+            const oneStep = criticalPathSummary(["urn:pulumi:dev::p::eks:index:Cluster$aws:eks/cluster:Cluster::c"]);
+            assert.match(oneStep, /^1 step, each waiting for the one before; about 10 min/);
         });
     });
 

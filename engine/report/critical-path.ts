@@ -20,7 +20,7 @@
  * components with no children in the stack, which are remote components whose children we cannot see (eks.Cluster
  * under the mock runtime). Everything else has no duration and is left out of the printed chain.
  */
-import { ResourceV3, parseProviderReference } from "../state/stack-export";
+import { ResourceV3, parseProviderReference, parseUrn } from "../state/stack-export";
 
 /**
  * Rough seconds per step, so that the longest chain is the slowest one and not the one with most resources: an EKS
@@ -39,6 +39,16 @@ const OTHER_SECONDS = 5;
 /** The rough duration of a step that takes time (ROUGH_SECONDS). */
 export function roughSeconds(type: string): number {
     return ROUGH_SECONDS.find(([pattern]) => pattern.test(type))?.[1] ?? OTHER_SECONDS;
+}
+
+/**
+ * The critical path's headline, as every report states it: how many steps and roughly how long they take together
+ * (each step's type read from its URN, weighed by ROUGH_SECONDS).
+ */
+export function criticalPathSummary(path: readonly string[]): string {
+    const minutes = Math.round(path.reduce((sum, urn) => sum + roughSeconds(parseUrn(urn).type), 0) / 60);
+    const steps = path.length === 1 ? "1 step" : `${path.length} steps`;
+    return `${steps}, each waiting for the one before; about ${minutes} min by rough per-step estimates, not measured`;
 }
 
 function takesTime(resource: ResourceV3, hasChildren: boolean): boolean {

@@ -19,7 +19,7 @@ import {
     ProbeAnswer,
     UNKNOWN_CODE,
 } from "cilium-istio-guard/connectivity/connectivity";
-import { criticalPath, roughSeconds } from "./critical-path";
+import { criticalPath, criticalPathSummary } from "./critical-path";
 import { DataPlane, StackSummary, renderStackLine } from "./stack-summary";
 import { Violation } from "../analyzer/policy-evaluation";
 import { ResourceV3, parseUrn } from "../state/stack-export";
@@ -309,14 +309,7 @@ export function renderText(report: Report, title: string, verbose = false): stri
         out.push(...renderProbeTable(probes, probes.length <= 50), "");
     }
 
-    const types = new Map(report.resources.map((r) => [r.urn, r.type]));
-    const minutes = Math.round(
-        report.criticalPath.reduce((sum, urn) => sum + roughSeconds(types.get(urn) ?? ""), 0) / 60,
-    );
-    out.push(
-        `Critical path (${report.criticalPath.length} steps, each waiting for the one before; about ${minutes} min by rough ` +
-            "per-step estimates, not measured):",
-    );
+    out.push(`Critical path (${criticalPathSummary(report.criticalPath)}):`);
     out.push(`  ${report.criticalPath.map(nameOf).join(" -> ") || "(none)"}`, "");
     out.push(renderResult(report.result));
     return `${out.join("\n")}\n`;

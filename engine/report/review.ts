@@ -14,6 +14,7 @@ import { DEMO_CLIENT, DEMO_PORT, DEMO_SERVER } from "cilium-istio-guard/model/de
 import { ComparedRequest } from "cilium-istio-guard/connectivity/connectivity-diff";
 import { Violation } from "../analyzer/policy-evaluation";
 import { parseUrn } from "../state/stack-export";
+import { criticalPathSummary } from "./critical-path";
 import {
     DiffEntry,
     DiffReport,
@@ -69,10 +70,7 @@ function criticalPathSection(path: readonly string[], whose = ""): Block[] {
         { kind: "heading", level: 3, text: `Critical path${whose}` },
         {
             kind: "paragraph",
-            inlines: [
-                `${path.length} resources created one after another: `,
-                path.length > 0 ? path.map(nameOf).join(" → ") : "(none)",
-            ],
+            inlines: [`${criticalPathSummary(path)}: `, path.length > 0 ? path.map(nameOf).join(" → ") : "(none)"],
         },
     ];
 }
