@@ -19,7 +19,16 @@ import {
     newestCiliumChart,
 } from "./chart-defaults";
 import { HelmSource, helmValue, readHelmSource } from "./helm-sources";
-import { Read, guarded, parseBoolean, readArray, readObject, readPath, readString } from "./property-reader";
+import {
+    Read,
+    guarded,
+    parseBoolean,
+    readArray,
+    readObject,
+    readPath,
+    readString,
+    whyNotRead,
+} from "./property-reader";
 import { SourceRef, StackResource, describeSource, isKubernetes, renderedByChart, sourceOf } from "./resources";
 
 /** One effective setting, with where it came from, for decisions and for messages. */
@@ -769,10 +778,7 @@ function configMapK8sServiceHost(
             origin: "unchecked",
             helmPath,
             configKey,
-            detail:
-                containers.state === "unreadable"
-                    ? `${containers.path} ${containers.reason}`
-                    : "the cilium DaemonSet has no containers",
+            detail: whyNotRead(containers, "the cilium DaemonSet has no containers"),
         };
     }
     for (let c = 0; c < containers.value.length; c++) {

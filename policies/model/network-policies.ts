@@ -34,6 +34,7 @@ import {
     readString,
     readStringList,
     unreadable,
+    whyNotRead,
 } from "./property-reader";
 import { SourceRef, StackResource, kubernetesKind, sourceOf } from "./resources";
 import { namespaceOf } from "./workloads";
@@ -237,7 +238,7 @@ function readPolicy(resource: StackResource, kind: PolicyKind): NetworkPolicyInf
     if (kind === "NetworkPolicy") {
         const spec = readObject(props, ["spec"]);
         if (spec.state !== "known") {
-            policy.unreadable = spec.state === "unreadable" ? `${spec.path} ${spec.reason}` : "it has no spec";
+            policy.unreadable = whyNotRead(spec, "it has no spec");
             return policy;
         }
         rules.push(kubernetesRule(policy, spec.value));

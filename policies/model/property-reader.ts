@@ -31,6 +31,11 @@ export function unreadable(path: string, reason: string): Read<never> {
     return { state: "unreadable", path, reason };
 }
 
+/** Why a value could not be used, as findings quote it: its path and reason when unreadable, else `otherwise`. */
+export function whyNotRead(read: Read<unknown>, otherwise: string): string {
+    return read.state === "unreadable" ? `${read.path} ${read.reason}` : otherwise;
+}
+
 /**
  * Props behind the same unknown-checking proxy the server uses, so that plain objects (the offline engine's stack
  * export, where unknowns are the SDK's sentinel strings) and the server's props behave alike.

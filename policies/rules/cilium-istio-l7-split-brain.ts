@@ -8,6 +8,7 @@
  * hosts) has two HTTP policies, each blind to the other's view: where Istio encrypts, Cilium's cannot read the
  * requests at all (cilium-l7-policy-vs-istio-mtls). AuthorizationPolicies bound by `targetRefs` are not followed.
  */
+import { whyNotRead } from "../model/property-reader";
 import { describeAuthorizationPolicy } from "../model/authorization-policies";
 import { MeshModel } from "../model/mesh-model";
 import { describePolicy } from "../model/network-policies";
@@ -27,11 +28,7 @@ export function evaluate(model: MeshModel): Finding[] {
         if (policy.httpConditions.state === "unreadable" || policy.namespace.state === "unreadable") {
             const read = policy.httpConditions.state === "unreadable" ? policy.httpConditions : policy.namespace;
             findings.push(
-                unchecked(
-                    policy.source,
-                    "whether its rules hold HTTP conditions, and where",
-                    read.state === "unreadable" ? `${read.path} ${read.reason}` : "",
-                ),
+                unchecked(policy.source, "whether its rules hold HTTP conditions, and where", whyNotRead(read, "")),
             );
             continue;
         }

@@ -9,6 +9,7 @@
  * advisory. The pods a PeerAuthentication covers are its namespace's workloads (and "any pod of
  * the namespace"), or those its selector matches.
  */
+import { whyNotRead } from "../model/property-reader";
 import { lookupIn, matches } from "../model/label-selectors";
 import { MeshModel } from "../model/mesh-model";
 import { PeerAuthenticationInfo, describePeerAuthentication } from "../model/peer-authentication";
@@ -50,13 +51,7 @@ export function evaluate(model: MeshModel, config: RootNamespaceConfig): Finding
     for (const policy of model.peerAuthentications.all) {
         if (policy.mode.state === "unreadable" || policy.portModes.state === "unreadable") {
             const read = policy.mode.state === "unreadable" ? policy.mode : policy.portModes;
-            findings.push(
-                unchecked(
-                    policy.source,
-                    "whether it disables mTLS",
-                    read.state === "unreadable" ? `${read.path} ${read.reason}` : "",
-                ),
-            );
+            findings.push(unchecked(policy.source, "whether it disables mTLS", whyNotRead(read, "")));
             continue;
         }
         const modeDisable = policy.mode.state === "known" && policy.mode.value === "DISABLE";

@@ -9,6 +9,7 @@
  * "Enable Endpoint Discovery"); two clusters with one name, or a secret naming the cluster itself, confuse istiod's
  * registry.
  */
+import { whyNotRead } from "../model/property-reader";
 import { Finding, advisory, meshRule, unchecked, violation } from "../kit/findings";
 import { ISTIO_DEFAULT_CLUSTER_NAME, describeIstiod } from "../model/istio-multicluster";
 import { IstioMember, MeshOfClusters } from "../model/mesh-of-clusters";
@@ -51,13 +52,7 @@ export function evaluate(mesh: MeshOfClusters): Finding[] {
         for (const secret of entry.istio.remoteSecrets) {
             if (secret.cluster.state !== "known") {
                 findings.push(
-                    unchecked(
-                        secret.source,
-                        "the remote secret's cluster",
-                        secret.cluster.state === "unreadable"
-                            ? `${secret.cluster.path} ${secret.cluster.reason}`
-                            : "none named",
-                    ),
+                    unchecked(secret.source, "the remote secret's cluster", whyNotRead(secret.cluster, "none named")),
                 );
                 continue;
             }

@@ -7,6 +7,7 @@
  * `cert-chain.pem`) in the Istio namespace before istiod starts. Root certificates are compared, never printed:
  * messages name a SHA-256 prefix of each.
  */
+import { whyNotRead } from "../model/property-reader";
 import * as crypto from "crypto";
 import { Finding, meshRule, unchecked, violation } from "../kit/findings";
 import { describeIstiod } from "../model/istio-multicluster";
@@ -50,15 +51,7 @@ export function evaluate(mesh: MeshOfClusters): Finding[] {
             continue;
         }
         if (ca.rootCert.state !== "known") {
-            findings.push(
-                unchecked(
-                    ca.source,
-                    "`root-cert.pem`",
-                    ca.rootCert.state === "unreadable"
-                        ? `${ca.rootCert.path} ${ca.rootCert.reason}`
-                        : "the Secret has none",
-                ),
-            );
+            findings.push(unchecked(ca.source, "`root-cert.pem`", whyNotRead(ca.rootCert, "the Secret has none")));
             continue;
         }
         const key = fingerprint(ca.rootCert.value);
