@@ -25,7 +25,7 @@ import { gateReview } from "./report/review";
 import { reviewFormat, writeReviewReport } from "./report/review-document";
 import { namespaceDataPlanes, summarizeStack } from "./report/stack-summary";
 import { meshModelFor } from "cilium-istio-guard/model/mesh-model";
-import { ResourceV3, parseUrn } from "./state/stack-export";
+import { ResourceV3, parseProviderReference, parseUrn } from "./state/stack-export";
 import { StackResource } from "cilium-istio-guard/model/resources";
 import { screenValues } from "./state/value-screen";
 
@@ -119,9 +119,7 @@ export function readPolicyPackConfigFile(file: string | undefined): Record<strin
 export function modelResources(resources: readonly ResourceV3[]): StackResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     return resources.map((r) => {
-        // A provider reference is "<provider URN>::<provider ID>".
-        const provider =
-            r.provider === undefined ? undefined : byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::")));
+        const provider = r.provider === undefined ? undefined : byUrn.get(parseProviderReference(r.provider).urn);
         return {
             type: r.type,
             urn: r.urn,
