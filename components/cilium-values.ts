@@ -12,7 +12,7 @@ import { ISTIO_CNI_NOT_READY_TAINT } from "./cluster-settings";
 import { toleratesIstioCniTaint } from "cilium-istio-guard/model/istio-node-placement";
 import { CiliumDatapath, IstioMode, TunnelProtocol } from "./types";
 import { bool, InputError, intInRange, ipv4Cidr, oneOf } from "./validation";
-import { HelmValues, mergeValues, valueAt } from "./values-merge";
+import { HelmValues, isMap, mergeValues, valueAt } from "./values-merge";
 import { atLeast, parseVersion } from "./versions";
 import { checkCiliumRelease } from "./release-support";
 import { CILIUM_CHART_VERSIONS, NEWEST_CILIUM_CHART } from "cilium-istio-guard/model/carried-charts";
@@ -233,10 +233,6 @@ const BECAUSE = {
  * The hostname form Cilium's k8sServiceHost needs: no scheme, port or path (docs/cilium-istio-facts.md#cilium-on-eks).
  */
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-
-function isMap(value: unknown): value is HelmValues {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `values` with `value` written at the dotted `path`, creating maps on the way (mutates `values`). */
 function setAt(values: HelmValues, path: string, value: unknown): void {

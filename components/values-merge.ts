@@ -7,7 +7,8 @@
 /** A tree of Helm values. */
 export type HelmValues = { [key: string]: any };
 
-function isMap(value: unknown): value is HelmValues {
+/** A map of Helm values (not null, not a list). */
+export function isMap(value: unknown): value is HelmValues {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -20,7 +20,8 @@ export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-function isObject(value: unknown): value is Record<string, any> {
+/** A JSON object (not null, not a list): the shape of a stack's resources and of every property map in them. */
+export function isObject(value: unknown): value is Record<string, any> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

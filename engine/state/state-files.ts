@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../command-line";
+import { isObject } from "./property-values";
 import { ResourceV3, parseUrn } from "./stack-export";
 
 export interface StackResources {
@@ -17,10 +18,6 @@ export interface StackResources {
     /** The stack name, from the URNs. */
     stack: string;
     resources: ResourceV3[];
-}
-
-function isObject(value: unknown): value is Record<string, any> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -15,17 +15,13 @@
  * the engine's own copy, parsed from a file or written from the mock runtime).
  */
 import { ResourceV3 } from "./stack-export";
-import { ARCHIVE_SIG, ASSET_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN } from "./property-values";
+import { ARCHIVE_SIG, ASSET_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN, isObject } from "./property-values";
 import { SecretValues } from "./secret-values";
 
 /** Levels of objects and lists in one property value. Kubernetes objects and Helm values use a few dozen at most. */
 export const MAX_VALUE_DEPTH = 100;
 /** Characters in one string value: 1 MiB, the most a Kubernetes ConfigMap or Secret holds (etcd's own limit is 1.5). */
 export const MAX_STRING_LENGTH = 1024 * 1024;
-
-function isObject(value: unknown): value is Record<string, any> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function fieldPath(path: readonly (string | number)[]): string {
     return path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? key : `.${key}`)).join("");
